@@ -1,0 +1,59 @@
+// Static checks over the manifests and the NetworkPolicy engine: what will fail on a cluster.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "preflight/analysis/engine.hpp"
+#include "preflight/model/views.hpp"
+
+namespace preflight::analysis {
+
+enum class Severity { error, warning };
+
+struct Finding {
+    std::string id;       // "PF001"
+    Severity severity = Severity::error;
+    std::string title;    // one line
+    std::string explanation;
+    std::string remediation;
+    std::vector<std::string> locations;  // "Kind/name (file:line)"
+};
+
+// One evaluated check for one subject: becomes one report case.
+struct CheckResult {
+    std::string check;    // "api-server-reachable"
+    std::string subject;  // "Deployment/argocd/argocd-redis"
+    bool passed = true;
+    std::string message;  // one line
+    std::optional<Finding> finding;  // set when not passed, or for a warning
+};
+
+// A connection some workload needs, derived from the manifests.
+struct Need {
+    std::size_t src = 0, dst = 0;  // endpoint indices
+    Protocol protocol = Protocol::tcp;
+    std::int64_t port = 0;
+    std::string why;
+    std::string check;
+};
+
+struct Analysis {
+    std::vector<CheckResult> results;
+    std::vector<Need> requirements;
+    std::vector<std::string> assumptions;  // printed with every report
+};
+
+// Runs every check. `baseline` (optional) adds the comparison against a previous release.
+Analysis analyze(const model::Inventory& inv, const Engine& engine, const ModelConfig& config,
+                 const model::Inventory* baseline_inv = nullptr, const Engine* baseline = nullptr);
+
+// Check ids and names, for docs and reports.
+struct CheckInfo {
+    const char* id;
+    const char* name;
+    const char* summary;
+};
+const std::vector<CheckInfo>& check_catalog();
+
+}  // namespace preflight::analysis

@@ -1,0 +1,80 @@
+// The run report: one tree (run -> suites -> cases) that every writer reads.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace preflight {
+class Redactor;
+}
+
+namespace preflight::report {
+
+enum class Outcome { passed, failed, error, skipped };
+const char* to_string(Outcome o);
+
+struct Evidence {
+    std::string name;  // "logs secret-init", "finding", "policy"
+    std::string text;
+};
+
+struct Case {
+    std::string name;
+    std::string classname;  // never empty in JUnit: defaults to the suite name
+    Outcome outcome = Outcome::passed;
+    std::string message;  // one line: why it failed / was skipped
+    std::string detail;   // longer explanation
+    std::vector<Evidence> evidence;
+    std::int64_t start_ms = 0;  // ms since the Unix epoch (injected clock)
+    std::int64_t duration_ms = 0;
+};
+
+struct Suite {
+    std::string name;  // a stage: "static analysis", "install", "probes"
+    std::vector<Case> cases;
+    std::int64_t start_ms = 0;
+    std::int64_t duration_ms = 0;
+
+    Case& add(Case c);
+};
+
+struct Run {
+    std::string tool = "argocd-preflight";
+    std::string version;
+    std::string command;  // "analyze", "run", ...
+    std::vector<std::pair<std::string, std::string>> properties;  // revision, commit, endpoint...
+    std::vector<std::string> notices;  // shown first: "cluster does not enforce NetworkPolicy"
+    std::vector<Suite> suites;
+    std::int64_t start_ms = 0;
+    std::int64_t duration_ms = 0;
+    bool interrupted = false;
+
+    Suite& suite(const std::string& name);  // finds or appends
+    void set_property(const std::string& key, const std::string& value);
+    // failed when any case failed or errored; passed otherwise (skips do not fail a run).
+    Outcome verdict() const;
+    struct Counts {
+        int total = 0, passed = 0, failed = 0, errors = 0, skipped = 0;
+    };
+    Counts counts() const;
+};
+
+Run::Counts count_cases(const Suite& s);
+
+// A copy of `run` with every registered secret masked in every string it holds.
+Run redacted(const Run& run, const Redactor& redactor);
+
+// Writers: pure functions of the tree. Each masks secrets through `redactor` first.
+std::string write_junit(const Run& run, const Redactor& redactor);
+std::string write_json(const Run& run, const Redactor& redactor);
+std::string write_markdown(const Run& run, const Redactor& redactor);
+struct TextStyle {
+    bool colour = false;
+};
+std::string write_text(const Run& run, const Redactor& redactor, TextStyle style = {});
+
+// Version of the JSON report schema (docs/report-schema.md).
+inline constexpr const char* k_json_schema = "argocd-preflight/report/v1";
+
+}  // namespace preflight::report

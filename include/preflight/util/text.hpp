@@ -1,0 +1,22 @@
+// Small text helpers shared by modules: caret excerpts, splitting, quoting.
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace preflight::text {
+
+// "file:line:col: message\n  <the line>\n  <spaces>^" for input errors (1-based line/col).
+// `source` is the whole text the position refers to; an out-of-range line shows no excerpt.
+std::string caret_excerpt(std::string_view file, std::string_view source, int line, int col,
+                          std::string_view message);
+// The `line`th (1-based) line of `source` without its newline; empty when out of range.
+std::string_view line_at(std::string_view source, int line);
+std::vector<std::string> split(std::string_view s, char sep);
+bool starts_with(std::string_view s, std::string_view prefix);
+std::string to_lower(std::string_view s);
+// POSIX-shell quoting so an argv can be pasted into a terminal.
+std::string shell_quote(std::string_view arg);
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+
+}  // namespace preflight::text

@@ -1,0 +1,672 @@
+// The static checks. Each derives what a workload needs from its manifests (commands,
+// service accounts, RBAC, env and secret references) and asks the engine whether the
+// policies allow it. Nothing here knows any object by name.
+#include "preflight/analysis/checks.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "preflight/analysis/knowledge.hpp"
+
+namespace preflight::analysis {
+namespace {
+
+using model::Container;
+using model::Inventory;
+using model::Workload;
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::string subject_of(const Workload& w) { return w.kind + "/" + w.name; }
+std::string located(const model::Object* o) {
+    return o ? o->kind + "/" + o->name + " (" + o->where.str() + ")" : std::string();
+}
+std::string join(const std::vector<std::string>& v, const std::string& sep = ", ") {
+    std::string out;
+    for (std::size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
+    return out;
+}
+
+// --- service accounts, tokens, RBAC -----------------------------------------------------
+
+bool token_mounted(const Inventory& inv, const Workload& w) {
+    if (w.pod.projected_token_volume) return true;
+    if (w.pod.automount_token) return *w.pod.automount_token;  // the pod's setting wins
+    if (const auto* sa = inv.service_account(w.ns, w.pod.service_account); sa && sa->automount_token)
+        return *sa->automount_token;
+    return true;
+}
+
+struct BoundRole {
+    const model::RoleBinding* binding = nullptr;
+    const model::Role* role = nullptr;  // nullptr when the role is not in the manifests
+};
+
+std::vector<BoundRole> bound_roles(const Inventory& inv, const Workload& w) {
+    std::vector<BoundRole> out;
+    for (const auto& b : inv.bindings) {
+        bool subject = std::any_of(b.subjects.begin(), b.subjects.end(), [&](const model::Subject& s) {
+            return s.kind == "ServiceAccount" && s.name == w.pod.service_account && s.ns == w.ns;
+        });
+        if (!subject || (!b.cluster && b.ns != w.ns)) continue;
+        const model::Role* role = nullptr;
+        for (const auto& r : inv.roles)
+            if (r.name == b.role_name && r.cluster == (b.role_kind == "ClusterRole") && (r.cluster || r.ns == b.ns)) role = &r;
+        out.push_back({&b, role});
+    }
+    return out;
+}
+
+std::string describe_rbac(const std::vector<BoundRole>& roles) {
+    std::vector<std::string> parts;
+    for (const auto& br : roles) {
+        if (!br.role) {
+            parts.push_back(br.binding->role_kind + " " + br.binding->role_name + " (not in these manifests)");
+            continue;
+        }
+        std::vector<std::string> rules;
+        for (const auto& r : br.role->rules) rules.push_back(join(r.resources, "/") + ": " + join(r.verbs));
+        parts.push_back((br.role->cluster ? "ClusterRole " : "Role ") + br.role->name + " (" + join(rules, "; ") + ")");
+    }
+    return join(parts, ", ");
+}
+
+bool has_rbac(const std::vector<BoundRole>& roles) {
+    return std::any_of(roles.begin(), roles.end(), [](const BoundRole& b) { return !b.role || !b.role->rules.empty(); });
+}
+
+bool grants(const model::PolicyRule& r, std::string_view resource, std::string_view verb) {
+    auto has = [](const std::vector<std::string>& v, std::string_view x) {
+        return std::find(v.begin(), v.end(), x) != v.end() || std::find(v.begin(), v.end(), "*") != v.end();
+    };
+    bool core = r.api_groups.empty() || has(r.api_groups, "");
+    return core && has(r.resources, resource) && has(r.verbs, verb);
+}
+
+// 0: cannot create Secrets; otherwise a score of how specifically it is tied to `secret`.
+int creator_score(const Inventory& inv, const Workload& w, const std::string& secret) {
+    bool can_create = false, named = false;
+    for (const auto& br : bound_roles(inv, w)) {
+        if (!br.role) continue;
+        for (const auto& r : br.role->rules) {
+            if (grants(r, "secrets", "create")) can_create = true;
+            if (grants(r, "secrets", "get") && std::find(r.resource_names.begin(), r.resource_names.end(), secret) != r.resource_names.end())
+                named = true;
+        }
+    }
+    if (!can_create || !token_mounted(inv, w)) return 0;
+    return 1 + (named ? 2 : 0);
+}
+
+// --- secret and config references -------------------------------------------------------
+
+struct SecretUse {
+    std::string secret;
+    std::string container;  // empty for a volume
+    bool init = false;
+};
+
+std::vector<SecretUse> required_secrets(const Workload& w) {
+    std::vector<SecretUse> out;
+    for (const auto& c : w.pod.containers) {
+        for (const auto& e : c.env)
+            if (e.secret_ref && !e.secret_ref->optional && !e.secret_ref->name.empty())
+                out.push_back({e.secret_ref->name, c.name, c.init});
+        for (const auto& s : c.env_from_secrets) out.push_back({s, c.name, c.init});
+    }
+    return out;
+}
+
+std::optional<std::string> config_value(const Inventory& inv, const std::string& ns, const std::string& name,
+                                        const std::string& key) {
+    for (const auto& cm : inv.config_maps)
+        if (cm.ns == ns && cm.name == name && cm.object) {
+            for (const char* field : {"data", "binaryData"})
+                if (const auto* v = cm.object->body[field].find(key)) return std::string(v->str());
+        }
+    return std::nullopt;
+}
+
+// Literal env values, values resolved from ConfigMaps in the manifests, and args.
+std::vector<std::string> configured_strings(const Inventory& inv, const Workload& w, const Container& c) {
+    std::vector<std::string> out(c.args.begin(), c.args.end());
+    out.insert(out.end(), c.command.begin(), c.command.end());
+    for (const auto& e : c.env) {
+        if (!e.value.empty()) out.push_back(e.value);
+        if (e.config_map_ref)
+            if (auto v = config_value(inv, w.ns, e.config_map_ref->name, e.config_map_ref->key)) out.push_back(*v);
+    }
+    return out;
+}
+
+// Service names (of the manifests) that `s` uses as a host: "svc", "svc:port", "svc.ns...".
+std::vector<std::pair<const model::Service*, std::int64_t>> referenced_services(const Inventory& inv, const std::string& s) {
+    std::vector<std::pair<const model::Service*, std::int64_t>> out;
+    std::string text = s;
+    if (auto scheme = text.find("://"); scheme != std::string::npos) text = text.substr(scheme + 3);
+    // Also look after '=' ("--redis=host:port").
+    std::vector<std::string> candidates = {text};
+    if (auto eq = text.find('='); eq != std::string::npos) candidates.push_back(text.substr(eq + 1));
+    for (const auto& cand : candidates)
+        for (const auto& svc : inv.services) {
+            if (!cand.starts_with(svc.name)) continue;
+            std::string rest = cand.substr(svc.name.size());
+            std::int64_t port = 0;
+            if (rest.empty()) {
+            } else if (rest[0] == '.') {
+                auto colon = rest.find(':');
+                std::string domain = rest.substr(1, colon == std::string::npos ? std::string::npos : colon - 1);
+                if (!(domain == svc.ns || domain.starts_with(svc.ns + "."))) continue;
+                if (colon != std::string::npos) port = std::atoll(rest.c_str() + colon + 1);
+            } else if (rest[0] == ':') {
+                port = std::atoll(rest.c_str() + 1);
+            } else {
+                continue;
+            }
+            out.emplace_back(&svc, port);
+        }
+    return out;
+}
+
+bool looks_like_hostname(const std::string& s) {
+    std::string text = s;
+    if (auto scheme = text.find("://"); scheme != std::string::npos) text = text.substr(scheme + 3);
+    if (text.find(".svc") != std::string::npos) return true;
+    return false;
+}
+
+// --- the report helpers ------------------------------------------------------------------
+
+struct Ctx {
+    const Inventory& inv;
+    const Engine& engine;
+    const ModelConfig& config;
+    Analysis& out;
+};
+
+std::string policy_list(const Engine& engine, const std::vector<const Policy*>& policies, Direction dir) {
+    std::vector<std::string> parts;
+    for (const auto* p : policies)
+        parts.push_back("NetworkPolicy " + p->name + " (" + p->where() + ") selects these pods for " +
+                        (dir == Direction::egress ? "Egress" : "Ingress") + " and allows " + engine.summarize(*p, dir));
+    return join(parts, ";\n  ");
+}
+
+// --- checks --------------------------------------------------------------------------------
+
+struct ApiNeed {
+    std::size_t workload = 0;
+    Severity level = Severity::warning;
+    std::vector<std::string> containers;  // "init container secret-init runs `...` (reason)"
+    std::vector<std::string> names;       // container names
+    bool blocked = false;
+};
+
+std::vector<ApiNeed> api_needs(const Ctx& ctx) {
+    std::vector<ApiNeed> needs;
+    for (std::size_t i = 0; i < ctx.inv.workloads.size(); ++i) {
+        const auto& w = ctx.inv.workloads[i];
+        if (w.pod.host_network) continue;
+        bool token = token_mounted(ctx.inv, w);
+        if (!token) continue;
+        auto roles = bound_roles(ctx.inv, w);
+        ApiNeed need{i};
+        bool known_any = false;
+        for (const auto& c : w.pod.containers) {
+            if (auto m = known_api_client(c)) {
+                known_any = true;
+                need.containers.push_back(std::string(c.init ? "init container " : "container ") + c.name + " runs `" +
+                                          m->invocation + "` (" + std::string(m->reason) + ")");
+                need.names.push_back(c.name);
+            }
+        }
+        if (known_any) need.level = Severity::error;
+        else if (has_rbac(roles)) {
+            need.level = Severity::warning;
+            need.containers.push_back("no container is a known API client, but the pods mount a token of service account " +
+                                      w.pod.service_account + " that has RBAC rules");
+        } else {
+            continue;
+        }
+        needs.push_back(std::move(need));
+    }
+    return needs;
+}
+
+// Best creators of a Secret `secret` that `dependents` need and the manifests don't ship.
+std::vector<std::size_t> creators_of(const Inventory& inv, const std::string& ns, const std::string& secret) {
+    int best = 0;
+    std::vector<std::size_t> out;
+    for (std::size_t i = 0; i < inv.workloads.size(); ++i) {
+        const auto& w = inv.workloads[i];
+        if (w.ns != ns) continue;
+        int score = creator_score(inv, w, secret);
+        if (!score) continue;
+        // A workload whose main containers need the Secret can only create it from an init
+        // container that calls the API; otherwise it would wait for itself.
+        bool needs_it = false, init_client = false;
+        for (const auto& u : required_secrets(w))
+            if (u.secret == secret && !u.init) needs_it = true;
+        for (const auto& c : w.pod.containers)
+            if (c.init && known_api_client(c)) init_client = true;
+        if (needs_it && !init_client) continue;
+        if (needs_it && init_client) score += 1;  // creates it for itself first
+        if (score > best) {
+            best = score;
+            out.clear();
+        }
+        if (score == best) out.push_back(i);
+    }
+    return out;
+}
+
+struct MissingSecret {
+    std::string ns, name;
+    std::vector<std::size_t> dependents;  // workloads that cannot start without it
+    std::vector<std::size_t> creators;
+};
+
+std::vector<MissingSecret> missing_secrets(const Inventory& inv) {
+    std::map<std::pair<std::string, std::string>, MissingSecret> by_name;
+    for (std::size_t i = 0; i < inv.workloads.size(); ++i) {
+        const auto& w = inv.workloads[i];
+        for (const auto& u : required_secrets(w)) {
+            if (inv.secret(w.ns, u.secret)) continue;
+            auto& m = by_name[{w.ns, u.secret}];
+            m.ns = w.ns;
+            m.name = u.secret;
+            if (std::find(m.dependents.begin(), m.dependents.end(), i) == m.dependents.end()) m.dependents.push_back(i);
+        }
+    }
+    std::vector<MissingSecret> out;
+    for (auto& [_, m] : by_name) {
+        m.creators = creators_of(inv, m.ns, m.name);
+        out.push_back(std::move(m));
+    }
+    return out;
+}
+
+void check_api_server(Ctx& ctx, const std::vector<MissingSecret>& missing, std::vector<ApiNeed>& needs) {
+    const auto& eps = ctx.engine.endpoints();
+    const auto& api = eps.all[eps.api_server];
+    const auto& a = ctx.config.api_server;
+    for (auto& need : needs) {
+        const auto& w = ctx.inv.workloads[need.workload];
+        auto src_i = eps.find(w);
+        if (src_i == EndpointSet::npos) continue;
+        const auto& src = eps.all[src_i];
+        ctx.out.requirements.push_back({src_i, eps.api_server, Protocol::tcp, a.port, "calls the API server", "api-server-reachable"});
+        auto conn = ctx.engine.allowed(src, api);
+        CheckResult r{"api-server-reachable", subject_of(w)};
+        if (conn.allows(Protocol::tcp, a.port)) {
+            r.message = "reaches the API server at " + a.address_text + ":" + std::to_string(a.port) +
+                        (ctx.engine.selecting(src, Direction::egress).empty() ? " (egress not restricted)" : " (allowed by its egress policies)");
+            ctx.out.results.push_back(std::move(r));
+            continue;
+        }
+        need.blocked = true;
+        auto policies = ctx.engine.selecting(src, Direction::egress);
+        Finding f;
+        f.id = "PF001";
+        f.severity = need.level;
+        std::string who = need.names.empty() ? "its pods" : (need.names.size() == 1 ? "container " + need.names[0] : "containers " + join(need.names));
+        for (const auto& c : w.pod.containers)
+            if (c.init && !need.names.empty() && c.name == need.names[0]) who = "init container " + c.name;
+        f.title = w.kind + " " + w.name + ": " + who + " cannot reach the Kubernetes API server (" + a.address_text + ":" +
+                  std::to_string(a.port) + ")";
+        std::string expl;
+        expl += "Why it needs the API server:\n  " + join(need.containers, ";\n  ") + ".\n";
+        auto roles = bound_roles(ctx.inv, w);
+        expl += "  Service account " + w.pod.service_account + " has a token mounted" +
+                (roles.empty() ? "" : " and " + describe_rbac(roles)) + ".\n";
+        expl += "What blocks it:\n  " + policy_list(ctx.engine, policies, Direction::egress) + ".\n";
+        expl += "  The API server is not a pod: pod and namespace selectors never match it; only an ipBlock containing " +
+                a.address_text + " or a rule without `to` reaches it, and the port a policy sees is the endpoint port after the Service DNAT: " +
+                std::to_string(a.port) + ", not the Service port " + std::to_string(a.service_port) + " of " + a.service_ip + ".\n";
+        if (conn.allows(Protocol::tcp, a.service_port) && a.service_port != a.port)
+            expl += "  The policies allow TCP " + std::to_string(a.service_port) + " to it, which only works where the endpoint itself listens on " +
+                    std::to_string(a.service_port) + " (many managed clusters), not on kind or kubeadm (" + std::to_string(a.port) + ").\n";
+        expl += "  Assumed API endpoint: " + a.address_text + ":" + std::to_string(a.port) + " (--apiserver-endpoint).\n";
+        expl += "On a cluster: the call times out (dial tcp " + a.service_ip + ":" + std::to_string(a.service_port) + ": i/o timeout)";
+        bool init_blocked = false;
+        for (const auto& c : w.pod.containers)
+            if (c.init && std::find(need.names.begin(), need.names.end(), c.name) != need.names.end()) init_blocked = true;
+        expl += init_blocked ? " and the pods stay in Init." : ".";
+        // The cascade: Secrets this workload creates at runtime that others need.
+        for (const auto& m : missing) {
+            if (std::find(m.creators.begin(), m.creators.end(), need.workload) == m.creators.end()) continue;
+            std::vector<std::string> down;
+            for (auto d : m.dependents)
+                if (d != need.workload) down.push_back(ctx.inv.workloads[d].name);
+            expl += "\nThen: Secret " + m.name + " is never created (the manifests don't ship it; " + w.name +
+                    " creates it at runtime), so " + (down.empty() ? std::string("nothing else") : join(down)) +
+                    " cannot start: secret \"" + m.name + "\" not found.";
+        }
+        f.explanation = std::move(expl);
+        f.remediation = "Allow egress from these pods to the API server: add an egress rule with `to: [{ipBlock: {cidr: " +
+                        a.address_text + "/32}}]` (or the control-plane node range) and `ports: [{port: " + std::to_string(a.port) +
+                        ", protocol: TCP}, {port: " + std::to_string(a.service_port) +
+                        ", protocol: TCP}]` for clusters that expose either port; or remove Egress from the policy's policyTypes.";
+        f.locations.push_back(located(w.object));
+        for (const auto* p : policies) f.locations.push_back(located(p->object));
+        r.passed = need.level == Severity::warning;
+        r.message = f.title;
+        r.finding = std::move(f);
+        ctx.out.results.push_back(std::move(r));
+    }
+}
+
+void check_missing_secrets(Ctx& ctx, const std::vector<MissingSecret>& missing, const std::vector<ApiNeed>& needs) {
+    for (const auto& m : missing) {
+        CheckResult r{"runtime-secret-created", "Secret/" + m.name};
+        std::vector<std::string> dependents, creators, blocked;
+        for (auto d : m.dependents) dependents.push_back(subject_of(ctx.inv.workloads[d]));
+        for (auto c : m.creators) {
+            creators.push_back(subject_of(ctx.inv.workloads[c]));
+            bool is_blocked = std::any_of(needs.begin(), needs.end(), [&](const ApiNeed& n) {
+                return n.workload == c && n.blocked && n.level == Severity::error;
+            });
+            if (is_blocked) blocked.push_back(subject_of(ctx.inv.workloads[c]));
+        }
+        Finding f;
+        f.id = "PF004";
+        for (auto d : m.dependents) f.locations.push_back(located(ctx.inv.workloads[d].object));
+        if (creators.empty()) {
+            f.severity = Severity::warning;
+            f.title = "Secret " + m.name + " is required by " + join(dependents) + " but neither shipped nor created by any workload here";
+            f.explanation = "No workload in these manifests can create Secrets and is tied to " + m.name +
+                            "; something outside them (an operator, a pipeline step) must create it before " + join(dependents) + " can start.";
+            f.remediation = "Ship the Secret, mark the reference optional, or make sure its creator runs first.";
+            r.message = f.title;
+            r.finding = std::move(f);
+        } else if (blocked.size() == creators.size()) {
+            f.severity = Severity::error;
+            f.title = "Secret " + m.name + " will never exist: its creator " + join(creators) +
+                      " cannot reach the API server, so " + join(dependents) + " cannot start";
+            f.explanation = "The manifests don't ship Secret " + m.name + "; " + join(creators) +
+                            " creates it at runtime (its service account may create Secrets). See api-server-reachable for " + join(creators) + ".";
+            f.remediation = "Fix the creator's API server egress (PF001).";
+            r.passed = false;
+            r.message = f.title;
+            r.finding = std::move(f);
+        } else {
+            r.message = "not shipped; created at runtime by " + join(creators) + ", needed by " + join(dependents);
+        }
+        ctx.out.results.push_back(std::move(r));
+    }
+}
+
+// The Redis Services (by image or name) and their backends.
+struct RedisService {
+    const model::Service* svc = nullptr;
+    std::vector<std::size_t> backends;  // endpoint indices
+};
+
+std::vector<RedisService> redis_services(const Ctx& ctx) {
+    std::vector<RedisService> out;
+    const auto& eps = ctx.engine.endpoints();
+    for (const auto& s : ctx.inv.services) {
+        if (s.selector.empty()) continue;
+        RedisService rs{&s};
+        bool redis_image = false;
+        for (std::size_t i = 0; i < eps.all.size(); ++i) {
+            const auto& e = eps.all[i];
+            if (!e.is_pod() || !e.workload || e.ns != s.ns) continue;
+            bool selected = std::all_of(s.selector.begin(), s.selector.end(), [&](const auto& kv) {
+                auto it = e.labels.find(kv.first);
+                return it != e.labels.end() && it->second == kv.second;
+            });
+            if (!selected) continue;
+            rs.backends.push_back(i);
+            for (const auto& c : e.workload->pod.containers)
+                if (lower(c.image).find("redis") != std::string::npos) redis_image = true;
+        }
+        if (rs.backends.empty()) continue;
+        if (redis_image || lower(s.name).find("redis") != std::string::npos) out.push_back(std::move(rs));
+    }
+    return out;
+}
+
+bool uses_redis(const Workload& w) {
+    for (const auto& c : w.pod.containers) {
+        for (const auto& e : c.env) {
+            if (lower(e.name).find("redis") != std::string::npos) return true;
+            if (e.secret_ref && lower(e.secret_ref->name).find("redis") != std::string::npos) return true;
+        }
+        for (const auto& a : c.args)
+            if (a.starts_with("--redis")) return true;
+    }
+    return false;
+}
+
+std::optional<std::int64_t> resolve_target_port(const model::ServicePort& sp, const Endpoint& backend) {
+    if (sp.target_port.empty()) return sp.port;
+    char* end = nullptr;
+    long n = std::strtol(sp.target_port.c_str(), &end, 10);
+    if (end && *end == '\0') return n;
+    for (const auto& p : backend.ports)
+        if (p.name == sp.target_port && p.protocol == sp.protocol) return p.port;
+    return std::nullopt;
+}
+
+void check_redis(Ctx& ctx) {
+    const auto& eps = ctx.engine.endpoints();
+    auto services = redis_services(ctx);
+    if (services.empty()) return;
+    for (const auto& w : ctx.inv.workloads) {
+        if (!uses_redis(w)) continue;
+        auto src_i = eps.find(w);
+        if (src_i == EndpointSet::npos) continue;
+        bool is_backend = std::any_of(services.begin(), services.end(), [&](const RedisService& rs) {
+            return std::find(rs.backends.begin(), rs.backends.end(), src_i) != rs.backends.end();
+        });
+        if (is_backend) continue;
+        // Which Redis does it use? A Service its configuration names; otherwise the only one.
+        std::vector<std::pair<const RedisService*, std::int64_t>> targets;
+        for (const auto& c : w.pod.containers)
+            for (const auto& s : configured_strings(ctx.inv, w, c))
+                for (const auto& [svc, port] : referenced_services(ctx.inv, s))
+                    for (const auto& rs : services)
+                        if (rs.svc == svc) targets.emplace_back(&rs, port);
+        std::vector<const RedisService*> non_headless;
+        for (const auto& rs : services)
+            if (!rs.svc->headless && rs.svc->ns == w.ns) non_headless.push_back(&rs);
+        if (targets.empty() && non_headless.size() == 1) targets.emplace_back(non_headless[0], 0);
+        if (targets.empty()) {
+            CheckResult r{"redis-reachable", subject_of(w)};
+            r.message = "uses Redis, but which Service it connects to is not in the manifests; not checked";
+            ctx.out.results.push_back(std::move(r));
+            continue;
+        }
+        for (const auto& [rs, wanted_port] : targets) {
+            const model::ServicePort* sp = nullptr;
+            for (const auto& p : rs->svc->ports)
+                if (wanted_port ? p.port == wanted_port : true) {
+                    sp = &p;
+                    break;
+                }
+            if (!sp) continue;
+            for (auto b : rs->backends) {
+                const auto& dst = eps.all[b];
+                auto port = resolve_target_port(*sp, dst);
+                CheckResult r{"redis-reachable", subject_of(w) + " -> Service/" + rs->svc->name};
+                Protocol proto = sp->protocol == "UDP" ? Protocol::udp : sp->protocol == "SCTP" ? Protocol::sctp : Protocol::tcp;
+                if (!port) {
+                    r.passed = false;
+                    Finding f{"PF002", Severity::error,
+                              "Service " + rs->svc->name + " targets port '" + sp->target_port + "', which " + dst.name + " does not declare"};
+                    f.explanation = "The Service's targetPort names a container port that no container of " + dst.id() + " has.";
+                    f.remediation = "Name the container port or use a number.";
+                    f.locations = {located(rs->svc->object)};
+                    r.message = f.title;
+                    r.finding = std::move(f);
+                    ctx.out.results.push_back(std::move(r));
+                    continue;
+                }
+                ctx.out.requirements.push_back({src_i, b, proto, *port, "uses Redis", "redis-reachable"});
+                const auto& src = eps.all[src_i];
+                auto egress = ctx.engine.egress(src, dst);
+                auto ingress = ctx.engine.ingress(src, dst);
+                if (egress.allows(proto, *port) && ingress.allows(proto, *port)) {
+                    r.message = "reaches " + dst.id() + " on " + to_string(proto) + " " + std::to_string(*port) + " (Service " + rs->svc->name + ")";
+                    ctx.out.results.push_back(std::move(r));
+                    continue;
+                }
+                Finding f;
+                f.id = "PF002";
+                f.title = w.kind + " " + w.name + " uses Redis but cannot reach " + dst.name + " on " + to_string(proto) + " " +
+                          std::to_string(*port) + " (Service " + rs->svc->name + ")";
+                std::string expl;
+                if (!egress.allows(proto, *port))
+                    expl += "Egress of the client is blocked:\n  " +
+                            policy_list(ctx.engine, ctx.engine.selecting(src, Direction::egress), Direction::egress) + ".\n";
+                if (!ingress.allows(proto, *port))
+                    expl += "Ingress of the Redis pods is blocked:\n  " +
+                            policy_list(ctx.engine, ctx.engine.selecting(dst, Direction::ingress), Direction::ingress) + ".\n";
+                expl += "A NetworkPolicy sees the backend port after the Service DNAT: " + std::to_string(*port) + ".";
+                f.explanation = expl;
+                f.remediation = "Add " + w.name + "'s pod labels to the ingress rule of the policy that selects " + dst.name +
+                                " (or widen its egress) for " + to_string(proto) + " " + std::to_string(*port) + ".";
+                f.locations.push_back(located(w.object));
+                for (const auto* p : ctx.engine.selecting(dst, Direction::ingress)) f.locations.push_back(located(p->object));
+                for (const auto* p : ctx.engine.selecting(src, Direction::egress)) f.locations.push_back(located(p->object));
+                r.passed = false;
+                r.message = f.title;
+                r.finding = std::move(f);
+                ctx.out.results.push_back(std::move(r));
+            }
+        }
+    }
+}
+
+void check_dns(Ctx& ctx) {
+    const auto& eps = ctx.engine.endpoints();
+    const auto& dns = eps.all[eps.dns];
+    for (const auto& w : ctx.inv.workloads) {
+        auto src_i = eps.find(w);
+        if (src_i == EndpointSet::npos || w.pod.host_network) continue;
+        const auto& src = eps.all[src_i];
+        auto policies = ctx.engine.selecting(src, Direction::egress);
+        if (policies.empty()) continue;  // unrestricted egress reaches DNS
+        std::vector<std::string> names;
+        for (const auto& c : w.pod.containers)
+            for (const auto& s : configured_strings(ctx.inv, w, c)) {
+                for (const auto& [svc, _] : referenced_services(ctx.inv, s)) names.push_back(svc->name);
+                if (looks_like_hostname(s)) names.push_back(s);
+            }
+        if (names.empty()) continue;
+        std::sort(names.begin(), names.end());
+        names.erase(std::unique(names.begin(), names.end()), names.end());
+        auto conn = ctx.engine.allowed(src, dns);
+        bool udp = conn.allows(Protocol::udp, 53), tcp = conn.allows(Protocol::tcp, 53);
+        ctx.out.requirements.push_back({src_i, eps.dns, Protocol::udp, 53, "resolves service names", "dns-reachable"});
+        CheckResult r{"dns-reachable", subject_of(w)};
+        if (udp) {
+            r.message = std::string("resolves names through ") + dns.id() + " (UDP 53" + (tcp ? ", TCP 53" : "") + ")";
+            ctx.out.results.push_back(std::move(r));
+            continue;
+        }
+        Finding f;
+        f.id = "PF003";
+        f.title = w.kind + " " + w.name + " addresses services by name (" + join(names) + ") but its egress blocks DNS";
+        f.explanation = "Egress is restricted:\n  " + policy_list(ctx.engine, policies, Direction::egress) +
+                        ".\nCluster DNS (" + dns.id() + ", UDP and TCP 53) is not allowed, so every lookup fails.";
+        f.remediation = "Add an egress rule to UDP and TCP 53 (optionally `to` namespace kube-system, pods k8s-app=kube-dns).";
+        f.locations.push_back(located(w.object));
+        for (const auto* p : policies) f.locations.push_back(located(p->object));
+        r.passed = false;
+        r.message = f.title;
+        r.finding = std::move(f);
+        ctx.out.results.push_back(std::move(r));
+    }
+}
+
+std::size_t find_by_id(const EndpointSet& set, const std::string& id) {
+    for (std::size_t i = 0; i < set.all.size(); ++i)
+        if (set.all[i].id() == id) return i;
+    return EndpointSet::npos;
+}
+
+void check_baseline(Ctx& ctx, const Inventory& base_inv, const Engine& base) {
+    Analysis before = analyze(base_inv, base, ctx.config);
+    const auto& eps = ctx.engine.endpoints();
+    std::set<std::string> seen;
+    for (const auto& req : ctx.out.requirements) {
+        const auto& src = eps.all[req.src];
+        const auto& dst = eps.all[req.dst];
+        std::string label = src.id() + " -> " + dst.id() + " " + to_string(req.protocol) + " " + std::to_string(req.port);
+        if (!seen.insert(label).second) continue;
+        bool now = ctx.engine.allowed(src, dst).allows(req.protocol, req.port);
+        auto bs = find_by_id(base.endpoints(), src.id());
+        auto bd = find_by_id(base.endpoints(), dst.id());
+        bool existed = bs != EndpointSet::npos && bd != EndpointSet::npos;
+        bool then = existed && base.allowed(base.endpoints().all[bs], base.endpoints().all[bd]).allows(req.protocol, req.port);
+        bool needed_then = existed && std::any_of(before.requirements.begin(), before.requirements.end(), [&](const Need& r) {
+            return r.src == bs && r.dst == bd && r.protocol == req.protocol && r.port == req.port;
+        });
+        CheckResult r{"baseline-regression", label};
+        if (now) {
+            r.message = "allowed" + std::string(then ? " (as in the baseline)" : " (new in the candidate)");
+            ctx.out.results.push_back(std::move(r));
+            continue;
+        }
+        Finding f;
+        f.id = "PF005";
+        f.locations.push_back(located(src.workload ? src.workload->object : nullptr));
+        if (then) {
+            f.title = "the candidate removes " + label + ", which the baseline allowed and " + src.name + " still needs (" + req.why + ")";
+            f.explanation = "Baseline policies allowed this connection; the candidate's do not.";
+        } else if (!needed_then) {
+            f.title = "the candidate adds a need the policies do not allow: " + label + " (" + req.why + ")";
+            f.explanation = "In the baseline " + (existed ? src.name + " had no such need" : src.id() + " did not exist") +
+                            " and every checked connection was allowed; the candidate's policies for it are " +
+                            (existed ? "the same restriction" : "new") + ", so the release added a requirement without widening its policy.";
+        } else {
+            f.title = "still blocked, as in the baseline: " + label + " (" + req.why + ")";
+            f.explanation = "The baseline had the same need and the same block.";
+        }
+        f.remediation = "See the " + req.check + " finding for " + src.name + ".";
+        r.passed = false;
+        r.message = f.title;
+        r.finding = std::move(f);
+        ctx.out.results.push_back(std::move(r));
+    }
+}
+
+}  // namespace
+
+const std::vector<CheckInfo>& check_catalog() {
+    static const std::vector<CheckInfo> k_catalog = {
+        {"PF001", "api-server-reachable", "workloads that call the API server can reach its endpoint"},
+        {"PF002", "redis-reachable", "components that use Redis can reach the Redis Service's backend port"},
+        {"PF003", "dns-reachable", "pods with restricted egress that use service names can reach cluster DNS"},
+        {"PF004", "runtime-secret-created", "Secrets the workloads need but the manifests don't ship have a working creator"},
+        {"PF005", "baseline-regression", "connections the candidate needs are not lost against the baseline"},
+    };
+    return k_catalog;
+}
+
+Analysis analyze(const model::Inventory& inv, const Engine& engine, const ModelConfig& config,
+                 const model::Inventory* baseline_inv, const Engine* baseline) {
+    Analysis out;
+    Ctx ctx{inv, engine, config, out};
+    const auto& a = config.api_server;
+    out.assumptions.push_back("API server endpoint " + a.address_text + ":" + std::to_string(a.port) + " behind Service " +
+                              a.service_ip + ":" + std::to_string(a.service_port) + " (policies see the endpoint port)");
+    out.assumptions.push_back("cluster DNS: " + engine.endpoints().all[engine.endpoints().dns].id() + " on UDP/TCP 53");
+    auto missing = missing_secrets(inv);
+    auto needs = api_needs(ctx);
+    check_api_server(ctx, missing, needs);
+    check_missing_secrets(ctx, missing, needs);
+    check_redis(ctx);
+    check_dns(ctx);
+    if (baseline_inv && baseline) check_baseline(ctx, *baseline_inv, *baseline);
+    return out;
+}
+
+}  // namespace preflight::analysis

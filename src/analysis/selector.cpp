@@ -1,0 +1,90 @@
+// Label selector matching (Kubernetes semantics: every term must hold).
+#include "preflight/analysis/selector.hpp"
+
+#include <algorithm>
+
+namespace preflight::analysis {
+
+bool LabelSelector::matches(const model::Labels& labels) const {
+    for (const auto& [k, v] : match_labels) {
+        auto it = labels.find(k);
+        if (it == labels.end() || it->second != v) return false;
+    }
+    for (const auto& r : expressions) {
+        auto it = labels.find(r.key);
+        bool has = it != labels.end();
+        bool in_values = has && std::find(r.values.begin(), r.values.end(), it->second) != r.values.end();
+        switch (r.op) {
+            case SelectorOp::in: if (!in_values) return false; break;
+            // NotIn matches objects without the key too (Kubernetes labels.Selector semantics).
+            case SelectorOp::not_in: if (in_values) return false; break;
+            case SelectorOp::exists: if (!has) return false; break;
+            case SelectorOp::does_not_exist: if (has) return false; break;
+        }
+    }
+    return true;
+}
+
+std::string LabelSelector::describe() const {
+    if (empty()) return "<all>";
+    std::string out;
+    auto sep = [&] { if (!out.empty()) out += ", "; };
+    for (const auto& [k, v] : match_labels) {
+        sep();
+        out += k + "=" + v;
+    }
+    for (const auto& r : expressions) {
+        sep();
+        std::string vals;
+        for (const auto& v : r.values) vals += (vals.empty() ? "" : ",") + v;
+        switch (r.op) {
+            case SelectorOp::in: out += r.key + " in (" + vals + ")"; break;
+            case SelectorOp::not_in: out += r.key + " notin (" + vals + ")"; break;
+            case SelectorOp::exists: out += r.key; break;
+            case SelectorOp::does_not_exist: out += "!" + r.key; break;
+        }
+    }
+    return out;
+}
+
+LabelSelector parse_selector(const model::Value& v, const std::string& file, std::vector<std::string>& problems) {
+    LabelSelector s;
+    auto where = [&](const model::Mark& m) { return file + ":" + std::to_string(m.line) + ":" + std::to_string(m.col) + ": "; };
+    if (!v.is_mapping() && !v.is_null()) {
+        problems.push_back(where(v.mark) + "label selector must be a mapping");
+        return s;
+    }
+    for (const auto& [k, val] : v["matchLabels"].entries) {
+        if (!val.is_scalar()) {
+            problems.push_back(where(val.mark) + "matchLabels value for '" + k + "' must be a string");
+            continue;
+        }
+        s.match_labels[k] = val.scalar;
+    }
+    for (const auto& e : v["matchExpressions"].items) {
+        Requirement r;
+        r.key = e["key"].str();
+        std::string op(e["operator"].str());
+        r.values = e["values"].string_list();
+        if (r.key.empty()) problems.push_back(where(e.mark) + "matchExpressions entry has no key");
+        if (op == "In") r.op = SelectorOp::in;
+        else if (op == "NotIn") r.op = SelectorOp::not_in;
+        else if (op == "Exists") r.op = SelectorOp::exists;
+        else if (op == "DoesNotExist") r.op = SelectorOp::does_not_exist;
+        else {
+            const auto& m = e.find("operator") ? e["operator"].mark : e.mark;
+            problems.push_back(where(m) + "invalid selector operator '" + op +
+                               "' (expected In, NotIn, Exists or DoesNotExist)");
+            continue;
+        }
+        bool needs_values = r.op == SelectorOp::in || r.op == SelectorOp::not_in;
+        if (needs_values && r.values.empty())
+            problems.push_back(where(e.mark) + "operator " + op + " needs a non-empty values list");
+        if (!needs_values && !r.values.empty())
+            problems.push_back(where(e.mark) + "operator " + op + " takes no values");
+        s.expressions.push_back(std::move(r));
+    }
+    return s;
+}
+
+}  // namespace preflight::analysis

@@ -1,0 +1,108 @@
+// Argument parsing (CLI11), subcommand dispatch, and the error -> exit code boundary.
+#include "preflight/cli/app.hpp"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <ostream>
+
+#include "preflight/cli/commands.hpp"
+
+#ifndef PREFLIGHT_VERSION
+#define PREFLIGHT_VERSION "0.1.0"
+#endif
+
+namespace preflight::cli {
+namespace {
+
+constexpr const char* k_exit_codes =
+    "Exit codes:\n"
+    "  0    every check passed\n"
+    "  1    a check failed\n"
+    "  2    usage or input error (bad flag, malformed manifest: file:line:col)\n"
+    "  3    infrastructure error (a tool missing, a cluster unreachable)\n"
+    "  130  interrupted (SIGINT/SIGTERM); cleanup ran and the partial report was written\n";
+
+void add_globals(CLI::App& app, GlobalOptions& g) {
+    app.add_option("--log-level", g.log_level, "trace, debug, info, warn, error or off (logs go to stderr)")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+        ->capture_default_str();
+    app.add_option("--format", g.format, "output format: text, json, junit, markdown (connectivity: text, json, csv)")
+        ->capture_default_str();
+    app.add_option("--output,-o", g.output, "write the output to FILE instead of stdout");
+    app.add_option("--namespace,-n", g.ns, "namespace for objects that have none")->capture_default_str();
+    app.add_flag("--no-color", g.no_color, "no colour in text output (also when NO_COLOR is set or not a TTY)");
+}
+
+}  // namespace
+
+int run(const std::vector<std::string>& args, Streams streams) {
+    CLI::App app{"argocd-preflight: prove an Argo CD release on a throwaway mirror before you pin it."};
+    app.footer(k_exit_codes);
+    app.require_subcommand(1);
+    app.fallthrough();
+    GlobalOptions g;
+    add_globals(app, g);
+
+    AnalyzeOptions analyze_opts;
+    auto* analyze = app.add_subcommand("analyze", "static pre-flight: predict from the manifests what will fail on a cluster");
+    analyze->add_option("inputs", analyze_opts.inputs, "manifest FILE, DIR (recursive) or - for stdin")->required();
+    analyze->add_option("--baseline", analyze_opts.baseline, "manifests of the release you run today (FILE|DIR), to report regressions");
+    analyze->add_option("--apiserver-endpoint", analyze_opts.apiserver_endpoint,
+                        "IP:PORT of the API server endpoint as policies see it (default: kind's 172.18.0.2:6443)");
+    analyze->footer(k_exit_codes);
+
+    AnalyzeOptions conn_opts;
+    auto* connectivity = app.add_subcommand("connectivity", "list every connection the NetworkPolicies allow (netpol-analyzer compatible)");
+    connectivity->add_option("inputs", conn_opts.inputs, "manifest FILE, DIR (recursive) or - for stdin")->required();
+    connectivity->add_option("--apiserver-endpoint", conn_opts.apiserver_endpoint, "IP:PORT of the API server endpoint");
+    connectivity->footer(k_exit_codes);
+
+    struct Later {
+        const char* name;
+        const char* help;
+    };
+    std::vector<std::pair<CLI::App*, std::string>> later;
+    for (Later l : {Later{"health", "assess objects as Healthy/Progressing/Degraded/... following Argo CD's rules"},
+                    Later{"run", "create an ephemeral kind cluster, install the candidate, probe, report"},
+                    Later{"resolve", "turn a ref (stable, a tag, a branch) into its tag and commit"},
+                    Later{"promote", "after a passing report, move the pin in your Application or kustomization"}}) {
+        auto* sub = app.add_subcommand(l.name, std::string(l.help) + " (not implemented yet)");
+        sub->allow_extras();
+        sub->footer(k_exit_codes);
+        later.emplace_back(sub, l.name);
+    }
+    auto* version = app.add_subcommand("version", "print the version");
+
+    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    try {
+        app.parse(reversed);
+    } catch (const CLI::CallForHelp&) {
+        const CLI::App* target = &app;
+        for (auto* sub : app.get_subcommands()) target = sub;
+        streams.out << target->help();
+        return 0;
+    } catch (const CLI::CallForAllHelp&) {
+        streams.out << app.help("", CLI::AppFormatMode::All);
+        return 0;
+    } catch (const CLI::ParseError& e) {
+        streams.err << "argocd-preflight: " << e.what() << "\nRun with --help for usage.\n";
+        return 2;
+    }
+    setup_logging(g.log_level, streams.err);
+    if (version->parsed()) {
+        streams.out << "argocd-preflight " << PREFLIGHT_VERSION << "\n";
+        return 0;
+    }
+    if (analyze->parsed()) return cmd_analyze(g, analyze_opts, streams);
+    if (connectivity->parsed()) return cmd_connectivity(g, conn_opts, streams);
+    for (auto& [sub, name] : later)
+        if (sub->parsed()) {
+            streams.err << "argocd-preflight " << name << ": not implemented yet\n";
+            return 2;
+        }
+    streams.err << "argocd-preflight: no subcommand\n";
+    return 2;
+}
+
+}  // namespace preflight::cli

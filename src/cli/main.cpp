@@ -1,0 +1,10 @@
+// Process entry point: the only place that turns the CLI's result into the exit status.
+#include <iostream>
+
+#include "preflight/cli/app.hpp"
+
+int main(int argc, char** argv) {
+    std::ios::sync_with_stdio(false);
+    std::vector<std::string> args(argv + 1, argv + argc);
+    return preflight::cli::run(args, {std::cin, std::cout, std::cerr});
+}

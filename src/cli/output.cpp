@@ -1,0 +1,72 @@
+// CLI plumbing: formats, logging to stderr (redacted), output to stdout or a file.
+#include "preflight/cli/output.hpp"
+
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <ostream>
+
+#include "preflight/util/files.hpp"
+#include "preflight/util/redactor.hpp"
+
+namespace preflight::cli {
+
+Result<Format> parse_format(const std::string& text, bool allow_csv) {
+    if (text == "text") return Format::text;
+    if (text == "json") return Format::json;
+    if (text == "junit") return Format::junit;
+    if (text == "markdown" || text == "md") return Format::markdown;
+    if (text == "csv" && allow_csv) return Format::csv;
+    return fail(ErrorKind::usage, "--format: unknown format '" + text + "' (text, json, junit, markdown" +
+                                      std::string(allow_csv ? ", csv" : "") + ")");
+}
+
+void setup_logging(const std::string& level, std::ostream& err) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(err, true);
+    auto logger = std::make_shared<spdlog::logger>("preflight", sink);
+    logger->set_pattern("%^%l%$: %v");
+    logger->set_level(spdlog::level::from_str(level));
+    spdlog::set_default_logger(logger);
+}
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+Result<void> emit(const GlobalOptions& g, const std::string& content, Streams& s) {
+    std::string safe = Redactor::global().redact(content);
+    if (g.output.empty() || g.output == "-") {
+        s.out << safe;
+        s.out.flush();
+        return {};
+    }
+    return write_file_atomic(g.output, safe);
+}
+
+std::string render(const report::Run& run, Format format, bool colour) {
+    const auto& r = Redactor::global();
+    switch (format) {
+        case Format::json: return report::write_json(run, r);
+        case Format::junit: return report::write_junit(run, r);
+        case Format::markdown: return report::write_markdown(run, r);
+        case Format::csv:
+        case Format::text: return report::write_text(run, r, {colour});
+    }
+    return {};
+}
+
+int exit_code_for(const report::Run& run) {
+    if (run.interrupted) return 130;
+    switch (run.verdict()) {
+        case report::Outcome::passed:
+        case report::Outcome::skipped: return 0;
+        case report::Outcome::failed: return 1;
+        case report::Outcome::error: return 3;
+    }
+    return 3;
+}
+
+}  // namespace preflight::cli

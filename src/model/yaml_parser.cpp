@@ -1,0 +1,221 @@
+// YAML/JSON text -> Value trees with positions, through yaml-cpp, with guards against
+// alias bombs and pathological nesting, and a fast path that skips CRD schema bodies.
+#include <yaml-cpp/yaml.h>
+
+#include <unordered_set>
+
+#include "preflight/model/manifest.hpp"
+#include "preflight/util/text.hpp"
+
+namespace preflight::model {
+namespace {
+
+// A document of the input: its text and the 1-based line it starts on.
+struct Chunk {
+    std::string_view text;
+    int first_line = 1;
+};
+
+bool is_marker_line(std::string_view line) {
+    if (!line.starts_with("---")) return false;
+    return line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r';
+}
+
+// Splits `text` at document markers ("---" at column 1). A "---" at column 1 cannot occur
+// inside a block scalar at top level (its content is indented) and YAML forbids it inside
+// quoted scalars, so a textual split agrees with the YAML grammar.
+std::vector<Chunk> split_documents(std::string_view text) {
+    std::vector<Chunk> out;
+    std::size_t start = 0, pos = 0;
+    int line = 1, start_line = 1;
+    while (pos < text.size()) {
+        auto nl = text.find('\n', pos);
+        auto end = nl == std::string_view::npos ? text.size() : nl;
+        if (is_marker_line(text.substr(pos, end - pos)) && pos != start) {
+            out.push_back({text.substr(start, pos - start), start_line});
+            start = pos;
+            start_line = line;
+        }
+        pos = end + 1;
+        ++line;
+    }
+    if (start < text.size()) out.push_back({text.substr(start), start_line});
+    return out;
+}
+
+std::string_view rtrim(std::string_view s) {
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\r' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+// CustomResourceDefinition schemas are ~95% of an Argo CD install and no check reads them.
+// For a CRD written in the usual 2-space style, the lines under `spec.versions` are blanked
+// (newlines kept, so every position stays exact) and `versions` becomes an empty list.
+// Any other layout is parsed in full. Returns empty when nothing was elided.
+std::string elide_crd_versions(std::string_view doc) {
+    bool is_crd = false, in_spec = false;
+    std::size_t versions_at = std::string_view::npos, versions_end = 0;
+    std::size_t pos = 0;
+    while (pos < doc.size()) {
+        auto nl = doc.find('\n', pos);
+        auto end = nl == std::string_view::npos ? doc.size() : nl;
+        auto line = rtrim(doc.substr(pos, end - pos));
+        if (!line.empty() && line[0] != ' ' && line[0] != '#' && line[0] != '-') {
+            in_spec = line == "spec:";
+            if (line == "kind: CustomResourceDefinition") is_crd = true;
+        } else if (in_spec && line == "  versions:") {
+            versions_at = pos;
+            versions_end = end;
+        }
+        pos = end + 1;
+    }
+    if (!is_crd || versions_at == std::string_view::npos) return {};
+    std::string out;
+    out.reserve(doc.size() / 4);
+    out.append(doc.substr(0, versions_at));
+    out.append("  versions: []");
+    pos = versions_end;
+    bool in_block = true;
+    while (pos < doc.size()) {
+        auto nl = doc.find('\n', pos + 1);
+        auto line_start = pos + 1;  // pos is at a '\n'
+        if (line_start > doc.size()) break;
+        auto end = nl == std::string_view::npos ? doc.size() : nl;
+        auto line = doc.substr(line_start, end - line_start);
+        auto trimmed = rtrim(line);
+        if (in_block) {
+            bool continues = trimmed.empty() || trimmed.starts_with("   ") ||
+                             trimmed.starts_with("  - ") || trimmed == "  -";
+            if (!continues) in_block = false;
+        }
+        out += '\n';
+        if (!in_block) out.append(line);
+        if (nl == std::string_view::npos) break;
+        pos = nl;
+    }
+    return out;
+}
+
+class Converter {
+public:
+    Converter(std::string_view file, int line_offset, std::size_t budget, int max_depth,
+              std::vector<std::string>* warnings)
+        : m_file(file), m_line_offset(line_offset), m_budget(budget), m_max_depth(max_depth),
+          m_warnings(warnings) {}
+
+    struct Overflow {
+        std::string message;
+        Mark mark;
+    };
+
+    Value convert(const YAML::Node& node, int depth) {
+        if (depth > m_max_depth)
+            throw Overflow{"nesting deeper than " + std::to_string(m_max_depth) + " levels", mark_of(node)};
+        if (m_budget == 0)
+            throw Overflow{"document expands to too many nodes (alias expansion bomb?); limit reached",
+                           mark_of(node)};
+        --m_budget;
+        Value v;
+        v.mark = mark_of(node);
+        switch (node.Type()) {
+            case YAML::NodeType::Null:
+            case YAML::NodeType::Undefined:
+                v.type = Value::Type::null;
+                break;
+            case YAML::NodeType::Scalar:
+                v.type = Value::Type::scalar;
+                v.scalar = node.Scalar();
+                v.plain = node.Tag() != "!";
+                break;
+            case YAML::NodeType::Sequence:
+                v.type = Value::Type::sequence;
+                v.items.reserve(node.size());
+                for (const auto& item : node) v.items.push_back(convert(item, depth + 1));
+                break;
+            case YAML::NodeType::Map: {
+                v.type = Value::Type::mapping;
+                v.entries.reserve(node.size());
+                for (const auto& kv : node) {
+                    std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string("<complex key>");
+                    Value child = convert(kv.second, depth + 1);
+                    bool replaced = false;
+                    for (auto& [k, existing] : v.entries) {
+                        if (k == key) {
+                            if (m_warnings) {
+                                auto m = mark_of(kv.first);
+                                m_warnings->push_back(std::string(m_file) + ":" + std::to_string(m.line) + ":" +
+                                                      std::to_string(m.col) + ": duplicate key '" + key +
+                                                      "' (first at line " + std::to_string(existing.mark.line) +
+                                                      "); the last value wins");
+                            }
+                            existing = std::move(child);
+                            replaced = true;
+                            break;
+                        }
+                    }
+                    if (!replaced) v.entries.emplace_back(std::move(key), std::move(child));
+                }
+                break;
+            }
+        }
+        return v;
+    }
+
+private:
+    Mark mark_of(const YAML::Node& node) const {
+        auto m = node.Mark();
+        if (m.line < 0) return {};
+        return {m.line + m_line_offset, m.column + 1};
+    }
+
+    std::string_view m_file;
+    int m_line_offset;
+    std::size_t m_budget;
+    int m_max_depth;
+    std::vector<std::string>* m_warnings;
+};
+
+bool only_comments(std::string_view text) {
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        auto nl = text.find('\n', pos);
+        auto end = nl == std::string_view::npos ? text.size() : nl;
+        auto line = rtrim(text.substr(pos, end - pos));
+        auto first = line.find_first_not_of(" \t");
+        if (first != std::string_view::npos && line[first] != '#' && !is_marker_line(line) && line != "...")
+            return false;
+        pos = end + 1;
+    }
+    return true;
+}
+
+}  // namespace
+
+Result<std::vector<Value>> parse_documents(std::string_view file, std::string_view text,
+                                           std::vector<std::string>* warnings,
+                                           const ParseLimits& limits) {
+    std::vector<Value> docs;
+    std::vector<std::string> problems;
+    std::size_t budget = limits.base_node_budget + text.size();
+    for (const auto& chunk : split_documents(text)) {
+        if (only_comments(chunk.text)) continue;
+        std::string elided = elide_crd_versions(chunk.text);
+        std::string owned = elided.empty() ? std::string(chunk.text) : std::move(elided);
+        try {
+            YAML::Node node = YAML::Load(owned);
+            Converter conv(file, chunk.first_line, budget, limits.max_depth, warnings);
+            docs.push_back(conv.convert(node, 0));
+        } catch (const Converter::Overflow& o) {
+            problems.push_back(text::caret_excerpt(file, text, o.mark.line, o.mark.col, o.message));
+            if (o.message.find("too many nodes") != std::string::npos) break;  // nothing sane follows
+        } catch (const YAML::Exception& e) {
+            int line = e.mark.line >= 0 ? e.mark.line + chunk.first_line : chunk.first_line;
+            int col = e.mark.column >= 0 ? e.mark.column + 1 : 1;
+            problems.push_back(text::caret_excerpt(file, text, line, col, "malformed YAML: " + e.msg));
+        }
+    }
+    if (!problems.empty()) return fail(ErrorKind::input, text::join(problems, "\n"));
+    return docs;
+}
+
+}  // namespace preflight::model

@@ -1,0 +1,98 @@
+// The report tree: aggregation helpers and redaction.
+#include "preflight/report/report.hpp"
+
+#include "preflight/util/redactor.hpp"
+
+namespace preflight::report {
+
+const char* to_string(Outcome o) {
+    switch (o) {
+        case Outcome::passed: return "passed";
+        case Outcome::failed: return "failed";
+        case Outcome::error: return "error";
+        case Outcome::skipped: return "skipped";
+    }
+    return "error";
+}
+
+Case& Suite::add(Case c) {
+    if (c.classname.empty()) c.classname = name;
+    cases.push_back(std::move(c));
+    return cases.back();
+}
+
+Suite& Run::suite(const std::string& name) {
+    for (auto& s : suites)
+        if (s.name == name) return s;
+    suites.push_back(Suite{name});
+    return suites.back();
+}
+
+void Run::set_property(const std::string& key, const std::string& value) {
+    for (auto& [k, v] : properties)
+        if (k == key) {
+            v = value;
+            return;
+        }
+    properties.emplace_back(key, value);
+}
+
+Run::Counts count_cases(const Suite& s) {
+    Run::Counts c;
+    for (const auto& cs : s.cases) {
+        ++c.total;
+        switch (cs.outcome) {
+            case Outcome::passed: ++c.passed; break;
+            case Outcome::failed: ++c.failed; break;
+            case Outcome::error: ++c.errors; break;
+            case Outcome::skipped: ++c.skipped; break;
+        }
+    }
+    return c;
+}
+
+Run::Counts Run::counts() const {
+    Counts total;
+    for (const auto& s : suites) {
+        auto c = count_cases(s);
+        total.total += c.total;
+        total.passed += c.passed;
+        total.failed += c.failed;
+        total.errors += c.errors;
+        total.skipped += c.skipped;
+    }
+    return total;
+}
+
+Outcome Run::verdict() const {
+    auto c = counts();
+    if (interrupted) return Outcome::error;
+    if (c.errors > 0) return Outcome::error;
+    if (c.failed > 0) return Outcome::failed;
+    return Outcome::passed;
+}
+
+Run redacted(const Run& run, const Redactor& r) {
+    Run out = run;
+    if (r.empty()) return out;
+    auto fix = [&](std::string& s) { s = r.redact(s); };
+    fix(out.command);
+    for (auto& [k, v] : out.properties) fix(v);
+    for (auto& n : out.notices) fix(n);
+    for (auto& s : out.suites) {
+        fix(s.name);
+        for (auto& c : s.cases) {
+            fix(c.name);
+            fix(c.classname);
+            fix(c.message);
+            fix(c.detail);
+            for (auto& e : c.evidence) {
+                fix(e.name);
+                fix(e.text);
+            }
+        }
+    }
+    return out;
+}
+
+}  // namespace preflight::report

@@ -1,0 +1,90 @@
+// Text helpers: caret excerpts for input errors, shell quoting for error messages.
+#include "preflight/util/text.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace preflight::text {
+
+std::string_view line_at(std::string_view source, int line) {
+    if (line < 1) return {};
+    std::size_t start = 0;
+    for (int i = 1; i < line; ++i) {
+        auto nl = source.find('\n', start);
+        if (nl == std::string_view::npos) return {};
+        start = nl + 1;
+    }
+    auto end = source.find('\n', start);
+    auto out = source.substr(start, end == std::string_view::npos ? source.size() - start : end - start);
+    if (!out.empty() && out.back() == '\r') out.remove_suffix(1);
+    return out;
+}
+
+std::string caret_excerpt(std::string_view file, std::string_view source, int line, int col,
+                          std::string_view message) {
+    std::string out;
+    out += file;
+    out += ':' + std::to_string(line) + ':' + std::to_string(col) + ": ";
+    out += message;
+    auto shown = line_at(source, line);
+    bool printable = std::all_of(shown.begin(), shown.end(), [](unsigned char c) {
+        return c == '\t' || c >= 0x20;
+    });
+    if (!shown.empty() && printable) {
+        constexpr std::size_t k_max = 160;
+        std::string_view clipped = shown.substr(0, k_max);
+        out += "\n  ";
+        out += clipped;
+        if (shown.size() > k_max) out += "…";
+        out += "\n  ";
+        int pad = std::clamp(col - 1, 0, static_cast<int>(clipped.size()));
+        for (int i = 0; i < pad; ++i) out += clipped[i] == '\t' ? '\t' : ' ';
+        out += '^';
+    }
+    return out;
+}
+
+std::vector<std::string> split(std::string_view s, char sep) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (true) {
+        auto pos = s.find(sep, start);
+        out.emplace_back(s.substr(start, pos == std::string_view::npos ? s.size() - start : pos - start));
+        if (pos == std::string_view::npos) break;
+        start = pos + 1;
+    }
+    return out;
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) { return s.starts_with(prefix); }
+
+std::string to_lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::string shell_quote(std::string_view arg) {
+    if (!arg.empty() && std::all_of(arg.begin(), arg.end(), [](unsigned char c) {
+            return std::isalnum(c) || std::string_view("-_./=:,@+%").find(static_cast<char>(c)) != std::string_view::npos;
+        }))
+        return std::string(arg);
+    std::string out = "'";
+    for (char c : arg) {
+        if (c == '\'') out += "'\\''";
+        else out += c;
+    }
+    out += '\'';
+    return out;
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view sep) {
+    std::string out;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        if (i) out += sep;
+        out += parts[i];
+    }
+    return out;
+}
+
+}  // namespace preflight::text
