@@ -300,7 +300,7 @@ void check_api_server(Ctx& ctx, const std::vector<MissingSecret>& missing, std::
         auto src_i = eps.find(w);
         if (src_i == EndpointSet::npos) continue;
         const auto& src = eps.all[src_i];
-        ctx.out.requirements.push_back({src_i, eps.api_server, Protocol::tcp, a.port, "calls the API server", "api-server-reachable"});
+        ctx.out.requirements.push_back({src_i, eps.api_server, Protocol::tcp, a.port, "calls the API server", "api-server-reachable", need.level});
         auto conn = ctx.engine.allowed(src, api);
         CheckResult r{"api-server-reachable", subject_of(w)};
         if (conn.allows(Protocol::tcp, a.port)) {
@@ -407,25 +407,32 @@ struct RedisService {
     std::vector<std::size_t> backends;  // endpoint indices
 };
 
+// Endpoints a Service selects (its backends).
+std::vector<std::size_t> backends_of(const Ctx& ctx, const model::Service& s) {
+    std::vector<std::size_t> out;
+    if (s.selector.empty()) return out;
+    const auto& eps = ctx.engine.endpoints();
+    for (std::size_t i = 0; i < eps.all.size(); ++i) {
+        const auto& e = eps.all[i];
+        if (!e.is_pod() || !e.workload || e.ns != s.ns) continue;
+        bool selected = std::all_of(s.selector.begin(), s.selector.end(), [&](const auto& kv) {
+            auto it = e.labels.find(kv.first);
+            return it != e.labels.end() && it->second == kv.second;
+        });
+        if (selected) out.push_back(i);
+    }
+    return out;
+}
+
 std::vector<RedisService> redis_services(const Ctx& ctx) {
     std::vector<RedisService> out;
     const auto& eps = ctx.engine.endpoints();
     for (const auto& s : ctx.inv.services) {
-        if (s.selector.empty()) continue;
-        RedisService rs{&s};
+        RedisService rs{&s, backends_of(ctx, s)};
         bool redis_image = false;
-        for (std::size_t i = 0; i < eps.all.size(); ++i) {
-            const auto& e = eps.all[i];
-            if (!e.is_pod() || !e.workload || e.ns != s.ns) continue;
-            bool selected = std::all_of(s.selector.begin(), s.selector.end(), [&](const auto& kv) {
-                auto it = e.labels.find(kv.first);
-                return it != e.labels.end() && it->second == kv.second;
-            });
-            if (!selected) continue;
-            rs.backends.push_back(i);
-            for (const auto& c : e.workload->pod.containers)
+        for (auto i : rs.backends)
+            for (const auto& c : eps.all[i].workload->pod.containers)
                 if (lower(c.image).find("redis") != std::string::npos) redis_image = true;
-        }
         if (rs.backends.empty()) continue;
         if (redis_image || lower(s.name).find("redis") != std::string::npos) out.push_back(std::move(rs));
     }
@@ -466,24 +473,37 @@ void check_redis(Ctx& ctx) {
             return std::find(rs.backends.begin(), rs.backends.end(), src_i) != rs.backends.end();
         });
         if (is_backend) continue;
-        // Which Redis does it use? A Service its configuration names; otherwise the only one.
-        std::vector<std::pair<const RedisService*, std::int64_t>> targets;
-        for (const auto& c : w.pod.containers)
-            for (const auto& s : configured_strings(ctx.inv, w, c))
-                for (const auto& [svc, port] : referenced_services(ctx.inv, s))
-                    for (const auto& rs : services)
-                        if (rs.svc == svc) targets.emplace_back(&rs, port);
+        // Which Redis does it use? The Service its Redis settings name; otherwise the only one.
+        std::vector<std::pair<RedisService, std::int64_t>> targets;
+        for (const auto& c : w.pod.containers) {
+            std::vector<std::string> settings;
+            for (const auto& e : c.env) {
+                if (lower(e.name).find("redis") == std::string::npos) continue;
+                if (!e.value.empty()) settings.push_back(e.value);
+                if (e.config_map_ref)
+                    if (auto v = config_value(ctx.inv, w.ns, e.config_map_ref->name, e.config_map_ref->key)) settings.push_back(*v);
+            }
+            for (std::size_t i = 0; i < c.args.size(); ++i)
+                if (c.args[i].starts_with("--redis")) {
+                    settings.push_back(c.args[i]);
+                    if (c.args[i].find('=') == std::string::npos && i + 1 < c.args.size()) settings.push_back(c.args[i + 1]);
+                }
+            for (const auto& setting : settings)
+                for (const auto& [svc, port] : referenced_services(ctx.inv, setting))
+                    targets.emplace_back(RedisService{svc, backends_of(ctx, *svc)}, port);
+        }
         std::vector<const RedisService*> non_headless;
         for (const auto& rs : services)
             if (!rs.svc->headless && rs.svc->ns == w.ns) non_headless.push_back(&rs);
-        if (targets.empty() && non_headless.size() == 1) targets.emplace_back(non_headless[0], 0);
+        if (targets.empty() && non_headless.size() == 1) targets.emplace_back(*non_headless[0], 0);
         if (targets.empty()) {
             CheckResult r{"redis-reachable", subject_of(w)};
             r.message = "uses Redis, but which Service it connects to is not in the manifests; not checked";
             ctx.out.results.push_back(std::move(r));
             continue;
         }
-        for (const auto& [rs, wanted_port] : targets) {
+        for (const auto& [target, wanted_port] : targets) {
+            const RedisService* rs = &target;
             const model::ServicePort* sp = nullptr;
             for (const auto& p : rs->svc->ports)
                 if (wanted_port ? p.port == wanted_port : true) {
@@ -607,7 +627,7 @@ void check_baseline(Ctx& ctx, const Inventory& base_inv, const Engine& base) {
         bool existed = bs != EndpointSet::npos && bd != EndpointSet::npos;
         bool then = existed && base.allowed(base.endpoints().all[bs], base.endpoints().all[bd]).allows(req.protocol, req.port);
         bool needed_then = existed && std::any_of(before.requirements.begin(), before.requirements.end(), [&](const Need& r) {
-            return r.src == bs && r.dst == bd && r.protocol == req.protocol && r.port == req.port;
+            return r.src == bs && r.dst == bd && r.protocol == req.protocol && r.port == req.port && r.level == Severity::error;
         });
         CheckResult r{"baseline-regression", label};
         if (now) {

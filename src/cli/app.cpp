@@ -31,6 +31,7 @@ void add_globals(CLI::App& app, GlobalOptions& g) {
         ->capture_default_str();
     app.add_option("--output,-o", g.output, "write the output to FILE instead of stdout");
     app.add_option("--namespace,-n", g.ns, "namespace for objects that have none")->capture_default_str();
+    app.add_option("--report-dir", g.report_dir, "also write junit.xml, report.json and summary.md into DIR");
     app.add_flag("--no-color", g.no_color, "no colour in text output (also when NO_COLOR is set or not a TTY)");
 }
 
@@ -63,11 +64,13 @@ int run(const std::vector<std::string>& args, Streams streams) {
         const char* help;
     };
     std::vector<std::pair<CLI::App*, std::string>> later;
+    std::vector<std::string> ignored;
     for (Later l : {Later{"health", "assess objects as Healthy/Progressing/Degraded/... following Argo CD's rules"},
                     Later{"run", "create an ephemeral kind cluster, install the candidate, probe, report"},
                     Later{"resolve", "turn a ref (stable, a tag, a branch) into its tag and commit"},
                     Later{"promote", "after a passing report, move the pin in your Application or kustomization"}}) {
         auto* sub = app.add_subcommand(l.name, std::string(l.help) + " (not implemented yet)");
+        sub->add_option("args", ignored, "arguments (not read yet)");
         sub->allow_extras();
         sub->footer(k_exit_codes);
         later.emplace_back(sub, l.name);

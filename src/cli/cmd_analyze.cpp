@@ -137,6 +137,7 @@ int cmd_analyze(const GlobalOptions& g, const AnalyzeOptions& o, Streams& s) {
         suite.add(std::move(c));
     }
     run.duration_ms = suite.duration_ms = now_ms() - run.start_ms;
+    if (auto r = write_report_dir(g, run); !r) return report_error(r.error(), s);
     if (auto r = emit(g, render(run, *format, colour_wanted(g)), s); !r) return report_error(r.error(), s);
     return exit_code_for(run);
 }

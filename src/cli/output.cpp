@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <ostream>
 
 #include "preflight/util/files.hpp"
@@ -44,6 +45,19 @@ Result<void> emit(const GlobalOptions& g, const std::string& content, Streams& s
         return {};
     }
     return write_file_atomic(g.output, safe);
+}
+
+Result<void> write_report_dir(const GlobalOptions& g, const report::Run& run) {
+    if (g.report_dir.empty()) return {};
+    std::error_code ec;
+    std::filesystem::create_directories(g.report_dir, ec);
+    if (ec) return fail(ErrorKind::infrastructure, g.report_dir + ": cannot create: " + ec.message());
+    const auto& r = Redactor::global();
+    for (auto [name, content] : {std::pair{"junit.xml", report::write_junit(run, r)},
+                                 std::pair{"report.json", report::write_json(run, r)},
+                                 std::pair{"summary.md", report::write_markdown(run, r)}})
+        if (auto w = write_file_atomic(g.report_dir + "/" + name, content); !w) return w;
+    return {};
 }
 
 std::string render(const report::Run& run, Format format, bool colour) {

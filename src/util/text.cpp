@@ -22,11 +22,19 @@ std::string_view line_at(std::string_view source, int line) {
 
 std::string caret_excerpt(std::string_view file, std::string_view source, int line, int col,
                           std::string_view message) {
+    auto shown = line_at(source, line);
+    // Errors at end of input point past the last line: show the last line that has text.
+    for (int back = line - 1; shown.empty() && back >= 1 && back >= line - 50; --back) {
+        auto candidate = line_at(source, back);
+        if (candidate.empty()) continue;
+        shown = candidate;
+        line = back;
+        col = static_cast<int>(shown.size()) + 1;
+    }
     std::string out;
     out += file;
     out += ':' + std::to_string(line) + ':' + std::to_string(col) + ": ";
     out += message;
-    auto shown = line_at(source, line);
     bool printable = std::all_of(shown.begin(), shown.end(), [](unsigned char c) {
         return c == '\t' || c >= 0x20;
     });

@@ -36,6 +36,7 @@ struct Need {
     std::int64_t port = 0;
     std::string why;
     std::string check;
+    Severity level = Severity::error;  // warning: inferred from a token and RBAC only
 };
 
 struct Analysis {

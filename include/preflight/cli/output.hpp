@@ -17,6 +17,7 @@ struct GlobalOptions {
     std::string output;  // empty: stdout
     std::string ns = "argocd";
     bool no_color = false;
+    std::string report_dir;  // also write junit.xml, report.json, summary.md there
 };
 
 Result<Format> parse_format(const std::string& text, bool allow_csv);
@@ -25,6 +26,8 @@ void setup_logging(const std::string& level, std::ostream& err);
 std::int64_t now_ms();
 // Writes `content` to --output (atomically) or stdout.
 Result<void> emit(const GlobalOptions& g, const std::string& content, Streams& s);
+// Writes junit.xml, report.json and summary.md of `run` into --report-dir, if given.
+Result<void> write_report_dir(const GlobalOptions& g, const report::Run& run);
 // Renders `run` in `format` (csv is not a report format).
 std::string render(const report::Run& run, Format format, bool colour);
 // Exit code for a finished run: 0 passed, 1 failed, 3 error, 130 interrupted.

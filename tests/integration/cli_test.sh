@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# End-to-end tests of the built binary: exit codes, stdout/stderr separation, output files,
+# input guards, and JUnit validation against ../shared/schemas/junit-10.xsd.
+# Usage: cli_test.sh BINARY SHARED_DIR [basic|real]. Exit 77 = skipped (ctest SKIP_RETURN_CODE).
+set -uo pipefail
+bin=$1 shared=$2 part=${3:-basic}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+pass() { echo "ok   $1"; }
+failed() { echo "FAIL $1"; failures=$((failures + 1)); }
+expect_exit() { # name expected-code actual-code
+  if [ "$2" = "$3" ]; then pass "$1 (exit $3)"; else failed "$1: expected exit $2, got $3"; fi
+}
+contains() { # name file needle
+  if grep -qF -- "$3" "$2"; then pass "$1"; else failed "$1: '$3' not in $2"; sed 's/^/    /' "$2" | head -20; fi
+}
+
+if [ "$part" = basic ]; then
+  "$bin" --help >"$tmp/out" 2>"$tmp/err"; expect_exit "--help" 0 $?
+  contains "--help lists exit codes" "$tmp/out" "130  interrupted"
+  "$bin" analyze --help >"$tmp/out"; contains "analyze --help" "$tmp/out" "--baseline"
+  "$bin" --bogus >"$tmp/out" 2>"$tmp/err"; expect_exit "unknown flag" 2 $?
+  [ -s "$tmp/out" ] && failed "usage error printed to stdout" || pass "usage error only on stderr"
+  for sub in run health resolve promote; do
+    "$bin" "$sub" x >"$tmp/out" 2>"$tmp/err"; expect_exit "$sub is not implemented yet" 2 $?
+    contains "$sub says so" "$tmp/err" "not implemented yet"
+    [ -s "$tmp/out" ] && failed "$sub printed a result" || pass "$sub prints no result"
+  done
+  "$bin" version >"$tmp/out"; expect_exit version 0 $?
+
+  cat >"$tmp/app.yaml" <<'YAML'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: tool}
+spec:
+  template:
+    metadata: {labels: {app: tool}}
+    spec:
+      serviceAccountName: tool
+      containers:
+      - {name: t, image: x, command: [kubectl, get, pods]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: lock}
+spec:
+  podSelector: {matchLabels: {app: tool}}
+  policyTypes: [Egress]
+YAML
+  "$bin" analyze "$tmp/app.yaml" >"$tmp/out" 2>"$tmp/err"; expect_exit "blocked API client fails" 1 $?
+  contains "finding names the policy" "$tmp/out" "NetworkPolicy lock"
+  contains "assumed endpoint is stated" "$tmp/out" "172.18.0.2:6443"
+  [ -s "$tmp/err" ] && failed "stderr not empty on a clean run" || pass "nothing on stderr"
+  "$bin" analyze - --format json <"$tmp/app.yaml" >"$tmp/out"; expect_exit "stdin" 1 $?
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]=="argocd-preflight/report/v1" and d["verdict"]=="failed"' "$tmp/out" \
+    && pass "json report parses" || failed "json report"
+  "$bin" analyze "$tmp/app.yaml" --apiserver-endpoint 10.1.2.3:443 --output "$tmp/r.txt" >"$tmp/out"; expect_exit "--output" 1 $?
+  [ -s "$tmp/out" ] && failed "--output still wrote stdout" || pass "--output leaves stdout empty"
+  contains "--apiserver-endpoint is used" "$tmp/r.txt" "10.1.2.3:443"
+  "$bin" analyze "$tmp/app.yaml" --apiserver-endpoint nonsense >/dev/null 2>"$tmp/err"; expect_exit "bad endpoint" 2 $?
+  "$bin" analyze "$tmp/app.yaml" --format junit --report-dir "$tmp/rd" >"$tmp/j.xml"; expect_exit "junit" 1 $?
+  for f in junit.xml report.json summary.md; do [ -s "$tmp/rd/$f" ] && pass "report-dir has $f" || failed "report-dir lacks $f"; done
+  if command -v xmllint >/dev/null && [ -f "$shared/schemas/junit-10.xsd" ]; then
+    xmllint --noout --schema "$shared/schemas/junit-10.xsd" "$tmp/j.xml" 2>"$tmp/err" && pass "junit validates" || { failed "junit schema"; cat "$tmp/err"; }
+  else
+    echo "skip junit schema validation (no xmllint or ../shared)"
+  fi
+  "$bin" connectivity "$tmp/app.yaml" --format json >"$tmp/c.json"; expect_exit connectivity 0 $?
+  python3 -c 'import json,sys; rows=json.load(open(sys.argv[1])); assert all(set(r)=={"src","dst","conn"} for r in rows) and rows' "$tmp/c.json" \
+    && pass "connectivity json rows" || failed "connectivity json"
+  "$bin" connectivity "$tmp/app.yaml" --format junit >/dev/null 2>&1; expect_exit "connectivity refuses junit" 2 $?
+
+  # Bad input: exit 2 with file:line:col.
+  printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n   bad: indent\n' >"$tmp/bad.yaml"
+  "$bin" analyze "$tmp/bad.yaml" >/dev/null 2>"$tmp/err"; expect_exit "malformed yaml" 2 $?
+  contains "malformed yaml names the position" "$tmp/err" "$tmp/bad.yaml:5:"
+  "$bin" analyze "$tmp/nope.yaml" >/dev/null 2>"$tmp/err"; expect_exit "missing file" 2 $?
+  : >"$tmp/empty.yaml"; "$bin" analyze "$tmp/empty.yaml" >/dev/null 2>"$tmp/err"; expect_exit "empty input" 2 $?
+  contains "empty input named" "$tmp/err" "empty.yaml:1:1"
+  printf 'apiVersion: v1\x00kind' >"$tmp/bin.yaml"; "$bin" analyze "$tmp/bin.yaml" >/dev/null 2>"$tmp/err"; expect_exit "binary file" 2 $?
+  printf 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec:\n  podSelector: {}\n  ingress:\n  - from:\n    - ipBlock: {cidr: 300.0.0.0/8}\n' >"$tmp/np.yaml"
+  "$bin" analyze "$tmp/np.yaml" >/dev/null 2>"$tmp/err"; expect_exit "invalid CIDR" 2 $?
+  contains "invalid CIDR with position and caret" "$tmp/err" "np.yaml:8:"
+  python3 - "$tmp/bomb.yaml" <<'PY'
+import sys
+lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+for i in range(1, 12):
+    prev, cur = chr(ord('a') + i - 1), chr(ord('a') + i)
+    lines.append(f'{cur}: &{cur} [' + ','.join(['*' + prev] * 9) + ']')
+open(sys.argv[1], 'w').write('\n'.join(lines) + '\n')
+PY
+  start=$(date +%s%N)
+  timeout 20 "$bin" analyze "$tmp/bomb.yaml" >/dev/null 2>"$tmp/err"; code=$?
+  ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  expect_exit "billion laughs refused" 2 $code
+  [ "$ms" -lt 1000 ] && pass "billion laughs refused in ${ms}ms" || failed "billion laughs took ${ms}ms"
+  python3 -c 'import sys; open(sys.argv[1],"w").write("["*200000)' "$tmp/deep.yaml"
+  timeout 20 "$bin" analyze "$tmp/deep.yaml" >/dev/null 2>"$tmp/err"; expect_exit "deep nesting refused" 2 $?
+  # 50 MB: loaded (or refused naming the limit), never a crash.
+  python3 - "$tmp/big.yaml" <<'PY'
+import sys
+doc = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\ndata:\n  payload: " + "x" * 900 + "\n---\n"
+with open(sys.argv[1], "w") as f:
+    for i in range(52000):
+        f.write(doc.replace("{i}", str(i)))
+PY
+  timeout 120 "$bin" analyze "$tmp/big.yaml" >/dev/null 2>"$tmp/err"; code=$?
+  if [ $code = 0 ] || { [ $code = 2 ] && grep -q limit "$tmp/err"; }; then pass "50 MB input handled (exit $code)"; else failed "50 MB input: exit $code"; cat "$tmp/err" | head -5; fi
+fi
+
+if [ "$part" = real ]; then
+  [ -d "$shared/argocd" ] || { echo "SKIP: $shared/argocd not found"; exit 77; }
+  for f in v2.11.1/install.yaml v2.11.1/namespace-install.yaml; do
+    "$bin" analyze "$shared/argocd/$f" --format junit >"$tmp/j.xml"; expect_exit "$f fails" 1 $?
+    contains "$f names secret-init" "$tmp/j.xml" "secret-init"
+    contains "$f names the policy" "$tmp/j.xml" "argocd-redis-network-policy"
+    xmllint --noout --schema "$shared/schemas/junit-10.xsd" "$tmp/j.xml" 2>/dev/null && pass "$f junit validates" || failed "$f junit schema"
+  done
+  for f in v2.11.0 v2.11.2 v3.5.1; do
+    "$bin" analyze "$shared/argocd/$f/install.yaml" >"$tmp/out"; expect_exit "$f passes" 0 $?
+  done
+  "$bin" analyze "$shared/argocd/v2.11.1/install.yaml" --baseline "$shared/argocd/v2.11.0/install.yaml" >"$tmp/out"; expect_exit "baseline" 1 $?
+  contains "baseline reports the API egress" "$tmp/out" "baseline-regression: argocd/argocd-redis[Deployment] -> kube-apiserver"
+  "$bin" connectivity "$shared/argocd/v3.5.1/install.yaml" --format csv >"$tmp/c.csv"; expect_exit "connectivity v3.5.1" 0 $?
+  contains "redis ingress only from its clients" "$tmp/c.csv" "argocd/argocd-server[Deployment],argocd/argocd-redis[Deployment],TCP 6379"
+  if grep -q "argocd/argocd-dex-server\[Deployment\],argocd/argocd-redis\[Deployment\]" "$tmp/c.csv"; then failed "dex reaches redis"; else pass "dex does not reach redis"; fi
+fi
+
+[ $failures = 0 ] && echo "all passed" || echo "$failures failed"
+exit $(( failures > 0 ))

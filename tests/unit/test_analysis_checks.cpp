@@ -1,0 +1,367 @@
+// Static checks on hand-written releases (names unlike Argo CD's, to prove the rules are
+// general) and on the real Argo CD manifests in ../shared/argocd.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "helpers.hpp"
+
+using namespace preflight;
+using test::world;
+
+namespace {
+
+// A small "release": an app whose init container runs a known API client, a cache the
+// app's workers need (password Secret created at runtime by that init container), and a
+// policy on the cache pods whose egress is `cache_egress`.
+std::string release(const std::string& cache_egress, const std::string& cache_policy_types = "[Ingress, Egress]",
+                    const std::string& init_command = "[argocd, admin, redis-initial-password]") {
+    return R"(apiVersion: v1
+kind: ServiceAccount
+metadata: {name: cache-sa}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: cache-role}
+rules:
+- {apiGroups: [""], resources: [secrets], resourceNames: [cache-pass], verbs: [get]}
+- {apiGroups: [""], resources: [secrets], verbs: [create]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: cache-rb}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: cache-role}
+subjects: [{kind: ServiceAccount, name: cache-sa}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: kv}
+spec:
+  template:
+    metadata: {labels: {role: kv}}
+    spec:
+      serviceAccountName: cache-sa
+      initContainers:
+      - {name: make-pass, image: tool, command: )" + init_command + R"(}
+      containers:
+      - name: kv
+        image: redis:7
+        ports: [{containerPort: 6379, name: tcp-kv}]
+        env: [{name: REDIS_PASSWORD, valueFrom: {secretKeyRef: {name: cache-pass, key: auth}}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: kv}
+spec:
+  selector: {role: kv}
+  ports: [{port: 6379, targetPort: tcp-kv}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: worker}
+spec:
+  template:
+    metadata: {labels: {role: worker}}
+    spec:
+      automountServiceAccountToken: false
+      containers:
+      - name: w
+        image: worker
+        env: [{name: REDIS_PASSWORD, valueFrom: {secretKeyRef: {name: cache-pass, key: auth}}}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    metadata: {labels: {role: web}}
+    spec:
+      automountServiceAccountToken: false
+      containers:
+      - name: w
+        image: web
+        env: [{name: REDIS_PASSWORD, valueFrom: {secretKeyRef: {name: cache-pass, key: auth}}}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: kv-policy}
+spec:
+  podSelector: {matchLabels: {role: kv}}
+  policyTypes: )" + cache_policy_types + R"(
+  ingress:
+  - from: [{podSelector: {matchLabels: {role: worker}}}]
+    ports: [{port: 6379}]
+  egress:
+)" + cache_egress;
+}
+
+const std::string k_dns_only = "  - ports: [{port: 53, protocol: UDP}, {port: 53, protocol: TCP}]\n";
+
+const analysis::CheckResult* result(const analysis::Analysis& a, const std::string& check, const std::string& subject) {
+    for (const auto& r : a.results)
+        if (r.check == check && r.subject == subject) return &r;
+    return nullptr;
+}
+
+int errors(const analysis::Analysis& a) {
+    int n = 0;
+    for (const auto& r : a.results)
+        if (!r.passed) ++n;
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("PF001: a known API client in an init container blocked by DNS-only egress is an error with its cascade") {
+    auto w = world(release(k_dns_only));
+    auto a = analysis::analyze(w->inv, *w->engine, w->config);
+    const auto* r = result(a, "api-server-reachable", "Deployment/kv");
+    REQUIRE(r);
+    CHECK_FALSE(r->passed);
+    REQUIRE(r->finding);
+    const auto& f = *r->finding;
+    CHECK(f.severity == analysis::Severity::error);
+    CHECK(f.title.find("init container make-pass") != std::string::npos);
+    CHECK(f.explanation.find("kv-policy") != std::string::npos);
+    CHECK(f.explanation.find("53/UDP, 53/TCP") != std::string::npos);
+    CHECK(f.explanation.find("6443") != std::string::npos);
+    CHECK(f.explanation.find("stay in Init") != std::string::npos);
+    CHECK(f.explanation.find("Secret cache-pass is never created") != std::string::npos);
+    CHECK(f.explanation.find("worker, web cannot start") != std::string::npos);
+    const auto* s = result(a, "runtime-secret-created", "Secret/cache-pass");
+    REQUIRE(s);
+    CHECK_FALSE(s->passed);
+}
+
+TEST_CASE("PF001: allowing the API server endpoint fixes it; allowing only 443 does not") {
+    auto fixed = world(release(k_dns_only + "  - to: [{ipBlock: {cidr: 172.18.0.0/16}}]\n    ports: [{port: 6443}]\n"));
+    auto a = analysis::analyze(fixed->inv, *fixed->engine, fixed->config);
+    CHECK(result(a, "api-server-reachable", "Deployment/kv")->passed);
+    CHECK(result(a, "runtime-secret-created", "Secret/cache-pass")->passed);
+
+    auto only443 = world(release(k_dns_only + "  - ports: [{port: 443}]\n"));
+    auto b = analysis::analyze(only443->inv, *only443->engine, only443->config);
+    const auto* r = result(b, "api-server-reachable", "Deployment/kv");
+    REQUIRE_FALSE(r->passed);
+    CHECK(r->finding->explanation.find("allow TCP 443") != std::string::npos);
+}
+
+TEST_CASE("PF001: no Egress in policyTypes means no finding") {
+    auto w = world(release(k_dns_only, "[Ingress]"));
+    auto a = analysis::analyze(w->inv, *w->engine, w->config);
+    CHECK(result(a, "api-server-reachable", "Deployment/kv")->passed);
+}
+
+TEST_CASE("PF001: token and RBAC without a known client is a warning, which does not fail") {
+    auto w = world(release(k_dns_only, "[Ingress, Egress]", "[/bin/setup-cache]"));
+    auto a = analysis::analyze(w->inv, *w->engine, w->config);
+    const auto* r = result(a, "api-server-reachable", "Deployment/kv");
+    REQUIRE(r);
+    CHECK(r->passed);
+    REQUIRE(r->finding);
+    CHECK(r->finding->severity == analysis::Severity::warning);
+}
+
+TEST_CASE("PF001: without a mounted token there is nothing to call with") {
+    std::string yaml = release(k_dns_only);
+    auto pos = yaml.find("      serviceAccountName: cache-sa\n");
+    yaml.insert(pos, "      automountServiceAccountToken: false\n");
+    auto w = world(yaml);
+    auto a = analysis::analyze(w->inv, *w->engine, w->config);
+    CHECK(result(a, "api-server-reachable", "Deployment/kv") == nullptr);
+}
+
+TEST_CASE("known clients are found in sh -c scripts at command positions only") {
+    auto w = world(release(k_dns_only, "[Ingress, Egress]", "[sh, -c, 'cp /usr/local/bin/argocd /tmp/argocd && argocd admin export > /x']"));
+    auto a = analysis::analyze(w->inv, *w->engine, w->config);
+    CHECK(result(a, "api-server-reachable", "Deployment/kv")->finding->severity == analysis::Severity::error);
+    auto copy_only = world(release(k_dns_only, "[Ingress, Egress]", "[sh, -c, '/bin/cp /usr/local/bin/argocd /shared/argocd']"));
+    auto b = analysis::analyze(copy_only->inv, *copy_only->engine, copy_only->config);
+    CHECK(result(b, "api-server-reachable", "Deployment/kv")->finding->severity == analysis::Severity::warning);
+}
+
+TEST_CASE("PF002: a Redis client the cache's ingress does not admit is an error; admitted ones pass") {
+    auto w = world(release(k_dns_only + "  - to: [{ipBlock: {cidr: 172.18.0.0/16}}]\n"));
+    auto a = analysis::analyze(w->inv, *w->engine, w->config);
+    const auto* worker = result(a, "redis-reachable", "Deployment/worker -> Service/kv");
+    const auto* web = result(a, "redis-reachable", "Deployment/web -> Service/kv");
+    REQUIRE(worker);
+    REQUIRE(web);
+    CHECK(worker->passed);
+    CHECK_FALSE(web->passed);
+    CHECK(web->finding->title.find("TCP 6379") != std::string::npos);
+    CHECK(web->finding->explanation.find("Ingress of the Redis pods is blocked") != std::string::npos);
+}
+
+TEST_CASE("PF002: the Service a client names in a ConfigMap value decides which Redis it needs") {
+    std::string yaml = R"(apiVersion: v1
+kind: ConfigMap
+metadata: {name: params}
+data: {cache.addr: "front:6379"}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: app}
+spec:
+  template:
+    metadata: {labels: {role: app}}
+    spec:
+      containers:
+      - name: a
+        image: app
+        env: [{name: REDIS_SERVER, valueFrom: {configMapKeyRef: {name: params, key: cache.addr}}}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: front}
+spec:
+  template:
+    metadata: {labels: {role: front}}
+    spec: {containers: [{name: p, image: haproxy, ports: [{containerPort: 6379}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: front-redis}
+spec: {selector: {role: front}, ports: [{port: 6379}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: front}
+spec: {selector: {role: front}, ports: [{port: 6379}]}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: store}
+spec:
+  template:
+    metadata: {labels: {role: store}}
+    spec: {containers: [{name: r, image: redis, ports: [{containerPort: 6379}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: store}
+spec: {selector: {role: store}, ports: [{port: 6379}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: store-only-from-front}
+spec:
+  podSelector: {matchLabels: {role: store}}
+  ingress: [{from: [{podSelector: {matchLabels: {role: front}}}]}]
+)";
+    auto w = world(yaml);
+    auto a = analysis::analyze(w->inv, *w->engine, w->config);
+    const auto* front = result(a, "redis-reachable", "Deployment/app -> Service/front");
+    REQUIRE(front);
+    CHECK(front->passed);
+    CHECK(result(a, "redis-reachable", "Deployment/app -> Service/store") == nullptr);  // not the one it uses
+    CHECK(errors(a) == 0);
+    // The same client naming the policed store instead is blocked.
+    auto yaml2 = yaml;
+    yaml2.replace(yaml2.find("front:6379"), 10, "store:6379");
+    auto w2 = world(yaml2);
+    auto b = analysis::analyze(w2->inv, *w2->engine, w2->config);
+    const auto* store = result(b, "redis-reachable", "Deployment/app -> Service/store");
+    REQUIRE(store);
+    CHECK_FALSE(store->passed);
+}
+
+TEST_CASE("PF003: restricted egress without DNS for a workload that names services") {
+    std::string yaml = test::deployment("api", "{role: api}") + test::deployment("client", "{role: client}", "", "",
+                                                                                   "        args: [--upstream=http://api.argocd.svc:8080]\n") +
+                       "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: lock}\nspec:\n  podSelector: {matchLabels: {role: client}}\n"
+                       "  policyTypes: [Egress]\n  egress:\n  - to: [{podSelector: {matchLabels: {role: api}}}]\n";
+    auto w = world(yaml);
+    auto a = analysis::analyze(w->inv, *w->engine, w->config);
+    const auto* r = result(a, "dns-reachable", "Deployment/client");
+    REQUIRE(r);
+    CHECK_FALSE(r->passed);
+    CHECK(r->finding->title.find("api") != std::string::npos);
+    auto fixed = world(yaml + "  - ports: [{port: 53, protocol: UDP}]\n");
+    auto b = analysis::analyze(fixed->inv, *fixed->engine, fixed->config);
+    CHECK(result(b, "dns-reachable", "Deployment/client")->passed);
+}
+
+TEST_CASE("PF004: a required Secret with no creator is a warning") {
+    auto w = world(test::deployment("a", "{x: y}", "", "", "        env: [{name: P, valueFrom: {secretKeyRef: {name: nowhere, key: k}}}]\n") +
+                   test::deployment("b", "{x: z}", "", "", "        env: [{name: P, valueFrom: {secretKeyRef: {name: opt, key: k, optional: true}}}]\n"));
+    auto a = analysis::analyze(w->inv, *w->engine, w->config);
+    const auto* r = result(a, "runtime-secret-created", "Secret/nowhere");
+    REQUIRE(r);
+    CHECK(r->passed);
+    CHECK(r->finding->severity == analysis::Severity::warning);
+    CHECK(result(a, "runtime-secret-created", "Secret/opt") == nullptr);
+}
+
+TEST_CASE("PF005: against a baseline without the need, the new unmet need is a regression") {
+    auto base = world(release(k_dns_only, "[Ingress, Egress]", "[/bin/true]"));
+    auto cand = world(release(k_dns_only));
+    auto a = analysis::analyze(cand->inv, *cand->engine, cand->config, &base->inv, base->engine.get());
+    const auto* r = result(a, "baseline-regression", "argocd/kv[Deployment] -> kube-apiserver[172.18.0.2] TCP 6443");
+    REQUIRE(r);
+    CHECK_FALSE(r->passed);
+    CHECK(r->finding->title.find("adds a need") != std::string::npos);
+}
+
+TEST_CASE("PF005: a connection the baseline allowed and the candidate removes") {
+    auto base = world(release(k_dns_only + "  - ports: [{port: 6443}]\n"));
+    auto cand = world(release(k_dns_only));
+    auto a = analysis::analyze(cand->inv, *cand->engine, cand->config, &base->inv, base->engine.get());
+    const auto* r = result(a, "baseline-regression", "argocd/kv[Deployment] -> kube-apiserver[172.18.0.2] TCP 6443");
+    REQUIRE(r);
+    CHECK_FALSE(r->passed);
+    CHECK(r->finding->title.find("removes") != std::string::npos);
+}
+
+// --- real data ---------------------------------------------------------------------------
+
+namespace {
+std::string shared_file(const std::string& rel) {
+    std::ifstream in(std::string(PREFLIGHT_SHARED) + "/argocd/" + rel, std::ios::binary);
+    if (!in) return {};
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+analysis::Analysis analyze_release(const std::string& rel, std::unique_ptr<test::World>& keep) {
+    keep = world(shared_file(rel));
+    return analysis::analyze(keep->inv, *keep->engine, keep->config);
+}
+}  // namespace
+
+TEST_CASE("real data: v2.11.1 install and namespace-install fail on argocd-redis; the others pass" *
+          doctest::skip(shared_file("v2.11.1/install.yaml").empty())) {
+    for (const char* rel : {"v2.11.1/install.yaml", "v2.11.1/namespace-install.yaml"}) {
+        CAPTURE(rel);
+        std::unique_ptr<test::World> w;
+        auto a = analyze_release(rel, w);
+        const auto* r = result(a, "api-server-reachable", "Deployment/argocd-redis");
+        REQUIRE(r);
+        REQUIRE_FALSE(r->passed);
+        const auto& f = *r->finding;
+        CHECK(f.title.find("init container secret-init") != std::string::npos);
+        CHECK(f.explanation.find("NetworkPolicy argocd-redis-network-policy") != std::string::npos);
+        CHECK(f.explanation.find("53/UDP, 53/TCP") != std::string::npos);
+        CHECK(f.explanation.find("172.18.0.2") != std::string::npos);
+        CHECK(f.explanation.find("6443") != std::string::npos);
+        for (const char* down : {"argocd-server", "argocd-repo-server", "argocd-application-controller"})
+            CHECK(f.explanation.find(down) != std::string::npos);
+    }
+    for (const char* rel : {"v2.11.0/install.yaml", "v2.11.2/install.yaml", "v3.5.1/install.yaml"}) {
+        CAPTURE(rel);
+        std::unique_ptr<test::World> w;
+        auto a = analyze_release(rel, w);
+        CHECK(errors(a) == 0);
+        CHECK_FALSE(a.results.empty());
+    }
+}
+
+TEST_CASE("real data: --baseline v2.11.0 against v2.11.1 reports the Redis API egress" *
+          doctest::skip(shared_file("v2.11.0/install.yaml").empty())) {
+    auto base = world(shared_file("v2.11.0/install.yaml"));
+    auto cand = world(shared_file("v2.11.1/install.yaml"));
+    auto a = analysis::analyze(cand->inv, *cand->engine, cand->config, &base->inv, base->engine.get());
+    const auto* r = result(a, "baseline-regression", "argocd/argocd-redis[Deployment] -> kube-apiserver[172.18.0.2] TCP 6443");
+    REQUIRE(r);
+    CHECK_FALSE(r->passed);
+}

@@ -1,0 +1,256 @@
+// Manifest model: positions, lists, JSON, and every bad input the loader must refuse.
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "helpers.hpp"
+#include "preflight/model/views.hpp"
+#include "preflight/util/files.hpp"
+
+using namespace preflight;
+
+TEST_CASE("objects keep file, line and column across documents") {
+    auto out = model::parse_manifests("m.yaml",
+                                      "# comment\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\n\n"
+                                      "apiVersion: v1\nkind: Secret\nmetadata:\n  name: b\n  namespace: x\n");
+    REQUIRE(out);
+    REQUIRE(out->objects.size() == 2);
+    CHECK(out->objects[0].where.line == 3);
+    CHECK(out->objects[0].where.col == 1);
+    CHECK(out->objects[1].where.line == 9);
+    CHECK(out->objects[1].ns == "x");
+    CHECK(out->objects[1].body["metadata"]["name"].mark.line == 12);
+    CHECK(out->objects[1].body["metadata"]["name"].mark.col == 9);
+}
+
+TEST_CASE("JSON input and kubectl lists: items take kind from the list type") {
+    auto out = model::parse_manifests("l.json",
+                                      R"({"apiVersion": "v1", "kind": "PodList", "items": [
+  {"metadata": {"name": "p1"}, "spec": {"containers": []}},
+  {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p2"}}
+]})");
+    REQUIRE(out);
+    REQUIRE(out->objects.size() == 2);
+    CHECK(out->objects[0].kind == "Pod");
+    CHECK(out->objects[0].api_version == "v1");
+    CHECK(out->objects[0].where.line == 2);
+    CHECK(out->objects[1].name == "p2");
+}
+
+TEST_CASE("kind: List expands nested objects") {
+    auto out = model::parse_manifests("l.yaml",
+                                      "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata: {name: s}\n");
+    REQUIRE(out);
+    REQUIRE(out->objects.size() == 1);
+    CHECK(out->objects[0].kind == "Service");
+    CHECK(out->objects[0].where.line == 4);
+    CHECK(out->objects[0].where.col == 3);
+}
+
+TEST_CASE("bad input names file:line:col and shows a caret") {
+    SUBCASE("malformed YAML") {
+        auto out = model::parse_manifests("bad.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [unclosed\n");
+        REQUIRE_FALSE(out);
+        CHECK(out.error().kind == ErrorKind::input);
+        CHECK(out.error().message.find("bad.yaml:") == 0);
+        CHECK(out.error().message.find("^") != std::string::npos);
+    }
+    SUBCASE("a document that is not a mapping") {
+        auto out = model::parse_manifests("seq.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n- 1\n- 2\n");
+        REQUIRE_FALSE(out);
+        CHECK(out.error().message.find("seq.yaml:5:1: document is a sequence") == 0);
+    }
+    SUBCASE("missing apiVersion, kind and name are all reported") {
+        auto out = model::parse_manifests("m.yaml", "kind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nmetadata: {name: b}\n---\napiVersion: v1\nkind: Secret\nmetadata: {}\n");
+        REQUIRE_FALSE(out);
+        const auto& msg = out.error().message;
+        CHECK(msg.find("m.yaml:1:1: object has no apiVersion") != std::string::npos);
+        CHECK(msg.find("m.yaml:4:1: object has no kind") != std::string::npos);
+        CHECK(msg.find("m.yaml:9:11: object Secret has no metadata.name") != std::string::npos);
+    }
+    SUBCASE("empty input: no objects") {
+        std::vector<SourceText> sources = {{"empty.yaml", "# nothing\n---\n"}};
+        auto out = model::load_manifests(sources);
+        REQUIRE_FALSE(out);
+        CHECK(out.error().message == "empty.yaml:1:1: no Kubernetes objects in the input");
+    }
+}
+
+TEST_CASE("an alias expansion bomb is refused quickly in bounded memory") {
+    std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+    char prev = 'a';
+    for (char c = 'b'; c <= 'j'; ++c, ++prev) {
+        bomb += std::string(1, c) + ": &" + c + " [";
+        for (int i = 0; i < 10; ++i) bomb += std::string(i ? ", *" : "*") + prev;
+        bomb += "]\n";
+    }
+    auto start = std::chrono::steady_clock::now();
+    auto out = model::parse_documents("bomb.yaml", bomb);
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    REQUIRE_FALSE(out);
+    CHECK(out.error().message.find("too many nodes") != std::string::npos);
+    CHECK(elapsed < std::chrono::seconds(5));  // generous: the guard, not a speed target
+}
+
+TEST_CASE("pathological nesting is refused, not a stack overflow") {
+    std::string deep(100000, '[');
+    auto out = model::parse_documents("deep.yaml", deep);
+    REQUIRE_FALSE(out);
+    CHECK(out.error().kind == ErrorKind::input);
+    std::string nested;
+    for (int i = 0; i < 300; ++i) nested += std::string(i * 1, ' ') + "k:\n";
+    // 300 levels of block mappings exceed the model's depth limit of 200.
+    std::string block;
+    for (int i = 0; i < 300; ++i) block += std::string(i, ' ') + "k" + ":\n";
+    block += std::string(300, ' ') + "v\n";
+    auto out2 = model::parse_documents("deep2.yaml", block);
+    REQUIRE_FALSE(out2);
+    CHECK(out2.error().message.find("nesting deeper than") != std::string::npos);
+}
+
+TEST_CASE("duplicate keys are accepted with a warning; the last value wins") {
+    auto out = model::parse_manifests("d.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n");
+    REQUIRE(out);
+    CHECK(out->objects[0].name == "b");
+    REQUIRE(out->warnings.size() == 1);
+    CHECK(out->warnings[0].find("d.yaml:5:3: duplicate key 'name'") == 0);
+}
+
+TEST_CASE("CRD schema bodies are skipped but positions after them stay exact") {
+    std::string crd =
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: things.example.com\n"
+        "spec:\n  group: example.com\n  names:\n    kind: Thing\n  versions:\n  - name: v1\n    schema:\n      openAPIV3Schema:\n"
+        "        type: object\n  scope: Namespaced\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: after\n";
+    auto out = model::parse_manifests("crd.yaml", crd);
+    REQUIRE(out);
+    REQUIRE(out->objects.size() == 2);
+    CHECK(out->objects[0].spec()["group"].str() == "example.com");
+    CHECK(out->objects[0].spec()["scope"].str() == "Namespaced");
+    CHECK(out->objects[0].spec()["scope"].mark.line == 14);
+    CHECK(out->objects[0].spec()["versions"].items.empty());
+    CHECK(out->objects[1].where.line == 16);
+    auto inv = model::build_inventory(out->objects, "argocd");
+    REQUIRE(inv.crds.size() == 1);
+    CHECK(inv.crds[0].kind == "Thing");
+}
+
+TEST_CASE("quoted numbers stay strings; plain ones are integers") {
+    auto out = model::parse_documents("q.yaml", "a: 80\nb: \"80\"\nc: true\nd: 'true'\n");
+    REQUIRE(out);
+    const auto& v = (*out)[0];
+    CHECK(v["a"].as_int() == 80);
+    CHECK_FALSE(v["b"].as_int().has_value());
+    CHECK(v["c"].as_bool() == true);
+    CHECK_FALSE(v["d"].as_bool().has_value());
+}
+
+TEST_CASE("typed views: workloads, services, RBAC, secrets, namespaces") {
+    auto out = model::parse_manifests("v.yaml", R"(apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  replicas: 3
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      serviceAccountName: db-sa
+      automountServiceAccountToken: false
+      initContainers:
+      - {name: init, image: busybox, command: [sh, -c, "echo hi"]}
+      containers:
+      - name: main
+        image: postgres
+        ports: [{name: pg, containerPort: 5432}]
+        env:
+        - {name: A, value: "1"}
+        - name: PASS
+          valueFrom: {secretKeyRef: {name: db-secret, key: pass}}
+        envFrom: [{secretRef: {name: extra}}]
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: backup, namespace: ops}
+spec:
+  jobTemplate:
+    spec:
+      template:
+        metadata: {labels: {job: backup}}
+        spec: {containers: [{name: b, image: x}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec:
+  selector: {app: db}
+  ports: [{port: 5432, targetPort: pg}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: db-0
+  ownerReferences: [{kind: StatefulSet, name: db, controller: true}]
+  labels: {app: db}
+spec: {containers: [{name: main, image: postgres}]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: rb}
+roleRef: {kind: Role, name: r}
+subjects: [{kind: ServiceAccount, name: db-sa}]
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: ops, labels: {team: ops}}
+)");
+    REQUIRE(out);
+    auto inv = model::build_inventory(out->objects, "argocd");
+    REQUIRE(inv.workloads.size() == 3);
+    const auto& sts = inv.workloads[0];
+    CHECK(sts.ns == "argocd");
+    CHECK(sts.replicas == 3);
+    CHECK(sts.pod.service_account == "db-sa");
+    CHECK(sts.pod.automount_token == false);
+    REQUIRE(sts.pod.containers.size() == 2);
+    CHECK(sts.pod.containers[0].init);
+    CHECK(sts.pod.containers[1].ports[0].name == "pg");
+    CHECK(sts.pod.containers[1].env[1].secret_ref->name == "db-secret");
+    CHECK(sts.pod.containers[1].env_from_secrets == std::vector<std::string>{"extra"});
+    CHECK(inv.workloads[1].kind == "CronJob");
+    CHECK(inv.workloads[1].ns == "ops");
+    CHECK(inv.workloads[1].pod.labels.at("job") == "backup");
+    CHECK(inv.workloads[2].owner_kind == "StatefulSet");
+    CHECK(inv.services[0].ports[0].target_port == "pg");
+    CHECK(inv.bindings[0].subjects[0].ns == "argocd");
+    CHECK(inv.namespaces[0].labels.at("team") == "ops");
+}
+
+TEST_CASE("read_sources: directories sorted and recursive, binary and missing files refused") {
+    namespace fs = std::filesystem;
+    auto dir = fs::temp_directory_path() / "preflight-test-sources";
+    fs::remove_all(dir);
+    fs::create_directories(dir / "sub");
+    auto write = [](const fs::path& p, const std::string& s) { std::ofstream(p, std::ios::binary) << s; };
+    write(dir / "b.yaml", "b");
+    write(dir / "sub" / "a.yml", "a");
+    write(dir / "README.md", "not read");
+    std::istringstream in("from stdin");
+    auto out = read_sources({dir.string(), "-"}, in);
+    REQUIRE(out);
+    REQUIRE(out->size() == 3);
+    CHECK((*out)[0].name.ends_with("b.yaml"));
+    CHECK((*out)[1].name.ends_with("a.yml"));
+    CHECK((*out)[2].text == "from stdin");
+    write(dir / "bin.yaml", std::string("ab\0cd", 5));
+    auto bin = read_sources({(dir / "bin.yaml").string()}, in);
+    REQUIRE_FALSE(bin);
+    CHECK(bin.error().message.find("binary") != std::string::npos);
+    auto missing = read_sources({(dir / "nope.yaml").string()}, in);
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().kind == ErrorKind::input);
+    ReadLimits small{4, 100};
+    auto big = read_sources({(dir / "b.yaml").string(), (dir / "bin.yaml").string()}, in, small);
+    REQUIRE_FALSE(big);
+    CHECK(big.error().message.find("limit of 4 bytes") != std::string::npos);
+    fs::remove_all(dir);
+}

@@ -1,0 +1,116 @@
+// Writers against golden files, and the redactor across every writer.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "helpers.hpp"
+#include "preflight/report/report.hpp"
+#include "preflight/util/redactor.hpp"
+
+using namespace preflight;
+
+namespace {
+
+report::Run sample_run() {
+    report::Run run;
+    run.command = "analyze";
+    run.version = "0.1.0";
+    run.start_ms = 1'780'000'000'000;  // fixed clock
+    run.duration_ms = 1234;
+    run.set_property("revision", "v2.11.1");
+    run.set_property("commit", "9f40df0c29eca7e45a73f802f033dfd1ed0068e3");
+    run.notices.push_back("cluster does not enforce NetworkPolicy");
+    auto& s = run.suite("static analysis");
+    s.start_ms = run.start_ms;
+    s.duration_ms = 1200;
+    s.add({"api-server-reachable: Deployment/argocd-server", "", report::Outcome::passed, "reaches the API server", "", {}, run.start_ms, 3});
+    s.add({"api-server-reachable: Deployment/argocd-redis", "static.api", report::Outcome::failed,
+           "init container secret-init cannot reach the API server", "policy <argocd-redis-network-policy> allows \"53\" & nothing else | really",
+           {{"logs secret-init", "dial tcp 10.96.0.1:443: i/o timeout\n\x1b[31mred\x1b[0m"}}, run.start_ms, 1000});
+    auto& p = run.suite("probes");
+    p.start_ms = run.start_ms + 1200;
+    p.add({"redis from argocd-server", "", report::Outcome::skipped, "cluster does not enforce NetworkPolicy", "", {}, p.start_ms, 0});
+    p.add({"kind create cluster", "", report::Outcome::error, "docker daemon not answering", "", {}, p.start_ms, 12345});
+    return run;
+}
+
+std::string golden_path(const std::string& name) { return std::string(PREFLIGHT_FIXTURES) + "/golden/" + name; }
+
+void check_golden(const std::string& name, const std::string& actual) {
+    if (std::getenv("UPDATE_GOLDEN")) {
+        std::ofstream(golden_path(name), std::ios::binary) << actual;
+        return;
+    }
+    std::ifstream in(golden_path(name), std::ios::binary);
+    REQUIRE_MESSAGE(in, "missing golden file " << name << " (run with UPDATE_GOLDEN=1 and review it)");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    CHECK(actual == ss.str());
+}
+
+}  // namespace
+
+TEST_CASE("writers match their golden files") {
+    Redactor none;
+    auto run = sample_run();
+    check_golden("report.xml", report::write_junit(run, none));
+    check_golden("report.json", report::write_json(run, none));
+    check_golden("report.md", report::write_markdown(run, none));
+    check_golden("report.txt", report::write_text(run, none));
+    check_golden("report-colour.txt", report::write_text(run, none, {true}));
+}
+
+TEST_CASE("JUnit: classname never empty, times with 3 decimals, failure/error/skipped elements") {
+    Redactor none;
+    auto xml = report::write_junit(sample_run(), none);
+    CHECK(xml.find("classname=\"\"") == std::string::npos);
+    CHECK(xml.find("time=\"1.000\"") != std::string::npos);
+    CHECK(xml.find("time=\"12.345\"") != std::string::npos);
+    CHECK(xml.find("<failure message=\"init container secret-init cannot reach the API server\"") != std::string::npos);
+    CHECK(xml.find("<error ") != std::string::npos);
+    CHECK(xml.find("<skipped message=\"cluster does not enforce NetworkPolicy\"/>") != std::string::npos);
+    CHECK(xml.find("<system-out>") != std::string::npos);
+    CHECK(xml.find("\x1b") == std::string::npos);  // control characters are not valid XML
+    CHECK(xml.find("<property name=\"commit\" value=\"9f40df0c29eca7e45a73f802f033dfd1ed0068e3\"/>") != std::string::npos);
+}
+
+TEST_CASE("verdict: failures fail, errors are errors, skips do not fail") {
+    report::Run run;
+    auto& s = run.suite("x");
+    s.add({"a", "", report::Outcome::skipped});
+    CHECK(run.verdict() == report::Outcome::passed);
+    s.add({"b", "", report::Outcome::failed});
+    CHECK(run.verdict() == report::Outcome::failed);
+    s.add({"c", "", report::Outcome::error});
+    CHECK(run.verdict() == report::Outcome::error);
+}
+
+TEST_CASE("a registered secret never reaches any writer's output") {
+    Redactor r;
+    const std::string secret = "s3cr3t-Pa55&<word>";
+    r.add(secret);
+    r.add("ab");  // too short to mask: ignored
+    auto run = sample_run();
+    run.set_property("admin password", secret);
+    run.notices.push_back("token " + secret);
+    auto& c = run.suites[0].cases[1];
+    c.message += " " + secret;
+    c.detail += "\n" + secret;
+    c.evidence.push_back({"redis-cli " + secret, "AUTH " + secret + "\nPONG"});
+    for (const auto& out : {report::write_junit(run, r), report::write_json(run, r), report::write_markdown(run, r),
+                            report::write_text(run, r)}) {
+        CHECK(out.find("s3cr3t") == std::string::npos);
+        CHECK(out.find("Pa55") == std::string::npos);
+        CHECK(out.find("REDACTED") != std::string::npos);
+    }
+    CHECK(r.redact("ab cd") == "ab cd");
+}
+
+TEST_CASE("markdown fences grow past backticks in evidence") {
+    Redactor none;
+    report::Run run;
+    run.suite("s").add({"c", "", report::Outcome::failed, "m", "has ``` inside"});
+    auto md = report::write_markdown(run, none);
+    CHECK(md.find("````\nhas ``` inside") != std::string::npos);
+}
