@@ -14,7 +14,7 @@ SCENARIO ?= fresh-install
 CANDIDATE ?= stable
 FLAVOUR ?= install
 
-.PHONY: setup build test preflight clean
+.PHONY: setup build test preflight clean bench
 
 setup:
 	@ci/setup.sh
@@ -36,3 +36,6 @@ preflight: build
 
 clean:
 	rm -rf $(BUILD) $(OUT)
+
+bench: build
+	bench/run.sh $(BIN) ../shared

@@ -32,6 +32,7 @@ void add_globals(CLI::App& app, GlobalOptions& g) {
     app.add_option("--output,-o", g.output, "write the output to FILE instead of stdout");
     app.add_option("--namespace,-n", g.ns, "namespace for objects that have none")->capture_default_str();
     app.add_option("--report-dir", g.report_dir, "also write junit.xml, report.json and summary.md into DIR");
+    app.add_option("--jobs,-j", g.jobs, "files parsed in parallel (default: one per core)");
     app.add_flag("--no-color", g.no_color, "no colour in text output (also when NO_COLOR is set or not a TTY)");
 }
 

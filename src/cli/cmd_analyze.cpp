@@ -34,10 +34,13 @@ Result<analysis::ModelConfig> model_config(const GlobalOptions& g, const Analyze
 }
 
 // Loads `paths` into `out` (kept at a stable address: views point into it).
-Result<void> load(const std::vector<std::string>& paths, const analysis::ModelConfig& config, Streams& s, Loaded& out) {
+Result<void> load(const std::vector<std::string>& paths, const analysis::ModelConfig& config, unsigned jobs, Streams& s,
+                  Loaded& out) {
     auto sources = read_sources(paths, s.in);
     if (!sources) return std::unexpected(sources.error());
-    auto parsed = model::load_manifests(*sources);
+    model::ParseLimits limits;
+    limits.threads = jobs;
+    auto parsed = model::load_manifests(*sources, limits);
     if (!parsed) return std::unexpected(parsed.error());
     for (const auto& w : parsed->warnings) spdlog::warn("{}", w);
     out.objects = std::move(parsed->objects);
@@ -101,9 +104,9 @@ int cmd_analyze(const GlobalOptions& g, const AnalyzeOptions& o, Streams& s) {
     run.version = PREFLIGHT_VERSION;
     run.start_ms = now_ms();
     Loaded candidate, baseline;
-    if (auto r = load(o.inputs, *config, s, candidate); !r) return report_error(r.error(), s);
+    if (auto r = load(o.inputs, *config, g.jobs, s, candidate); !r) return report_error(r.error(), s);
     if (!o.baseline.empty())
-        if (auto r = load(o.baseline, *config, s, baseline); !r) return report_error(r.error().with_context("baseline"), s);
+        if (auto r = load(o.baseline, *config, g.jobs, s, baseline); !r) return report_error(r.error().with_context("baseline"), s);
     auto started = now_ms();
     auto result = analysis::analyze(candidate.inventory, *candidate.engine, *config,
                                     o.baseline.empty() ? nullptr : &baseline.inventory, baseline.engine.get());
@@ -150,7 +153,7 @@ int cmd_connectivity(const GlobalOptions& g, const AnalyzeOptions& o, Streams& s
     auto config = model_config(g, o);
     if (!config) return report_error(config.error(), s);
     Loaded loaded;
-    if (auto r = load(o.inputs, *config, s, loaded); !r) return report_error(r.error(), s);
+    if (auto r = load(o.inputs, *config, g.jobs, s, loaded); !r) return report_error(r.error(), s);
     auto rows = analysis::connectivity(*loaded.engine);
     std::string out = *format == Format::json  ? analysis::connectivity_json(rows)
                       : *format == Format::csv ? analysis::connectivity_csv(rows)

@@ -107,7 +107,8 @@ Result<ParseOutput> load_manifests(const std::vector<SourceText>& sources, const
     std::vector<Result<ParseOutput>> parts(sources.size(), ParseOutput{});
     // Files are independent: parse them on every core (the largest inputs are single files of
     // many documents, so this helps directories of manifests, not one install.yaml).
-    unsigned workers = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(),
+    unsigned cores = limits.threads ? limits.threads : std::thread::hardware_concurrency();
+    unsigned workers = std::max(1u, std::min<unsigned>(cores,
                                                       static_cast<unsigned>(sources.size())));
     std::atomic<std::size_t> next{0};
     auto work = [&] {

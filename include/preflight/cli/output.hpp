@@ -17,7 +17,8 @@ struct GlobalOptions {
     std::string output;  // empty: stdout
     std::string ns = "argocd";
     bool no_color = false;
-    std::string report_dir;  // also write junit.xml, report.json, summary.md there
+    std::string report_dir;
+    unsigned jobs = 0;  // parser threads; 0 = one per core  // also write junit.xml, report.json, summary.md there
 };
 
 Result<Format> parse_format(const std::string& text, bool allow_csv);

@@ -34,6 +34,7 @@ struct Object {
 struct ParseLimits {
     int max_depth = 200;                 // nesting of mappings/sequences
     std::size_t base_node_budget = 2'000'000;  // plus one node per input byte
+    unsigned threads = 0;  // load_manifests: files parsed in parallel; 0 = one per core
 };
 
 struct ParseOutput {
