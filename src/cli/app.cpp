@@ -60,6 +60,14 @@ int run(const std::vector<std::string>& args, Streams streams) {
     connectivity->add_option("--apiserver-endpoint", conn_opts.apiserver_endpoint, "IP:PORT of the API server endpoint");
     connectivity->footer(k_exit_codes);
 
+    ResolveOptions resolve_opts;
+    resolve_opts.source = revision::k_default_source;
+    auto* resolve = app.add_subcommand("resolve", "turn a ref (stable, a tag, a branch, a commit) into its release tag and full commit");
+    resolve->add_option("ref", resolve_opts.ref, "the ref, e.g. stable, v3.5.1, master")->required();
+    resolve->add_option("--source", resolve_opts.source, "git URL or local clone / bare repo")->capture_default_str();
+    resolve->add_option("--timeout", resolve_opts.timeout_s, "seconds for git ls-remote")->capture_default_str()->check(CLI::Range(1, 3600));
+    resolve->footer(k_exit_codes);
+
     struct Later {
         const char* name;
         const char* help;
@@ -68,7 +76,6 @@ int run(const std::vector<std::string>& args, Streams streams) {
     std::vector<std::string> ignored;
     for (Later l : {Later{"health", "assess objects as Healthy/Progressing/Degraded/... following Argo CD's rules"},
                     Later{"run", "create an ephemeral kind cluster, install the candidate, probe, report"},
-                    Later{"resolve", "turn a ref (stable, a tag, a branch) into its tag and commit"},
                     Later{"promote", "after a passing report, move the pin in your Application or kustomization"}}) {
         auto* sub = app.add_subcommand(l.name, std::string(l.help) + " (not implemented yet)");
         sub->add_option("args", ignored, "arguments (not read yet)");
@@ -100,6 +107,7 @@ int run(const std::vector<std::string>& args, Streams streams) {
     }
     if (analyze->parsed()) return cmd_analyze(g, analyze_opts, streams);
     if (connectivity->parsed()) return cmd_connectivity(g, conn_opts, streams);
+    if (resolve->parsed()) return cmd_resolve(g, resolve_opts, streams);
     for (auto& [sub, name] : later)
         if (sub->parsed()) {
             streams.err << "argocd-preflight " << name << ": not implemented yet\n";

@@ -22,7 +22,7 @@ if [ "$part" = basic ]; then
   "$bin" analyze --help >"$tmp/out"; contains "analyze --help" "$tmp/out" "--baseline"
   "$bin" --bogus >"$tmp/out" 2>"$tmp/err"; expect_exit "unknown flag" 2 $?
   [ -s "$tmp/out" ] && failed "usage error printed to stdout" || pass "usage error only on stderr"
-  for sub in run health resolve promote; do
+  for sub in run health promote; do
     "$bin" "$sub" x >"$tmp/out" 2>"$tmp/err"; expect_exit "$sub is not implemented yet" 2 $?
     contains "$sub says so" "$tmp/err" "not implemented yet"
     [ -s "$tmp/out" ] && failed "$sub printed a result" || pass "$sub prints no result"
@@ -107,6 +107,31 @@ with open(sys.argv[1], "w") as f:
 PY
   timeout 120 "$bin" analyze "$tmp/big.yaml" >/dev/null 2>"$tmp/err"; code=$?
   if [ $code = 0 ] || { [ $code = 2 ] && grep -q limit "$tmp/err"; }; then pass "50 MB input handled (exit $code)"; else failed "50 MB input: exit $code"; cat "$tmp/err" | head -5; fi
+fi
+
+if [ "$part" = resolve ]; then
+  command -v git >/dev/null || { echo "SKIP: git not found"; exit 77; }
+  repo="$tmp/repo"; git init -q "$repo"
+  g() { git -C "$repo" -c user.email=t@t -c user.name=t "$@"; }
+  g commit -q --allow-empty -m one; g tag v3.4.0; c1=$(g rev-parse HEAD)
+  g commit -q --allow-empty -m two; g tag -a -m rel v3.5.1; g tag stable; c2=$(g rev-parse HEAD)
+  g commit -q --allow-empty -m three; g branch -q release-3.6; c3=$(g rev-parse HEAD)
+  "$bin" resolve stable --source "$repo" --format json >"$tmp/out"; expect_exit "resolve stable" 0 $?
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d=={"ref":"stable","tag":"v3.5.1","commit":sys.argv[2],"source":sys.argv[3]}, d' "$tmp/out" "$c2" "$repo" \
+    && pass "stable -> v3.5.1 and its commit (annotated tag peeled)" || { failed "resolve stable"; cat "$tmp/out"; }
+  "$bin" resolve v3.4.0 --source "$repo" >"$tmp/out"; contains "tag resolves" "$tmp/out" "v3.4.0 -> tag v3.4.0, commit $c1"
+  "$bin" resolve release-3.6 --source "$repo" >"$tmp/out"; contains "branch without tag" "$tmp/out" "no tag, commit $c3"
+  "$bin" resolve "$c2" --source "$repo" >"$tmp/out"; contains "commit -> tag" "$tmp/out" "tag v3.5.1"
+  "$bin" resolve nope --source "$repo" >/dev/null 2>"$tmp/err"; expect_exit "unknown ref" 2 $?
+  "$bin" resolve "--upload-pack=touch $tmp/pwned" --source "$repo" >/dev/null 2>"$tmp/err"; expect_exit "option-like ref refused" 2 $?
+  "$bin" resolve stable --source "--upload-pack=touch $tmp/pwned" >/dev/null 2>"$tmp/err"; expect_exit "option-like source refused" 2 $?
+  [ -e "$tmp/pwned" ] && failed "injection ran a command" || pass "no command injected"
+  for bad in 'a..b' 'x.lock' 'a b' '.hidden' 'a^b' 'a:b' 'end/' '@{x}'; do
+    "$bin" resolve "$bad" --source "$repo" >/dev/null 2>&1; expect_exit "ref '$bad' refused" 2 $?
+  done
+  "$bin" resolve stable --source "$tmp/no-such-repo" >/dev/null 2>"$tmp/err"; expect_exit "unreachable source" 3 $?
+  contains "error quotes the git command" "$tmp/err" "git ls-remote --"
+  PATH=/nonexistent "$bin" resolve stable --source "$repo" >/dev/null 2>"$tmp/err"; expect_exit "git missing" 3 $?
 fi
 
 if [ "$part" = real ]; then

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "preflight/cli/output.hpp"
+#include "preflight/revision/resolve.hpp"
 
 namespace preflight::cli {
 
@@ -12,6 +13,15 @@ struct AnalyzeOptions {
     std::vector<std::string> baseline;
     std::string apiserver_endpoint;  // empty: kind's default
 };
+
+struct ResolveOptions {
+    std::string ref;
+    std::string source;
+    int timeout_s = 60;
+};
+
+// `resolve`: ref -> tag and commit with `git ls-remote`. Returns the exit code.
+int cmd_resolve(const GlobalOptions& g, const ResolveOptions& o, Streams& s);
 
 // `analyze`: static findings as a report. Returns the exit code.
 int cmd_analyze(const GlobalOptions& g, const AnalyzeOptions& o, Streams& s);
