@@ -99,7 +99,7 @@ int creator_score(const Inventory& inv, const Workload& w, const std::string& se
                 named = true;
         }
     }
-    if (!can_create || !token_mounted(inv, w)) return 0;
+    if (!can_create) return 0;
     return 1 + (named ? 2 : 0);
 }
 
@@ -212,8 +212,9 @@ std::vector<ApiNeed> api_needs(const Ctx& ctx) {
     for (std::size_t i = 0; i < ctx.inv.workloads.size(); ++i) {
         const auto& w = ctx.inv.workloads[i];
         if (w.pod.host_network) continue;
+        // A known client needs the API server whatever its token: the network block is a
+        // fact on its own. Without a known client only a token plus RBAC hints at calls.
         bool token = token_mounted(ctx.inv, w);
-        if (!token) continue;
         auto roles = bound_roles(ctx.inv, w);
         ApiNeed need{i};
         bool known_any = false;
@@ -226,7 +227,7 @@ std::vector<ApiNeed> api_needs(const Ctx& ctx) {
             }
         }
         if (known_any) need.level = Severity::error;
-        else if (has_rbac(roles)) {
+        else if (token && has_rbac(roles)) {
             need.level = Severity::warning;
             need.containers.push_back("no container is a known API client, but the pods mount a token of service account " +
                                       w.pod.service_account + " that has RBAC rules");
@@ -322,8 +323,9 @@ void check_api_server(Ctx& ctx, const std::vector<MissingSecret>& missing, std::
         std::string expl;
         expl += "Why it needs the API server:\n  " + join(need.containers, ";\n  ") + ".\n";
         auto roles = bound_roles(ctx.inv, w);
-        expl += "  Service account " + w.pod.service_account + " has a token mounted" +
-                (roles.empty() ? "" : " and " + describe_rbac(roles)) + ".\n";
+        expl += "  Service account " + w.pod.service_account +
+                (token_mounted(ctx.inv, w) ? " has a token mounted" : " has no token mounted (automountServiceAccountToken: false), which it will need too") +
+                (roles.empty() ? "" : "; bound to " + describe_rbac(roles)) + ".\n";
         expl += "What blocks it:\n  " + policy_list(ctx.engine, policies, Direction::egress) + ".\n";
         expl += "  The API server is not a pod: pod and namespace selectors never match it; only an ipBlock containing " +
                 a.address_text + " or a rule without `to` reaches it, and the port a policy sees is the endpoint port after the Service DNAT: " +

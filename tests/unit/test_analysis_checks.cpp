@@ -162,13 +162,21 @@ TEST_CASE("PF001: token and RBAC without a known client is a warning, which does
     CHECK(r->finding->severity == analysis::Severity::warning);
 }
 
-TEST_CASE("PF001: without a mounted token there is nothing to call with") {
+TEST_CASE("PF001: without a token, a known client is still blocked; an unknown one is not a need") {
     std::string yaml = release(k_dns_only);
     auto pos = yaml.find("      serviceAccountName: cache-sa\n");
     yaml.insert(pos, "      automountServiceAccountToken: false\n");
     auto w = world(yaml);
     auto a = analysis::analyze(w->inv, *w->engine, w->config);
-    CHECK(result(a, "api-server-reachable", "Deployment/kv") == nullptr);
+    const auto* r = result(a, "api-server-reachable", "Deployment/kv");
+    REQUIRE(r);
+    CHECK_FALSE(r->passed);
+    CHECK(r->finding->explanation.find("has no token mounted") != std::string::npos);
+    std::string unknown = release(k_dns_only, "[Ingress, Egress]", "[/bin/setup-cache]");
+    unknown.insert(unknown.find("      serviceAccountName: cache-sa\n"), "      automountServiceAccountToken: false\n");
+    auto u = world(unknown);
+    auto b = analysis::analyze(u->inv, *u->engine, u->config);
+    CHECK(result(b, "api-server-reachable", "Deployment/kv") == nullptr);
 }
 
 TEST_CASE("known clients are found in sh -c scripts at command positions only") {
