@@ -645,9 +645,15 @@ void check_baseline(Ctx& ctx, const Inventory& base_inv, const Engine& base) {
             f.explanation = "Baseline policies allowed this connection; the candidate's do not.";
         } else if (!needed_then) {
             f.title = "the candidate adds a need the policies do not allow: " + label + " (" + req.why + ")";
+            bool baseline_clean = std::all_of(before.results.begin(), before.results.end(), [](const CheckResult& c) { return c.passed; });
+            std::vector<std::string> blocking;
+            for (const auto* p : ctx.engine.selecting(src, Direction::egress)) blocking.push_back(p->name);
+            for (const auto* p : ctx.engine.selecting(dst, Direction::ingress)) blocking.push_back(p->name);
             f.explanation = "In the baseline " + (existed ? src.name + " had no such need" : src.id() + " did not exist") +
-                            " and every checked connection was allowed; the candidate's policies for it are " +
-                            (existed ? "the same restriction" : "new") + ", so the release added a requirement without widening its policy.";
+                            (baseline_clean ? " and every static check passed" : "") + "; in the candidate it needs this connection and " +
+                            (blocking.empty() ? std::string("its policies") : "NetworkPolicy " + join(blocking)) +
+                            " do not allow it" + (then ? "" : (existed ? " (nor did the baseline's)" : "")) +
+                            ": the release added a requirement without widening its policy.";
         } else {
             f.title = "still blocked, as in the baseline: " + label + " (" + req.why + ")";
             f.explanation = "The baseline had the same need and the same block.";
