@@ -64,14 +64,6 @@ std::vector<std::string> split(std::string_view s, char sep) {
     return out;
 }
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.starts_with(prefix); }
-
-std::string to_lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
 std::string shell_quote(std::string_view arg) {
     if (!arg.empty() && std::all_of(arg.begin(), arg.end(), [](unsigned char c) {
             return std::isalnum(c) || std::string_view("-_./=:,@+%").find(static_cast<char>(c)) != std::string_view::npos;

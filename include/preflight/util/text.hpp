@@ -13,8 +13,6 @@ std::string caret_excerpt(std::string_view file, std::string_view source, int li
 // The `line`th (1-based) line of `source` without its newline; empty when out of range.
 std::string_view line_at(std::string_view source, int line);
 std::vector<std::string> split(std::string_view s, char sep);
-bool starts_with(std::string_view s, std::string_view prefix);
-std::string to_lower(std::string_view s);
 // POSIX-shell quoting so an argv can be pasted into a terminal.
 std::string shell_quote(std::string_view arg);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
