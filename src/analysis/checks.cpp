@@ -8,6 +8,7 @@
 #include <set>
 
 #include "preflight/analysis/knowledge.hpp"
+#include "preflight/util/text.hpp"
 
 namespace preflight::analysis {
 namespace {
@@ -26,11 +27,7 @@ std::string subject_of(const Workload& w) { return w.kind + "/" + w.name; }
 std::string located(const model::Object* o) {
     return o ? o->kind + "/" + o->name + " (" + o->where.str() + ")" : std::string();
 }
-std::string join(const std::vector<std::string>& v, const std::string& sep = ", ") {
-    std::string out;
-    for (std::size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
-    return out;
-}
+std::string join(const std::vector<std::string>& v, std::string_view sep = ", ") { return text::join(v, sep); }
 
 // --- service accounts, tokens, RBAC -----------------------------------------------------
 
@@ -202,8 +199,9 @@ std::string policy_list(const Engine& engine, const std::vector<const Policy*>& 
 struct ApiNeed {
     std::size_t workload = 0;
     Severity level = Severity::warning;
-    std::vector<std::string> containers;  // "init container secret-init runs `...` (reason)"
-    std::vector<std::string> names;       // container names
+    std::vector<std::string> containers;  // "init container x runs `...` (reason)"
+    std::vector<std::string> who;         // "init container x", "container y"
+    bool init = false;                    // an init container needs it: pods stay in Init
     bool blocked = false;
 };
 
@@ -223,7 +221,8 @@ std::vector<ApiNeed> api_needs(const Ctx& ctx) {
                 known_any = true;
                 need.containers.push_back(std::string(c.init ? "init container " : "container ") + c.name + " runs `" +
                                           m->invocation + "` (" + std::string(m->reason) + ")");
-                need.names.push_back(c.name);
+                need.who.push_back(std::string(c.init ? "init container " : "container ") + c.name);
+                need.init = need.init || c.init;
             }
         }
         if (known_any) need.level = Severity::error;
@@ -315,9 +314,7 @@ void check_api_server(Ctx& ctx, const std::vector<MissingSecret>& missing, std::
         Finding f;
         f.id = "PF001";
         f.severity = need.level;
-        std::string who = need.names.empty() ? "its pods" : (need.names.size() == 1 ? "container " + need.names[0] : "containers " + join(need.names));
-        for (const auto& c : w.pod.containers)
-            if (c.init && !need.names.empty() && c.name == need.names[0]) who = "init container " + c.name;
+        std::string who = need.who.empty() ? "its pods" : join(need.who);
         f.title = w.kind + " " + w.name + ": " + who + " cannot reach the Kubernetes API server (" + a.address_text + ":" +
                   std::to_string(a.port) + ")";
         std::string expl;
@@ -335,10 +332,7 @@ void check_api_server(Ctx& ctx, const std::vector<MissingSecret>& missing, std::
                     std::to_string(a.service_port) + " (many managed clusters), not on kind or kubeadm (" + std::to_string(a.port) + ").\n";
         expl += "  Assumed API endpoint: " + a.address_text + ":" + std::to_string(a.port) + " (--apiserver-endpoint).\n";
         expl += "On a cluster: the call times out (dial tcp " + a.service_ip + ":" + std::to_string(a.service_port) + ": i/o timeout)";
-        bool init_blocked = false;
-        for (const auto& c : w.pod.containers)
-            if (c.init && std::find(need.names.begin(), need.names.end(), c.name) != need.names.end()) init_blocked = true;
-        expl += init_blocked ? " and the pods stay in Init." : ".";
+        expl += need.init ? " and the pods stay in Init." : ".";
         // The cascade: Secrets this workload creates at runtime that others need.
         for (const auto& m : missing) {
             if (std::find(m.creators.begin(), m.creators.end(), need.workload) == m.creators.end()) continue;

@@ -116,7 +116,7 @@ void add_external_ranges(EndpointSet& set, const std::vector<Policy>& policies) 
 EndpointSet build_endpoints(const model::Inventory& inv, const std::vector<Policy>& policies, const ModelConfig& config) {
     EndpointSet set;
     std::set<std::string> seen;
-    bool dns_shipped = false;
+    std::size_t dns = EndpointSet::npos;
     for (const auto& w : inv.workloads) {
         Endpoint e;
         e.ns = w.ns;
@@ -129,27 +129,24 @@ EndpointSet build_endpoints(const model::Inventory& inv, const std::vector<Polic
         for (const auto& c : w.pod.containers)
             for (const auto& p : c.ports) e.ports.push_back(p);
         if (!seen.insert(e.id()).second) continue;
-        if (w.ns == "kube-system" && e.labels.count("k8s-app") && e.labels.at("k8s-app") == "kube-dns") dns_shipped = true;
+        if (dns == EndpointSet::npos && w.ns == "kube-system" && e.labels.count("k8s-app") && e.labels.at("k8s-app") == "kube-dns")
+            dns = set.all.size();
         set.all.push_back(std::move(e));
     }
-    if (!dns_shipped) {
+    if (dns == EndpointSet::npos) {
         // CoreDNS as kubeadm and kind deploy it.
-        Endpoint dns;
-        dns.ns = "kube-system";
-        dns.name = "kube-dns";
-        dns.owner_kind = "Deployment";
-        dns.labels = {{"k8s-app", "kube-dns"}};
-        dns.ns_labels = namespace_labels(inv, "kube-system");
-        dns.ports = {{"dns", 53, "UDP"}, {"dns-tcp", 53, "TCP"}, {"metrics", 9153, "TCP"}};
-        dns.synthetic_dns = true;
-        set.all.push_back(std::move(dns));
+        dns = set.all.size();
+        Endpoint coredns;
+        coredns.ns = "kube-system";
+        coredns.name = "kube-dns";
+        coredns.owner_kind = "Deployment";
+        coredns.labels = {{"k8s-app", "kube-dns"}};
+        coredns.ns_labels = namespace_labels(inv, "kube-system");
+        coredns.ports = {{"dns", 53, "UDP"}, {"dns-tcp", 53, "TCP"}, {"metrics", 9153, "TCP"}};
+        coredns.synthetic_dns = true;
+        set.all.push_back(std::move(coredns));
     }
-    set.dns = set.all.size() - 1;
-    if (dns_shipped)
-        for (std::size_t i = 0; i < set.all.size(); ++i)
-            if (set.all[i].ns == "kube-system" && set.all[i].labels.count("k8s-app") &&
-                set.all[i].labels.at("k8s-app") == "kube-dns")
-                set.dns = i;
+    set.dns = dns;
     Endpoint api;
     api.kind = EndpointKind::api_server;
     api.name = "kube-apiserver";

@@ -26,10 +26,8 @@ namespace {
 
 struct Ctx {
     const std::string& file;
-    std::vector<std::string>& problems;
-    void add(const model::Mark& m, const std::string& msg) {
-        problems.push_back(file + ":" + std::to_string(m.line) + ":" + std::to_string(m.col) + ": " + msg);
-    }
+    std::vector<Problem>& problems;
+    void add(const model::Mark& m, std::string msg) { problems.push_back({file, m, std::move(msg)}); }
 };
 
 bool valid_port_name(std::string_view s) {
@@ -149,7 +147,7 @@ std::vector<Rule> parse_rules(const model::Value& v, const char* peers_key, Ctx&
 
 }  // namespace
 
-Policy parse_policy(const model::Object& obj, const std::string& default_ns, std::vector<std::string>& problems) {
+Policy parse_policy(const model::Object& obj, const std::string& default_ns, std::vector<Problem>& problems) {
     Ctx ctx{obj.where.file, problems};
     Policy p;
     p.object = &obj;

@@ -47,16 +47,20 @@ std::string LabelSelector::describe() const {
     return out;
 }
 
-LabelSelector parse_selector(const model::Value& v, const std::string& file, std::vector<std::string>& problems) {
+std::string Problem::str() const {
+    return file + ":" + std::to_string(mark.line) + ":" + std::to_string(mark.col) + ": " + message;
+}
+
+LabelSelector parse_selector(const model::Value& v, const std::string& file, std::vector<Problem>& problems) {
     LabelSelector s;
-    auto where = [&](const model::Mark& m) { return file + ":" + std::to_string(m.line) + ":" + std::to_string(m.col) + ": "; };
+    auto add = [&](const model::Mark& m, std::string message) { problems.push_back({file, m, std::move(message)}); };
     if (!v.is_mapping() && !v.is_null()) {
-        problems.push_back(where(v.mark) + "label selector must be a mapping");
+        add(v.mark, "label selector must be a mapping");
         return s;
     }
     for (const auto& [k, val] : v["matchLabels"].entries) {
         if (!val.is_scalar()) {
-            problems.push_back(where(val.mark) + "matchLabels value for '" + k + "' must be a string");
+            add(val.mark, "matchLabels value for '" + k + "' must be a string");
             continue;
         }
         s.match_labels[k] = val.scalar;
@@ -66,22 +70,22 @@ LabelSelector parse_selector(const model::Value& v, const std::string& file, std
         r.key = e["key"].str();
         std::string op(e["operator"].str());
         r.values = e["values"].string_list();
-        if (r.key.empty()) problems.push_back(where(e.mark) + "matchExpressions entry has no key");
+        if (r.key.empty()) add(e.mark, "matchExpressions entry has no key");
         if (op == "In") r.op = SelectorOp::in;
         else if (op == "NotIn") r.op = SelectorOp::not_in;
         else if (op == "Exists") r.op = SelectorOp::exists;
         else if (op == "DoesNotExist") r.op = SelectorOp::does_not_exist;
         else {
             const auto& m = e.find("operator") ? e["operator"].mark : e.mark;
-            problems.push_back(where(m) + "invalid selector operator '" + op +
+            add(m, "invalid selector operator '" + op +
                                "' (expected In, NotIn, Exists or DoesNotExist)");
             continue;
         }
         bool needs_values = r.op == SelectorOp::in || r.op == SelectorOp::not_in;
         if (needs_values && r.values.empty())
-            problems.push_back(where(e.mark) + "operator " + op + " needs a non-empty values list");
+            add(e.mark, "operator " + op + " needs a non-empty values list");
         if (!needs_values && !r.values.empty())
-            problems.push_back(where(e.mark) + "operator " + op + " takes no values");
+            add(e.mark, "operator " + op + " takes no values");
         s.expressions.push_back(std::move(r));
     }
     return s;

@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -45,7 +46,7 @@ Result<void> load(const std::vector<std::string>& paths, const analysis::ModelCo
     for (const auto& w : parsed->warnings) spdlog::warn("{}", w);
     out.objects = std::move(parsed->objects);
     out.inventory = model::build_inventory(out.objects, config.default_ns);
-    std::vector<std::string> problems;
+    std::vector<analysis::Problem> problems;
     std::vector<analysis::Policy> policies;
     for (const auto* obj : out.inventory.network_policies)
         policies.push_back(analysis::parse_policy(*obj, config.default_ns, problems));
@@ -53,16 +54,10 @@ Result<void> load(const std::vector<std::string>& paths, const analysis::ModelCo
         // Show each problem with its source line.
         std::vector<std::string> shown;
         for (const auto& p : problems) {
-            auto parts = text::split(p, ':');
-            std::string excerpt = p;
-            if (parts.size() >= 4)
-                for (const auto& src : *sources)
-                    if (src.name == parts[0]) {
-                        int line = std::atoi(parts[1].c_str()), col = std::atoi(parts[2].c_str());
-                        auto msg = p.substr(parts[0].size() + parts[1].size() + parts[2].size() + 4);
-                        excerpt = text::caret_excerpt(parts[0], src.text, line, col, "invalid NetworkPolicy: " + msg);
-                    }
-            shown.push_back(excerpt);
+            auto src = std::find_if(sources->begin(), sources->end(), [&](const SourceText& t) { return t.name == p.file; });
+            shown.push_back(src == sources->end() ? p.str()
+                                                  : text::caret_excerpt(p.file, src->text, p.mark.line, p.mark.col,
+                                                                        "invalid NetworkPolicy: " + p.message));
         }
         return fail(ErrorKind::input, text::join(shown, "\n"));
     }
@@ -70,11 +65,6 @@ Result<void> load(const std::vector<std::string>& paths, const analysis::ModelCo
     auto endpoints = analysis::build_endpoints(out.inventory, policies, config);
     out.engine = std::make_unique<analysis::Engine>(std::move(policies), std::move(endpoints));
     return {};
-}
-
-int report_error(const Error& e, Streams& s) {
-    s.err << "argocd-preflight: " << to_string(e.kind) << ": " << e.describe() << "\n";
-    return exit_code_for(e.kind);
 }
 
 bool colour_wanted(const GlobalOptions& g) {

@@ -9,10 +9,7 @@
 namespace preflight::cli {
 
 int cmd_resolve(const GlobalOptions& g, const ResolveOptions& o, Streams& s) {
-    auto error = [&](const Error& e) {
-        s.err << "argocd-preflight: " << to_string(e.kind) << ": " << e.describe() << "\n";
-        return exit_code_for(e.kind);
-    };
+    auto error = [&](const Error& e) { return report_error(e, s); };
     if (g.format != "text" && g.format != "json")
         return error(Error{ErrorKind::usage, "resolve prints text or json", {}});
     if (auto r = revision::validate_ref(o.ref); !r) return error(r.error());

@@ -72,6 +72,11 @@ std::string render(const report::Run& run, Format format, bool colour) {
     return {};
 }
 
+int report_error(const Error& e, Streams& s) {
+    s.err << "argocd-preflight: " << to_string(e.kind) << ": " << Redactor::global().redact(e.describe()) << "\n";
+    return exit_code_for(e.kind);
+}
+
 int exit_code_for(const report::Run& run) {
     if (run.interrupted) return 130;
     switch (run.verdict()) {

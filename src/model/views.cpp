@@ -122,7 +122,7 @@ Inventory build_inventory(const std::vector<Object>& objects, const std::string&
                 w.pod = pod_spec_of(tmpl["metadata"], tmpl["spec"]);
             } else {
                 w.pod = pod_spec_of(spec.at_path({"template", "metadata"}), spec.at_path({"template", "spec"}));
-                w.replicas = spec["replicas"].as_int().value_or(k == "DaemonSet" ? 1 : 1);
+                w.replicas = spec["replicas"].as_int().value_or(1);
             }
             inv.workloads.push_back(std::move(w));
         } else if (k == "Service") {

@@ -124,8 +124,8 @@ Result<Outcome> check(const Command& cmd, Result<Outcome> outcome) {
     };
     if (outcome->timed_out)
         return fail(ErrorKind::infrastructure, display(cmd.argv) + ": timed out after " +
-                                                   std::to_string(cmd.timeout.count() / 1000.0).substr(0, 5) +
-                                                   "s" + (outcome->err.empty() ? "" : ": " + tail(outcome->err)));
+                                                   std::to_string(cmd.timeout.count()) + " ms" +
+                                                   (outcome->err.empty() ? "" : ": " + tail(outcome->err)));
     if (outcome->exit_code != 0)
         return fail(ErrorKind::infrastructure, display(cmd.argv) + ": exit " + std::to_string(outcome->exit_code) +
                                                    (outcome->err.empty() ? "" : ": " + tail(outcome->err)));

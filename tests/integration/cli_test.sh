@@ -82,6 +82,10 @@ YAML
   printf 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec:\n  podSelector: {}\n  ingress:\n  - from:\n    - ipBlock: {cidr: 300.0.0.0/8}\n' >"$tmp/np.yaml"
   "$bin" analyze "$tmp/np.yaml" >/dev/null 2>"$tmp/err"; expect_exit "invalid CIDR" 2 $?
   contains "invalid CIDR with position and caret" "$tmp/err" "np.yaml:8:"
+  contains "invalid CIDR line shown" "$tmp/err" "    - ipBlock: {cidr: 300.0.0.0/8}"
+  mkdir -p "$tmp/a:b"; cp "$tmp/np.yaml" "$tmp/a:b/np.yaml"
+  "$bin" analyze "$tmp/a:b" >/dev/null 2>"$tmp/err"; expect_exit "invalid CIDR under a path with ':'" 2 $?
+  contains "caret shown for a path with ':'" "$tmp/err" "    - ipBlock: {cidr: 300.0.0.0/8}"
   python3 - "$tmp/bomb.yaml" <<'PY'
 import sys
 lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']

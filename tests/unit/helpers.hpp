@@ -16,7 +16,7 @@ struct World {
     preflight::model::Inventory inv;
     std::unique_ptr<preflight::analysis::Engine> engine;
     preflight::analysis::ModelConfig config;
-    std::vector<std::string> problems;
+    std::vector<preflight::analysis::Problem> problems;
 
     const preflight::analysis::Endpoint& ep(const std::string& id) const {
         for (const auto& e : engine->endpoints().all)

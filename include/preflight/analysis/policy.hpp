@@ -52,7 +52,7 @@ struct Policy {
 };
 
 // Decodes `obj`; appends every problem (invalid CIDR, unknown protocol, invalid operator,
-// port out of range, peer with no selector) as "file:line:col: message" to `problems`.
-Policy parse_policy(const model::Object& obj, const std::string& default_ns, std::vector<std::string>& problems);
+// port out of range, peer with no selector) to `problems`, each with its position.
+Policy parse_policy(const model::Object& obj, const std::string& default_ns, std::vector<Problem>& problems);
 
 }  // namespace preflight::analysis

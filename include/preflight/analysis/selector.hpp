@@ -15,6 +15,14 @@ struct Requirement {
     std::vector<std::string> values;
 };
 
+// A problem in a policy's input, at a position of its source file.
+struct Problem {
+    std::string file;
+    model::Mark mark;
+    std::string message;
+    std::string str() const;  // "file:line:col: message"
+};
+
 struct LabelSelector {
     model::Labels match_labels;
     std::vector<Requirement> expressions;
@@ -25,8 +33,8 @@ struct LabelSelector {
     std::string describe() const;  // "app=x, tier in (a,b)" or "<all>"
 };
 
-// Decodes `v` (a LabelSelector mapping). Appends "file:line:col: message" to `problems` for an
+// Decodes `v` (a LabelSelector mapping). Appends a Problem to `problems` for an
 // unknown operator, values given to Exists/DoesNotExist or missing for In/NotIn.
-LabelSelector parse_selector(const model::Value& v, const std::string& file, std::vector<std::string>& problems);
+LabelSelector parse_selector(const model::Value& v, const std::string& file, std::vector<Problem>& problems);
 
 }  // namespace preflight::analysis

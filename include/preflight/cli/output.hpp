@@ -31,6 +31,8 @@ Result<void> emit(const GlobalOptions& g, const std::string& content, Streams& s
 Result<void> write_report_dir(const GlobalOptions& g, const report::Run& run);
 // Renders `run` in `format` (csv is not a report format).
 std::string render(const report::Run& run, Format format, bool colour);
+// Prints `e` to stderr as "argocd-preflight: <kind>: <context>: <message>" and returns its exit code.
+int report_error(const Error& e, Streams& s);
 // Exit code for a finished run: 0 passed, 1 failed, 3 error, 130 interrupted.
 int exit_code_for(const report::Run& run);
 
