@@ -373,3 +373,15 @@ TEST_CASE("real data: --baseline v2.11.0 against v2.11.1 reports the Redis API e
     REQUIRE(r);
     CHECK_FALSE(r->passed);
 }
+
+TEST_CASE("PF001: the title names every client container, init or not") {
+    std::string yaml = release(k_dns_only);
+    auto pos = yaml.find("      - name: kv\n        image: redis:7\n");
+    yaml.insert(pos, "      - {name: sidecar, image: tool, command: [kubectl, get, secrets]}\n");
+    auto w = world(yaml);
+    auto a = analysis::analyze(w->inv, *w->engine, w->config);
+    const auto* r = result(a, "api-server-reachable", "Deployment/kv");
+    REQUIRE(r);
+    CHECK(r->finding->title.find("init container make-pass, container sidecar") != std::string::npos);
+    CHECK(r->finding->explanation.find("stay in Init") != std::string::npos);
+}
