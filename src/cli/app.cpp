@@ -68,14 +68,18 @@ int run(const std::vector<std::string>& args, Streams streams) {
     resolve->add_option("--timeout", resolve_opts.timeout_s, "seconds for git ls-remote")->capture_default_str()->check(CLI::Range(1, 3600));
     resolve->footer(k_exit_codes);
 
+    HealthOptions health_opts;
+    auto* health = app.add_subcommand("health", "assess objects as Healthy/Progressing/Degraded/Suspended/Missing, following Argo CD's rules");
+    health->add_option("inputs", health_opts.inputs, "FILE, DIR or - (YAML, JSON, or `kubectl get -o json` output)")->required();
+    health->footer(std::string("Exit codes: 0 every object with a health rule is Healthy, 1 otherwise, 2 bad input.\n"));
+
     struct Later {
         const char* name;
         const char* help;
     };
     std::vector<std::pair<CLI::App*, std::string>> later;
     std::vector<std::string> ignored;
-    for (Later l : {Later{"health", "assess objects as Healthy/Progressing/Degraded/... following Argo CD's rules"},
-                    Later{"run", "create an ephemeral kind cluster, install the candidate, probe, report"},
+    for (Later l : {Later{"run", "create an ephemeral kind cluster, install the candidate, probe, report"},
                     Later{"promote", "after a passing report, move the pin in your Application or kustomization"}}) {
         auto* sub = app.add_subcommand(l.name, std::string(l.help) + " (not implemented yet)");
         sub->add_option("args", ignored, "arguments (not read yet)");
@@ -108,6 +112,7 @@ int run(const std::vector<std::string>& args, Streams streams) {
     if (analyze->parsed()) return cmd_analyze(g, analyze_opts, streams);
     if (connectivity->parsed()) return cmd_connectivity(g, conn_opts, streams);
     if (resolve->parsed()) return cmd_resolve(g, resolve_opts, streams);
+    if (health->parsed()) return cmd_health(g, health_opts, streams);
     for (auto& [sub, name] : later)
         if (sub->parsed()) {
             streams.err << "argocd-preflight " << name << ": not implemented yet\n";

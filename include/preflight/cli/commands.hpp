@@ -20,6 +20,13 @@ struct ResolveOptions {
     int timeout_s = 60;
 };
 
+struct HealthOptions {
+    std::vector<std::string> inputs;
+};
+
+// `health`: Argo CD health per object. 0 when every object with a rule is Healthy, 1 otherwise.
+int cmd_health(const GlobalOptions& g, const HealthOptions& o, Streams& s);
+
 // `resolve`: ref -> tag and commit with `git ls-remote`. Returns the exit code.
 int cmd_resolve(const GlobalOptions& g, const ResolveOptions& o, Streams& s);
 

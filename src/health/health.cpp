@@ -1,0 +1,355 @@
+// Argo CD's health rules (gitops-engine pkg/health) per kind, over model::Value objects.
+// One deliberate extension: a Pod whose init container waits in CrashLoopBackOff (or another
+// Err*/…Error/…BackOff reason) is Degraded; Argo CD looks only at regular containers and calls
+// such a pod Progressing forever, which is the failure this tool exists to catch.
+#include "preflight/health/health.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+
+namespace preflight::health {
+namespace {
+
+using model::Value;
+
+std::int64_t num(const Value& v, std::int64_t fallback = 0) { return v.as_int().value_or(fallback); }
+
+std::string fmt_int(std::int64_t v) { return std::to_string(v); }
+
+// The condition of `type` in status.conditions, or nullptr.
+const Value* condition(const Value& obj, std::string_view type) {
+    for (const auto& c : obj.at_path({"status", "conditions"}).items)
+        if (c["type"].str() == type) return &c;
+    return nullptr;
+}
+
+bool generation_observed(const Value& obj) {
+    auto gen = num(obj.at_path({"metadata", "generation"}));
+    auto observed = obj.at_path({"status", "observedGeneration"}).as_int();
+    return observed && gen <= *observed;
+}
+
+Health deployment(const Value& d) {
+    if (d.at_path({"spec", "paused"}).as_bool().value_or(false)) return {Status::suspended, "Deployment is paused"};
+    if (!generation_observed(d))
+        return {Status::progressing, "Waiting for rollout to finish: observed deployment generation less than desired generation"};
+    if (const auto* c = condition(d, "Progressing"); c && (*c)["reason"].str() == "ProgressDeadlineExceeded")
+        return {Status::degraded, "Deployment \"" + std::string(d.at_path({"metadata", "name"}).str()) + "\" exceeded its progress deadline"};
+    const auto& st = d["status"];
+    auto updated = num(st["updatedReplicas"]), replicas = num(st["replicas"]), available = num(st["availableReplicas"]);
+    auto desired = d.at_path({"spec", "replicas"}).as_int().value_or(1);  // the API server defaults it to 1
+    if (updated < desired)
+        return {Status::progressing, "Waiting for rollout to finish: " + fmt_int(updated) + " out of " + fmt_int(desired) +
+                                         " new replicas have been updated..."};
+    if (replicas > updated)
+        return {Status::progressing, "Waiting for rollout to finish: " + fmt_int(replicas - updated) + " old replicas are pending termination..."};
+    if (available < updated)
+        return {Status::progressing, "Waiting for rollout to finish: " + fmt_int(available) + " of " + fmt_int(updated) +
+                                         " updated replicas are available..."};
+    return {Status::healthy, ""};
+}
+
+Health stateful_set(const Value& s) {
+    const auto& st = s["status"];
+    auto observed = st["observedGeneration"].as_int();
+    if (!observed || *observed == 0 || num(s.at_path({"metadata", "generation"})) > *observed)
+        return {Status::progressing, "Waiting for statefulset spec update to be observed..."};
+    auto desired = s.at_path({"spec", "replicas"}).as_int().value_or(1);
+    auto ready = num(st["readyReplicas"]), updated = num(st["updatedReplicas"]);
+    if (ready < desired) return {Status::progressing, "Waiting for " + fmt_int(desired - ready) + " pods to be ready..."};
+    const auto& strategy = s.at_path({"spec", "updateStrategy"});
+    auto type = strategy["type"].str();
+    if (type == "RollingUpdate" || type.empty()) {
+        if (auto partition = strategy.at_path({"rollingUpdate", "partition"}).as_int(); partition && *partition > 0) {
+            auto want = desired - *partition;
+            if (updated < want)
+                return {Status::progressing, "Waiting for partitioned roll out to finish: " + fmt_int(updated) + " out of " +
+                                                 fmt_int(want) + " new pods have been updated..."};
+            return {Status::healthy, "partitioned roll out complete: " + fmt_int(updated) + " new pods have been updated..."};
+        }
+    }
+    if (type == "OnDelete") return {Status::healthy, "statefulset has " + fmt_int(ready) + " ready pods"};
+    auto current = st["currentRevision"].str(), update = st["updateRevision"].str();
+    if (current != update)
+        return {Status::progressing, "waiting for statefulset rolling update to complete " + fmt_int(updated) + " pods at revision " +
+                                         std::string(update) + "..."};
+    return {Status::healthy, "statefulset rolling update complete " + fmt_int(num(st["currentReplicas"])) + " pods at revision " +
+                                 std::string(current) + "..."};
+}
+
+Health daemon_set(const Value& d) {
+    const auto& st = d["status"];
+    auto observed = st["observedGeneration"].as_int();
+    if (!observed || *observed == 0 || num(d.at_path({"metadata", "generation"})) > *observed)
+        return {Status::progressing, "Waiting for rollout to finish: observed daemon set generation less than desired generation"};
+    auto desired = num(st["desiredNumberScheduled"]), updated = num(st["updatedNumberScheduled"]), available = num(st["numberAvailable"]);
+    if (d.at_path({"spec", "updateStrategy", "type"}).str() == "OnDelete")
+        return {Status::healthy, "daemon set " + fmt_int(updated) + " out of " + fmt_int(desired) + " new pods have been updated"};
+    std::string name(d.at_path({"metadata", "name"}).str());
+    if (updated < desired)
+        return {Status::progressing, "Waiting for daemon set \"" + name + "\" rollout to finish: " + fmt_int(updated) + " out of " +
+                                         fmt_int(desired) + " new pods have been updated..."};
+    if (available < desired)
+        return {Status::progressing, "Waiting for daemon set \"" + name + "\" rollout to finish: " + fmt_int(available) + " of " +
+                                         fmt_int(desired) + " updated pods are available..."};
+    return {Status::healthy, ""};
+}
+
+Health replica_set(const Value& r) {
+    if (!generation_observed(r))
+        return {Status::progressing, "Waiting for rollout to finish: observed replica set generation less than desired generation"};
+    if (const auto* c = condition(r, "ReplicaFailure"); c && (*c)["status"].str() == "True")
+        return {Status::degraded, std::string((*c)["message"].str())};
+    auto desired = r.at_path({"spec", "replicas"}).as_int().value_or(1);
+    auto available = num(r.at_path({"status", "availableReplicas"}));
+    if (available < desired)
+        return {Status::progressing, "Waiting for rollout to finish: " + fmt_int(available) + " out of " + fmt_int(desired) +
+                                         " new replicas are available..."};
+    return {Status::healthy, ""};
+}
+
+bool degrading_wait_reason(std::string_view r) {
+    return r.starts_with("Err") || r.ends_with("Error") || r.ends_with("BackOff");
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view sep) {
+    std::string out;
+    for (const auto& p : parts) {
+        if (p.empty()) continue;
+        if (!out.empty()) out += sep;
+        out += p;
+    }
+    return out;
+}
+
+Health pod(const Value& p) {
+    const auto& st = p["status"];
+    auto restart_policy = p.at_path({"spec", "restartPolicy"}).str();
+    if (restart_policy.empty()) restart_policy = "Always";
+    // Waiting containers that cannot recover on their own (Argo CD: Always pods only, so that
+    // hook pods are not failed early; init containers never recover by waiting either).
+    std::vector<std::string> messages;
+    bool degraded = false;
+    auto scan = [&](const Value& statuses, bool init) {
+        for (const auto& cs : statuses.items) {
+            const auto& waiting = cs.at_path({"state", "waiting"});
+            auto reason = waiting["reason"].str();
+            if (!waiting.is_mapping() || !degrading_wait_reason(reason)) continue;
+            degraded = true;
+            std::string msg(waiting["message"].str());
+            messages.push_back((init ? "init container " : "container ") + std::string(cs["name"].str()) + ": " + std::string(reason) +
+                               (msg.empty() ? "" : ": " + msg));
+        }
+    };
+    if (restart_policy == "Always") scan(st["containerStatuses"], false);
+    scan(st["initContainerStatuses"], true);
+    if (degraded) return {Status::degraded, join(messages, ", ")};
+
+    auto fail_message = [&] {
+        std::vector<std::string> out;
+        for (const auto& cs : st["containerStatuses"].items) {
+            const auto& t = cs.at_path({"state", "terminated"});
+            if (t.is_mapping() && num(t["exitCode"]) != 0) {
+                std::string reason(t["reason"].str()), msg(t["message"].str());
+                out.push_back("container " + std::string(cs["name"].str()) + " exited " + fmt_int(num(t["exitCode"])) +
+                              (reason.empty() ? "" : " (" + reason + ")") + (msg.empty() ? "" : ": " + msg));
+            }
+        }
+        return join(out, ", ");
+    };
+    auto phase = st["phase"].str();
+    std::string message(st["message"].str());
+    if (phase == "Pending" || phase.empty()) {
+        if (const auto* c = condition(p, "PodScheduled"); c && (*c)["status"].str() == "False")
+            return {Status::progressing, "not scheduled: " + std::string((*c)["reason"].str()) + ": " + std::string((*c)["message"].str())};
+        return {Status::progressing, message};
+    }
+    if (phase == "Succeeded") return {Status::healthy, message};
+    if (phase == "Failed") return {Status::degraded, message.empty() ? fail_message() : message};
+    if (phase == "Running") {
+        if (restart_policy != "Always") return {Status::progressing, message};
+        if (const auto* c = condition(p, "Ready"); c && (*c)["status"].str() == "True") return {Status::healthy, message};
+        for (const auto& cs : st["containerStatuses"].items) {
+            const auto& last = cs.at_path({"lastState", "terminated"});
+            if (last.is_mapping()) {
+                std::string reason(last["reason"].str());
+                return {Status::degraded, message.empty() ? "container " + std::string(cs["name"].str()) + " restarted" +
+                                                                 (reason.empty() ? "" : " (" + reason + ")")
+                                                           : message};
+            }
+        }
+        return {Status::progressing, message};
+    }
+    return {Status::unknown, message};
+}
+
+Health job(const Value& j) {
+    for (const auto& c : j.at_path({"status", "conditions"}).items) {
+        if (c["status"].str() != "True") continue;
+        auto type = c["type"].str();
+        if (type == "Failed") return {Status::degraded, std::string(c["message"].str())};
+        if (type == "Complete") return {Status::healthy, std::string(c["message"].str())};
+        if (type == "Suspended") return {Status::suspended, std::string(c["message"].str())};
+    }
+    if (j.at_path({"spec", "suspend"}).as_bool().value_or(false)) return {Status::suspended, "Job is suspended"};
+    return {Status::progressing, ""};
+}
+
+Health pvc(const Value& p) {
+    auto phase = p.at_path({"status", "phase"}).str();
+    if (phase == "Lost") return {Status::degraded, ""};
+    if (phase == "Pending" || phase.empty()) return {Status::progressing, ""};
+    if (phase == "Bound") return {Status::healthy, ""};
+    return {Status::unknown, ""};
+}
+
+bool has_lb_ingress(const Value& obj) { return !obj.at_path({"status", "loadBalancer", "ingress"}).items.empty(); }
+
+std::optional<Health> service(const Value& s) {
+    if (s.at_path({"spec", "type"}).str() != "LoadBalancer") return Health{Status::healthy, ""};
+    if (has_lb_ingress(s)) return Health{Status::healthy, ""};
+    return Health{Status::progressing, "Waiting for the load balancer to get an address"};
+}
+
+Health ingress(const Value& i) {
+    if (has_lb_ingress(i)) return {Status::healthy, ""};
+    return {Status::progressing, "Waiting for the ingress controller to publish an address"};
+}
+
+Health hpa(const Value& h) {
+    const auto& conditions = h.at_path({"status", "conditions"}).items;
+    if (conditions.empty()) {
+        // autoscaling/v1 keeps conditions in an annotation; without any, it has not acted yet.
+        return {Status::progressing, "Waiting to Autoscale"};
+    }
+    for (const auto& c : conditions) {
+        auto type = c["type"].str();
+        auto reason = c["reason"].str();
+        bool is_false = c["status"].str() == "False";
+        if ((type == "AbleToScale" && is_false) || (type == "ScalingActive" && is_false && reason.starts_with("Failed")) ||
+            reason.starts_with("FailedGet") || reason == "InvalidSelector" || reason == "InvalidMetricSourceType")
+            return {Status::degraded, std::string(c["message"].str())};
+    }
+    for (const auto& c : conditions)
+        if (c["type"].str() == "ScalingActive" && c["status"].str() == "True") return {Status::healthy, std::string(c["message"].str())};
+    return {Status::progressing, "Waiting to Autoscale"};
+}
+
+Health api_service(const Value& a) {
+    if (const auto* c = condition(a, "Available")) {
+        if ((*c)["status"].str() == "True") return {Status::healthy, std::string((*c)["message"].str())};
+        return {Status::progressing, std::string((*c)["message"].str())};
+    }
+    return {Status::progressing, "Waiting to be processed"};
+}
+
+std::optional<Health> application(const Value& a) {
+    const auto& h = a.at_path({"status", "health"});
+    std::string sync(a.at_path({"status", "sync", "status"}).str());
+    std::string msg(h["message"].str());
+    std::string sync_note = "sync: " + (sync.empty() ? std::string("Unknown") : sync);
+    msg = msg.empty() ? sync_note : msg + " (" + sync_note + ")";
+    auto s = h["status"].str();
+    if (s == "Healthy") return Health{Status::healthy, msg};
+    if (s == "Progressing") return Health{Status::progressing, msg};
+    if (s == "Degraded") return Health{Status::degraded, msg};
+    if (s == "Suspended") return Health{Status::suspended, msg};
+    if (s == "Missing") return Health{Status::missing, msg};
+    return Health{Status::unknown, msg};
+}
+
+struct Rule {
+    std::string group;  // "" for core, "*" any
+    std::function<std::optional<Health>(const Value&)> assess;
+};
+
+const std::map<std::string, Rule, std::less<>>& rules() {
+    static const std::map<std::string, Rule, std::less<>> r = {
+        {"Deployment", {"apps", [](const Value& v) { return std::optional(deployment(v)); }}},
+        {"StatefulSet", {"apps", [](const Value& v) { return std::optional(stateful_set(v)); }}},
+        {"DaemonSet", {"apps", [](const Value& v) { return std::optional(daemon_set(v)); }}},
+        {"ReplicaSet", {"apps", [](const Value& v) { return std::optional(replica_set(v)); }}},
+        {"Pod", {"", [](const Value& v) { return std::optional(pod(v)); }}},
+        {"Job", {"batch", [](const Value& v) { return std::optional(job(v)); }}},
+        {"PersistentVolumeClaim", {"", [](const Value& v) { return std::optional(pvc(v)); }}},
+        {"Service", {"", service}},
+        {"Ingress", {"networking.k8s.io", [](const Value& v) { return std::optional(ingress(v)); }}},
+        {"HorizontalPodAutoscaler", {"autoscaling", [](const Value& v) { return std::optional(hpa(v)); }}},
+        {"APIService", {"apiregistration.k8s.io", [](const Value& v) { return std::optional(api_service(v)); }}},
+        {"Application", {"argoproj.io", application}},
+    };
+    return r;
+}
+
+std::string_view group_of(std::string_view api_version) {
+    auto slash = api_version.find('/');
+    return slash == std::string_view::npos ? std::string_view{} : api_version.substr(0, slash);
+}
+
+}  // namespace
+
+const char* to_string(Status s) {
+    switch (s) {
+        case Status::healthy: return "Healthy";
+        case Status::progressing: return "Progressing";
+        case Status::degraded: return "Degraded";
+        case Status::suspended: return "Suspended";
+        case Status::missing: return "Missing";
+        case Status::unknown: return "Unknown";
+    }
+    return "Unknown";
+}
+
+std::optional<Health> assess(const model::Value& object) {
+    auto kind = object["kind"].str();
+    auto it = rules().find(kind);
+    if (it == rules().end()) return std::nullopt;
+    auto group = group_of(object["apiVersion"].str());
+    // extensions/v1beta1 Ingress and Deployment predate their current groups.
+    if (group != it->second.group && group != "extensions") return std::nullopt;
+    return it->second.assess(object);
+}
+
+const std::vector<std::string>& kinds_with_rules() {
+    static const std::vector<std::string> kinds = [] {
+        std::vector<std::string> k;
+        for (const auto& [name, rule] : rules()) k.push_back(name);
+        return k;
+    }();
+    return kinds;
+}
+
+std::vector<StuckContainer> stuck_containers(const model::Value& pod, int min_repeats) {
+    std::vector<StuckContainer> out;
+    auto scan = [&](const Value& statuses, bool init) {
+        for (const auto& cs : statuses.items) {
+            StuckContainer s;
+            s.container = cs["name"].str();
+            s.init = init;
+            s.restarts = static_cast<int>(num(cs["restartCount"]));
+            const auto& last = cs.at_path({"lastState", "terminated"});
+            if (last.is_mapping()) s.exit_code = static_cast<int>(num(last["exitCode"]));
+            const auto& waiting = cs.at_path({"state", "waiting"});
+            const auto& terminated = cs.at_path({"state", "terminated"});
+            if (waiting.is_mapping() && degrading_wait_reason(waiting["reason"].str())) {
+                s.reason = waiting["reason"].str();
+                s.message = waiting["message"].str();
+                out.push_back(std::move(s));
+            } else if (terminated.is_mapping() && num(terminated["exitCode"]) != 0 && last.is_mapping() &&
+                       num(last["exitCode"]) == num(terminated["exitCode"]) && s.restarts + 1 >= min_repeats) {
+                // Failed, restarted, failed the same way: the kubelet will only back off from here.
+                s.reason = terminated["reason"].str();
+                if (s.reason.empty()) s.reason = "Error";
+                s.message = terminated["message"].str();
+                s.exit_code = static_cast<int>(num(terminated["exitCode"]));
+                out.push_back(std::move(s));
+            }
+        }
+    };
+    scan(pod.at_path({"status", "initContainerStatuses"}), true);
+    scan(pod.at_path({"status", "containerStatuses"}), false);
+    return out;
+}
+
+}  // namespace preflight::health
