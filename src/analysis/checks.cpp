@@ -186,6 +186,13 @@ struct Ctx {
     Analysis& out;
 };
 
+std::string policy_brief(const Engine& engine, const std::vector<const Policy*>& policies, Direction dir) {
+    std::vector<std::string> parts;
+    for (const auto* p : policies)
+        parts.push_back(p->name + " allows " + (dir == Direction::egress ? "egress" : "ingress") + " " + engine.summarize(*p, dir));
+    return join(parts, "; ");
+}
+
 std::string policy_list(const Engine& engine, const std::vector<const Policy*>& policies, Direction dir) {
     std::vector<std::string> parts;
     for (const auto* p : policies)
@@ -350,6 +357,10 @@ void check_api_server(Ctx& ctx, const std::vector<MissingSecret>& missing, std::
                         ", protocol: TCP}]` for clusters that expose either port; or remove Egress from the policy's policyTypes.";
         f.locations.push_back(located(w.object));
         for (const auto* p : policies) f.locations.push_back(located(p->object));
+        f.blocked_by = policy_brief(ctx.engine, policies, Direction::egress);
+        for (const auto& c : w.pod.containers)
+            if (std::any_of(need.who.begin(), need.who.end(), [&](const std::string& who) { return who.ends_with(" " + c.name); }))
+                f.containers.push_back(c.name);
         r.passed = need.level == Severity::warning;
         r.message = f.title;
         r.finding = std::move(f);

@@ -9,6 +9,8 @@
 #include <boost/process/extend.hpp>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 
 #include "preflight/util/redactor.hpp"
 #include "preflight/util/text.hpp"
@@ -51,7 +53,145 @@ void keep_tail(std::string& s, std::size_t max) {
     if (s.size() > max) s.erase(0, s.size() - max);
 }
 
+std::atomic<int> g_signals{0};
+std::atomic<int> g_last_signal{0};
+
+extern "C" void on_signal(int sig) {
+    g_signals.fetch_add(1);
+    g_last_signal.store(sig);
+}
+
+bool should_abort(const Command& cmd) { return interrupt_level() >= (cmd.survives_first_signal ? 2 : 1); }
+
+// One child whose stdout is read line by line on its own thread.
+class ProcessStream final : public Stream {
+public:
+    ProcessStream(const Command& cmd, std::function<void(std::string)> on_line, std::function<void()> on_exit)
+        : m_out(m_io), m_err(m_io), m_timer(m_io), m_on_line(std::move(on_line)), m_on_exit(std::move(on_exit)) {
+        m_max = cmd.max_output;
+        auto exe = find_program(cmd.argv[0]);
+        std::vector<std::string> args(cmd.argv.begin() + 1, cmd.argv.end());
+        bp::environment env = boost::this_process::environment();
+        for (const auto& [k, v] : cmd.env) env[k] = v;
+        m_child = bp::child(bp::exe = *exe, bp::args = args, bp::std_out > m_out, bp::std_err > m_err, bp::std_in < bp::null, env,
+                            NewProcessGroup{}, bp::error(m_ec));
+        if (m_ec) return;
+        m_pgid = m_child.id();
+        m_timer.expires_after(cmd.timeout);
+        m_timer.async_wait([this](const boost::system::error_code& e) {
+            if (!e) kill_group();
+        });
+        read_out();
+        read_err();
+        m_thread = std::thread([this] {
+            m_io.run();
+            std::error_code ec;
+            m_child.wait(ec);
+            {
+                std::lock_guard lock(m_mutex);
+                m_code = m_killed ? -1 : m_child.exit_code();
+                m_running = false;
+            }
+            m_on_exit();
+        });
+    }
+    ~ProcessStream() override { stop(); }
+
+    const std::error_code& start_error() const { return m_ec; }
+
+    void stop() override {
+        kill_group();
+        if (m_thread.joinable()) m_thread.join();
+    }
+    bool running() const override {
+        std::lock_guard lock(m_mutex);
+        return m_running;
+    }
+    int exit_code() const override {
+        std::lock_guard lock(m_mutex);
+        return m_code;
+    }
+    std::string err_tail() const override {
+        std::lock_guard lock(m_mutex);
+        return m_err_text;
+    }
+
+private:
+    void kill_group() {
+        std::lock_guard lock(m_mutex);
+        if (m_running && m_pgid > 0 && !m_killed) {
+            m_killed = true;
+            ::kill(-m_pgid, SIGKILL);
+        }
+    }
+    void read_out() {
+        m_out.async_read_some(boost::asio::buffer(m_buf), [this](const boost::system::error_code& e, std::size_t n) {
+            m_pending.append(m_buf.data(), n);
+            std::size_t start = 0, nl;
+            while ((nl = m_pending.find('\n', start)) != std::string::npos) {
+                m_on_line(m_pending.substr(start, nl - start));
+                start = nl + 1;
+            }
+            m_pending.erase(0, start);
+            if (m_pending.size() > m_max) m_pending.clear();  // a line beyond the cap is dropped, not buffered forever
+            if (!e) {
+                read_out();
+            } else {
+                if (!m_pending.empty()) m_on_line(std::move(m_pending));
+                m_timer.cancel();
+            }
+        });
+    }
+    void read_err() {
+        m_err.async_read_some(boost::asio::buffer(m_ebuf), [this](const boost::system::error_code& e, std::size_t n) {
+            {
+                std::lock_guard lock(m_mutex);
+                m_err_text.append(m_ebuf.data(), n);
+                keep_tail(m_err_text, 16384);
+            }
+            if (!e) read_err();
+        });
+    }
+
+    boost::asio::io_context m_io;
+    bp::async_pipe m_out, m_err;
+    boost::asio::steady_timer m_timer;
+    bp::child m_child;
+    std::error_code m_ec;
+    std::function<void(std::string)> m_on_line;
+    std::function<void()> m_on_exit;
+    std::thread m_thread;
+    mutable std::mutex m_mutex;
+    pid_t m_pgid = -1;
+    bool m_running = true, m_killed = false;
+    int m_code = -1;
+    std::size_t m_max = 0;
+    std::string m_pending, m_err_text;
+    std::array<char, 65536> m_buf{};
+    std::array<char, 4096> m_ebuf{};
+};
+
 }  // namespace
+
+void install_signal_handlers() {
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGINT, &sa, nullptr);
+    ::sigaction(SIGTERM, &sa, nullptr);
+}
+int interrupt_level() { return g_signals.load(); }
+int last_signal() { return g_last_signal.load(); }
+
+Result<std::unique_ptr<Stream>> ProcessRunner::stream(const Command& cmd, std::function<void(std::string)> on_line,
+                                                      std::function<void()> on_exit) {
+    if (cmd.argv.empty()) return fail(ErrorKind::usage, "empty command");
+    if (!find_program(cmd.argv[0])) return fail(ErrorKind::infrastructure, cmd.argv[0] + ": not found on PATH");
+    auto s = std::make_unique<ProcessStream>(cmd, std::move(on_line), std::move(on_exit));
+    if (s->start_error())
+        return fail(ErrorKind::infrastructure, "cannot start " + display(cmd.argv) + ": " + s->start_error().message());
+    return std::unique_ptr<Stream>(std::move(s));
+}
 
 Result<Outcome> ProcessRunner::run(const Command& cmd) {
     if (cmd.argv.empty()) return fail(ErrorKind::usage, "empty command");
@@ -96,8 +236,16 @@ Result<Outcome> ProcessRunner::run(const Command& cmd) {
         in_pipe.close();
     }
     auto deadline = started + cmd.timeout;
+    bool aborted = false;
     while (!io.stopped()) {
         auto now = std::chrono::steady_clock::now();
+        if (should_abort(cmd)) {
+            aborted = true;
+            ::kill(-pgid, SIGKILL);
+            io.restart();
+            io.run_for(std::chrono::milliseconds(200));
+            break;
+        }
         if (now >= deadline) {
             result.timed_out = true;
             ::kill(-pgid, SIGTERM);
@@ -106,9 +254,10 @@ Result<Outcome> ProcessRunner::run(const Command& cmd) {
             ::kill(-pgid, SIGKILL);
             break;
         }
-        io.run_for(std::min<std::chrono::steady_clock::duration>(deadline - now, std::chrono::milliseconds(200)));
+        io.run_for(std::min<std::chrono::steady_clock::duration>(deadline - now, std::chrono::milliseconds(50)));
     }
     child.wait(ec);
+    if (aborted) return fail(ErrorKind::interrupted, display(cmd.argv) + ": stopped by signal");
     result.exit_code = result.timed_out ? -1 : child.exit_code();
     result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     return result;

@@ -1,7 +1,10 @@
 // Subprocesses: argv in, captured output out, always under a timeout (house style).
 #pragma once
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +19,8 @@ struct Command {
     std::string stdin_data;
     std::map<std::string, std::string> env;  // added to (or replacing in) the inherited environment
     std::size_t max_output = 4u << 20;       // per stream; the tail is kept
+    // Cleanup commands keep running after the first SIGINT/SIGTERM; only a second one stops them.
+    bool survives_first_signal = false;
 };
 
 struct Outcome {
@@ -28,19 +33,44 @@ struct Outcome {
 // The command line shell-quoted and redacted, ready to paste.
 std::string display(const std::vector<std::string>& argv);
 
+// A long-running child (a watch) whose stdout arrives line by line on a thread of its own.
+class Stream {
+public:
+    virtual ~Stream() = default;
+    // Kills the child's process group (idempotent) and waits for the reader to finish.
+    virtual void stop() = 0;
+    virtual bool running() const = 0;
+    // Exit code once ended (-1 when killed or still running), and the tail of its stderr.
+    virtual int exit_code() const = 0;
+    virtual std::string err_tail() const = 0;
+};
+
 class Runner {
 public:
     virtual ~Runner() = default;
     // Runs `cmd`; Error::infrastructure when the program cannot be found or started.
     // A non-zero exit or a timeout is not an error here: callers decide (see `check`).
+    // Error::interrupted when a signal arrived (see `interrupt_level`); the child is killed.
     virtual Result<Outcome> run(const Command& cmd) = 0;
+    // Starts `cmd` and calls `on_line` (from another thread) for each stdout line, and
+    // `on_exit` once when it ends for whatever reason. `cmd.timeout` bounds its whole life.
+    virtual Result<std::unique_ptr<Stream>> stream(const Command& cmd, std::function<void(std::string)> on_line,
+                                                   std::function<void()> on_exit) = 0;
 };
 
 // The real runner: new process group per child, killed as a group on timeout.
 class ProcessRunner final : public Runner {
 public:
     Result<Outcome> run(const Command& cmd) override;
+    Result<std::unique_ptr<Stream>> stream(const Command& cmd, std::function<void(std::string)> on_line,
+                                           std::function<void()> on_exit) override;
 };
+
+// SIGINT/SIGTERM handling for the whole process: the handlers only count signals; runners and
+// waits poll the count. 0: none, 1: finish with cleanup, 2+: stop cleanup too.
+void install_signal_handlers();
+int interrupt_level();
+int last_signal();  // the signal number of the last one received (0 if none)
 
 // `outcome` as an Error when it timed out or exited non-zero (quoting the command and the
 // tail of stderr), otherwise the outcome itself.

@@ -1,0 +1,75 @@
+// Where the candidate is installed: an ephemeral kind cluster, or a cluster the team already has.
+#pragma once
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "preflight/proc/runner.hpp"
+
+namespace preflight::cluster {
+
+enum class Retain { never, on_failure, always };
+Result<Retain> parse_retain(std::string_view text);
+
+struct ClusterSpec {
+    std::string work_dir;    // private directory for kubeconfig and config files
+    std::string node_image;  // kind: pinned by digest
+    int workers = 0;         // kind: worker nodes besides the control plane
+    std::chrono::milliseconds create_timeout{300'000};
+    std::string kubeconfig, context;  // existing: where to go
+    std::string ns;  // existing: the namespace the run will own (must not exist yet)
+};
+
+struct ClusterInfo {
+    std::string provider;  // "kind", "existing"
+    std::string name;
+    std::string kubeconfig, context;
+    std::string node_image;
+    std::string tool_version;  // "kind v0.32.0"
+    // Whether the cluster's network plugin is known to enforce NetworkPolicy, and why not.
+    bool enforces_network_policy = true;
+    std::string enforcement_note;
+};
+
+class ClusterProvider {
+public:
+    virtual ~ClusterProvider() = default;
+    // Checks the tools the provider needs; Error::infrastructure saying what to do.
+    virtual Result<void> check_tools() = 0;
+    virtual Result<void> create(const ClusterSpec& spec) = 0;
+    // Removes what create made (idempotent). Runs after a first signal too.
+    virtual Result<void> destroy() = 0;
+    // Node and runtime logs into `dir` (kind export logs); empty Result when not applicable.
+    virtual Result<void> collect_logs(const std::string& dir) = 0;
+    // Makes locally present images available to the nodes; returns the images loaded.
+    virtual Result<std::vector<std::string>> preload(const std::vector<std::string>& images) = 0;
+    // What to tell the user to remove by hand when destroy could not finish.
+    virtual std::string leftover_hint() const = 0;
+    virtual const ClusterInfo& info() const = 0;
+};
+
+// Pure helpers (unit-tested).
+struct KindVersion {
+    int major = 0, minor = 0, patch = 0;
+};
+// Parses `kind version` output ("kind v0.32.0 go1.24.4 linux/amd64"); nullopt when unreadable.
+std::optional<KindVersion> parse_kind_version(std::string_view text);
+// A kind.x-k8s.io/v1alpha4 Cluster config: one control plane and `workers` workers; the default
+// CNI (kindnet) is kept because it is what enforces NetworkPolicy (kind >= v0.24).
+std::string kind_config(int workers);
+// "preflight-" + 8 hex characters from `entropy`: valid for kind (^[a-z0-9.-]+$), short enough
+// for node hostnames.
+std::string cluster_name(std::uint64_t entropy);
+// Images to preload: those the manifests use that `docker images` lists (repo:tag lines).
+std::vector<std::string> images_present(const std::vector<std::string>& wanted, std::string_view docker_images_output);
+
+// The node image used when none is given: built for kind v0.32.0, within one minor of kubectl 1.32/1.33.
+inline constexpr const char* k_default_node_image =
+    "kindest/node:v1.33.12@sha256:3f5c8443c620245e4d355cfe09e96a91ead32ceaa569d3f1ca9edf0cb2fe2ff4";
+
+std::unique_ptr<ClusterProvider> make_kind_provider(proc::Runner& runner);
+std::unique_ptr<ClusterProvider> make_existing_provider(proc::Runner& runner);
+
+}  // namespace preflight::cluster

@@ -1,0 +1,62 @@
+// kubectl: pure argv builders, and a thin client that runs them through a proc::Runner.
+#pragma once
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "preflight/model/value.hpp"
+#include "preflight/proc/runner.hpp"
+
+namespace preflight::kube {
+
+// Which cluster kubectl talks to. Every command gets an explicit kubeconfig (never the user's
+// ~/.kube/config by accident) and its own discovery cache (no stale answers between runs).
+struct Target {
+    std::string kubeconfig;
+    std::string context;  // empty: the kubeconfig's current context
+    std::string cache_dir;
+};
+
+using Args = std::vector<std::string>;
+
+Args base_args(const Target& t);
+// Server-side apply of the manifests on stdin, taking over conflicting fields (Argo CD >= 3.3).
+Args apply_args(const Target& t, std::string_view ns);
+Args get_json_args(const Target& t, std::string_view resource, std::string_view ns);
+// A list then a watch, printed as one {"type","object"} JSON per line.
+Args watch_args(const Target& t, std::string_view resource, std::string_view ns);
+Args logs_args(const Target& t, std::string_view ns, std::string_view pod, std::string_view container, bool previous);
+Args describe_args(const Target& t, std::string_view ns, std::string_view resource, std::string_view name);
+Args version_args(const Target& t);
+Args delete_namespace_args(const Target& t, std::string_view ns);
+
+// A Namespace manifest (JSON) for `apply_args`.
+std::string namespace_manifest(std::string_view ns);
+
+struct Versions {
+    int client_minor = 0, server_minor = 0;
+    std::string client, server;  // gitVersion
+};
+// Parses `kubectl version -o json`; Error::infrastructure when the server part is missing.
+Result<Versions> parse_versions(std::string_view json);
+
+class Kubectl {
+public:
+    Kubectl(proc::Runner& runner, Target target) : m_runner(runner), m_target(std::move(target)) {}
+    const Target& target() const { return m_target; }
+    proc::Runner& runner() { return m_runner; }
+
+    Result<Versions> versions(std::chrono::milliseconds timeout);
+    // Applies `manifests` (YAML or JSON) into `ns`; returns kubectl's stdout.
+    Result<std::string> apply(const std::string& manifests, std::string_view ns, std::chrono::milliseconds timeout);
+    Result<model::Value> get_json(std::string_view resource, std::string_view ns, std::chrono::milliseconds timeout);
+    // Raw stdout of any read-only command built with the builders above.
+    Result<std::string> output(const Args& args, std::chrono::milliseconds timeout, bool survives_first_signal = false);
+
+private:
+    proc::Runner& m_runner;
+    Target m_target;
+};
+
+}  // namespace preflight::kube

@@ -1,0 +1,104 @@
+// kubectl argv builders and the client around them.
+#include "preflight/kube/kubectl.hpp"
+
+#include "preflight/model/manifest.hpp"
+
+namespace preflight::kube {
+
+Args base_args(const Target& t) {
+    Args a{"kubectl", "--kubeconfig", t.kubeconfig};
+    if (!t.context.empty()) a.insert(a.end(), {"--context", t.context});
+    if (!t.cache_dir.empty()) a.insert(a.end(), {"--cache-dir", t.cache_dir});
+    return a;
+}
+
+namespace {
+Args with(const Target& t, std::initializer_list<std::string_view> rest) {
+    auto a = base_args(t);
+    for (auto r : rest) a.emplace_back(r);
+    return a;
+}
+}  // namespace
+
+Args apply_args(const Target& t, std::string_view ns) {
+    return with(t, {"apply", "--server-side", "--force-conflicts", "--namespace", ns, "--filename", "-"});
+}
+Args get_json_args(const Target& t, std::string_view resource, std::string_view ns) {
+    return with(t, {"get", resource, "--namespace", ns, "--output", "json"});
+}
+Args watch_args(const Target& t, std::string_view resource, std::string_view ns) {
+    return with(t, {"get", resource, "--namespace", ns, "--output", "json", "--watch", "--output-watch-events"});
+}
+Args logs_args(const Target& t, std::string_view ns, std::string_view pod, std::string_view container, bool previous) {
+    auto a = with(t, {"logs", "--namespace", ns, pod, "--container", container, "--tail", "500"});
+    if (previous) a.emplace_back("--previous");
+    return a;
+}
+Args describe_args(const Target& t, std::string_view ns, std::string_view resource, std::string_view name) {
+    return with(t, {"describe", "--namespace", ns, resource, name});
+}
+Args version_args(const Target& t) { return with(t, {"version", "--output", "json"}); }
+Args delete_namespace_args(const Target& t, std::string_view ns) {
+    return with(t, {"delete", "namespace", ns, "--ignore-not-found", "--wait=false"});
+}
+
+std::string namespace_manifest(std::string_view ns) {
+    return R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":")" + std::string(ns) + "\"}}\n";
+}
+
+Result<Versions> parse_versions(std::string_view json) {
+    auto docs = model::parse_documents("kubectl version", json);
+    if (!docs || docs->empty()) return fail(ErrorKind::infrastructure, "kubectl version: unreadable output");
+    const auto& v = (*docs)[0];
+    Versions out;
+    auto minor = [](const model::Value& info) {
+        std::string m(info["minor"].str());
+        while (!m.empty() && !std::isdigit(static_cast<unsigned char>(m.back()))) m.pop_back();  // "33+" on some builds
+        return m.empty() ? 0 : std::stoi(m);
+    };
+    out.client_minor = minor(v["clientVersion"]);
+    out.client = v.at_path({"clientVersion", "gitVersion"}).str();
+    if (!v.find("serverVersion")) return fail(ErrorKind::infrastructure, "kubectl version: the API server did not answer");
+    out.server_minor = minor(v["serverVersion"]);
+    out.server = v.at_path({"serverVersion", "gitVersion"}).str();
+    return out;
+}
+
+Result<std::string> Kubectl::output(const Args& args, std::chrono::milliseconds timeout, bool survives_first_signal) {
+    proc::Command cmd{args, timeout};
+    cmd.survives_first_signal = survives_first_signal;
+    auto r = proc::check(cmd, m_runner.run(cmd));
+    if (!r) return std::unexpected(r.error());
+    return std::move(r->out);
+}
+
+Result<Versions> Kubectl::versions(std::chrono::milliseconds timeout) {
+    proc::Command cmd{version_args(m_target), timeout};
+    auto r = m_runner.run(cmd);
+    if (!r) return std::unexpected(r.error());
+    // kubectl exits 1 when the server is unreachable but still prints the client part.
+    auto v = parse_versions(r->out);
+    if (!v) {
+        auto checked = proc::check(cmd, std::move(r));
+        return std::unexpected(checked ? v.error() : checked.error());
+    }
+    return v;
+}
+
+Result<std::string> Kubectl::apply(const std::string& manifests, std::string_view ns, std::chrono::milliseconds timeout) {
+    proc::Command cmd{apply_args(m_target, ns), timeout};
+    cmd.stdin_data = manifests;
+    auto r = proc::check(cmd, m_runner.run(cmd));
+    if (!r) return std::unexpected(r.error());
+    return std::move(r->out);
+}
+
+Result<model::Value> Kubectl::get_json(std::string_view resource, std::string_view ns, std::chrono::milliseconds timeout) {
+    auto out = output(get_json_args(m_target, resource, ns), timeout);
+    if (!out) return std::unexpected(out.error());
+    auto docs = model::parse_documents("kubectl get " + std::string(resource), *out);
+    if (!docs || docs->empty()) return fail(ErrorKind::infrastructure, "kubectl get " + std::string(resource) + ": unreadable output");
+    return std::move((*docs)[0]);
+}
+
+}  // namespace preflight::kube
