@@ -186,10 +186,11 @@ struct Ctx {
     Analysis& out;
 };
 
+// "name allows egress only 53/UDP, ..." per policy, on one line.
 std::string policy_brief(const Engine& engine, const std::vector<const Policy*>& policies, Direction dir) {
     std::vector<std::string> parts;
     for (const auto* p : policies)
-        parts.push_back(p->name + " allows " + (dir == Direction::egress ? "egress" : "ingress") + " " + engine.summarize(*p, dir));
+        parts.push_back(p->name + " allows " + engine.summarize(*p, dir));
     return join(parts, "; ");
 }
 

@@ -7,6 +7,7 @@
 #include <ostream>
 
 #include "preflight/cli/commands.hpp"
+#include "preflight/cluster/provider.hpp"
 
 #ifndef PREFLIGHT_VERSION
 #define PREFLIGHT_VERSION "0.1.0"
@@ -73,14 +74,35 @@ int run(const std::vector<std::string>& args, Streams streams) {
     health->add_option("inputs", health_opts.inputs, "FILE, DIR or - (YAML, JSON, or `kubectl get -o json` output)")->required();
     health->footer(std::string("Exit codes: 0 every object with a health rule is Healthy, 1 otherwise, 2 bad input.\n"));
 
+    RunOptions run_opts;
+    auto* runc = app.add_subcommand("run", "install the candidate from scratch on an ephemeral kind cluster (or a namespace of an existing "
+                                           "cluster), wait with watches, explain any failure, clean up");
+    runc->add_option("--candidate", run_opts.candidate, "ref to prove: stable, a tag, a branch or a commit of --source");
+    runc->add_option("--manifests", run_opts.manifests, "instead: your rendered install (FILE, DIR, or a kustomization DIR)");
+    runc->add_option("--source", run_opts.source, "git URL or local clone / bare repo of Argo CD")->capture_default_str();
+    runc->add_option("--flavour", run_opts.flavour, "install, ha, namespace-install, ha-namespace-install, core-install")->capture_default_str();
+    runc->add_option("--provider", run_opts.provider, "kind (a new cluster per run) or existing (--kubeconfig; a new namespace)")->capture_default_str();
+    runc->add_option("--kubeconfig", run_opts.kubeconfig, "existing provider: kubeconfig FILE");
+    runc->add_option("--context", run_opts.context, "existing provider: context in the kubeconfig");
+    runc->add_option("--node-image", run_opts.node_image, std::string("kind node image, pinned by digest (default ") + cluster::k_default_node_image + ")");
+    runc->add_option("--workers", run_opts.workers, "kind worker nodes (default: 3 for HA flavours, else 0)");
+    runc->add_option("--retain", run_opts.retain, "keep the cluster: never, on-failure, always")->capture_default_str();
+    runc->add_option("--timeout", run_opts.timeout_s, "seconds for the whole run")->capture_default_str()->check(CLI::Range(1, 86400));
+    runc->add_option("--wait-timeout", run_opts.wait_timeout_s, "seconds for the workloads to become Healthy")->capture_default_str()->check(CLI::Range(1, 86400));
+    runc->add_option("--stuck-grace", run_opts.stuck_grace_s,
+                     "seconds an ImagePullBackOff or CreateContainerConfigError may last before it decides the run "
+                     "(CrashLoopBackOff and a repeated failure decide at once)")->capture_default_str()->check(CLI::Range(0.0, 3600.0));
+    runc->add_option("--artifacts", run_opts.artifacts, "diagnostics directory (default: --report-dir, else ./preflight-artifacts)");
+    runc->add_option("--apiserver-endpoint", run_opts.apiserver_endpoint, "IP:PORT of the API server endpoint as policies see it");
+    runc->footer(k_exit_codes);
+
     struct Later {
         const char* name;
         const char* help;
     };
     std::vector<std::pair<CLI::App*, std::string>> later;
     std::vector<std::string> ignored;
-    for (Later l : {Later{"run", "create an ephemeral kind cluster, install the candidate, probe, report"},
-                    Later{"promote", "after a passing report, move the pin in your Application or kustomization"}}) {
+    for (Later l : {Later{"promote", "after a passing report, move the pin in your Application or kustomization"}}) {
         auto* sub = app.add_subcommand(l.name, std::string(l.help) + " (not implemented yet)");
         sub->add_option("args", ignored, "arguments (not read yet)");
         sub->allow_extras();
@@ -113,6 +135,7 @@ int run(const std::vector<std::string>& args, Streams streams) {
     if (connectivity->parsed()) return cmd_connectivity(g, conn_opts, streams);
     if (resolve->parsed()) return cmd_resolve(g, resolve_opts, streams);
     if (health->parsed()) return cmd_health(g, health_opts, streams);
+    if (runc->parsed()) return cmd_run(g, run_opts, streams);
     for (auto& [sub, name] : later)
         if (sub->parsed()) {
             streams.err << "argocd-preflight " << name << ": not implemented yet\n";

@@ -111,4 +111,26 @@ Result<Resolved> resolve(const std::string& ref, const std::string& source, cons
     return r;
 }
 
+std::vector<std::string> fetch_args(const std::string& git_dir, const std::string& source, const std::string& refspec) {
+    return {"git", "--git-dir", git_dir, "fetch", "--quiet", "--depth", "1", "--no-tags", "--", source, refspec};
+}
+
+std::vector<std::string> show_args(const std::string& git_dir, const std::string& commit, const std::string& path) {
+    return {"git", "--git-dir", git_dir, "show", commit + ":" + path};
+}
+
+std::string fetch_refspec(const Resolved& r) {
+    if (r.tag) return "refs/tags/" + *r.tag;
+    return r.ref;
+}
+
+Result<std::string> flavour_path(const std::string& flavour) {
+    if (flavour == "install") return std::string("manifests/install.yaml");
+    if (flavour == "ha") return std::string("manifests/ha/install.yaml");
+    if (flavour == "namespace-install") return std::string("manifests/namespace-install.yaml");
+    if (flavour == "ha-namespace-install") return std::string("manifests/ha/namespace-install.yaml");
+    if (flavour == "core-install") return std::string("manifests/core-install.yaml");
+    return fail(ErrorKind::usage, "--flavour: expected install, ha, namespace-install, ha-namespace-install or core-install, got '" + flavour + "'");
+}
+
 }  // namespace preflight::revision

@@ -20,6 +20,25 @@ struct ResolveOptions {
     int timeout_s = 60;
 };
 
+struct RunOptions {
+    std::string candidate;  // a ref of `source` ...
+    std::string manifests;  // ... or the team's own rendered manifests (FILE|DIR|kustomization)
+    std::string source = revision::k_default_source;
+    std::string flavour = "install";
+    std::string provider = "kind";
+    std::string kubeconfig, context;
+    std::string node_image;
+    int workers = -1;  // -1: 3 for the HA flavours, 0 otherwise
+    std::string retain = "never";
+    int timeout_s = 1800, wait_timeout_s = 900, git_timeout_s = 120;
+    double stuck_grace_s = 60;
+    std::string artifacts;
+    std::string apiserver_endpoint;
+};
+
+// `run`: static stage, then a fresh install on a throwaway cluster. Returns the exit code.
+int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s);
+
 struct HealthOptions {
     std::vector<std::string> inputs;
 };

@@ -31,4 +31,17 @@ struct Resolved {
 // such as `stable`. Error::input when the ref does not exist.
 Result<Resolved> resolve(const std::string& ref, const std::string& source, const std::string& ls_remote_output);
 
+// argv that fetches `refspec` (a tag ref, a branch or a commit) of `source` into the bare
+// repository `git_dir`, shallow and without tags; `--` ends the options.
+std::vector<std::string> fetch_args(const std::string& git_dir, const std::string& source, const std::string& refspec);
+// argv that prints `path` as it is at `commit`.
+std::vector<std::string> show_args(const std::string& git_dir, const std::string& commit, const std::string& path);
+// The refspec to fetch for `r`: the tag when known (annotated tags resolve to their commit), else
+// the ref itself.
+std::string fetch_refspec(const Resolved& r);
+
+// Path of the install manifests of `flavour` in the Argo CD repository (install, ha,
+// namespace-install, ha-namespace-install, core-install); Error::usage for anything else.
+Result<std::string> flavour_path(const std::string& flavour);
+
 }  // namespace preflight::revision

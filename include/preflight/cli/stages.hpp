@@ -1,0 +1,31 @@
+// Stages shared by analyze and run: manifests into the model and engine, static report cases.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "preflight/analysis/checks.hpp"
+#include "preflight/cli/output.hpp"
+#include "preflight/model/manifest.hpp"
+#include "preflight/util/files.hpp"
+
+namespace preflight::cli {
+
+struct Loaded {
+    std::vector<model::Object> objects;
+    model::Inventory inventory;
+    std::unique_ptr<analysis::Engine> engine;
+};
+
+// Model settings from the global options and --apiserver-endpoint (empty: kind's default).
+Result<analysis::ModelConfig> model_config(const GlobalOptions& g, const std::string& apiserver_endpoint);
+// Reads `paths` (files, directories, - for stdin) and loads them into `out` (kept at a stable
+// address: views point into it). Error::input with file:line:col and a caret for bad input.
+Result<void> load(const std::vector<std::string>& paths, const analysis::ModelConfig& config, unsigned jobs, Streams& s, Loaded& out);
+Result<void> load_sources(std::vector<SourceText> sources, const analysis::ModelConfig& config, unsigned jobs, Loaded& out);
+bool colour_wanted(const GlobalOptions& g);
+std::string finding_detail(const analysis::Finding& f);
+// One case per static result (a warning passes with "warning:" in its message).
+void add_static_cases(const analysis::Analysis& result, report::Suite& suite, std::int64_t started);
+
+}  // namespace preflight::cli

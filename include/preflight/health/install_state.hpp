@@ -1,0 +1,52 @@
+// The state of an install, judged from a snapshot of live objects: done, failed, or still going.
+#pragma once
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "preflight/health/health.hpp"
+
+namespace preflight::health {
+
+// A workload the install must bring up (from the manifests).
+struct Expected {
+    std::string kind, name;
+};
+
+struct StuckPod {
+    std::string workload;  // "Deployment/argocd-redis"
+    std::string pod;
+    StuckContainer container;
+    double since_s = 0;  // how long this exact signal has been seen
+};
+
+struct InstallState {
+    bool healthy = false;                 // every expected workload Healthy
+    bool failed = false;                  // a decisive signal (see evaluate)
+    std::vector<std::string> pending;     // "Deployment/x: Waiting for rollout..." for what is not Healthy
+    std::vector<StuckPod> decisive;       // the signals that decided failure, causes first
+    std::vector<StuckPod> stuck;          // every stuck container seen (decisive or not yet)
+};
+
+// Remembers since when each stuck signal (pod, container, reason) has been seen.
+class StuckClock {
+public:
+    // Seconds `key` has been seen as of `now_s`, starting it now when new.
+    double seen(const std::string& key, double now_s);
+    // Forgets signals not seen in the latest evaluation.
+    void keep_only(const std::vector<std::string>& keys);
+
+private:
+    std::map<std::string, double> m_first;
+};
+
+// Judges `objects` (live Pods and workloads of one namespace). Decisive at once: a container
+// in CrashLoopBackOff, or one that failed, restarted and failed the same way again. Decisive
+// once it has lasted `grace_s`: any other stuck reason (ImagePullBackOff, ErrImagePull,
+// CreateContainerConfigError, ...); those also count at once when something else is decisive,
+// as consequences. Pods belong to the expected workload whose live selector matches them.
+InstallState evaluate(const std::vector<model::Value>& objects, const std::vector<Expected>& expected, StuckClock& clock,
+                      double now_s, double grace_s);
+
+}  // namespace preflight::health

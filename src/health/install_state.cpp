@@ -1,0 +1,88 @@
+// Install state: workload health plus pod-level stuck signals, decided as early as is safe.
+#include "preflight/health/install_state.hpp"
+
+#include <algorithm>
+
+namespace preflight::health {
+
+double StuckClock::seen(const std::string& key, double now_s) {
+    auto [it, inserted] = m_first.try_emplace(key, now_s);
+    return now_s - it->second;
+}
+
+void StuckClock::keep_only(const std::vector<std::string>& keys) {
+    std::erase_if(m_first, [&](const auto& kv) { return std::find(keys.begin(), keys.end(), kv.first) == keys.end(); });
+}
+
+namespace {
+
+bool selector_matches(const model::Value& selector, const model::Value& pod) {
+    const auto& match = selector["matchLabels"];
+    const auto& labels = pod.at_path({"metadata", "labels"});
+    if (!match.is_mapping() || match.entries.empty()) return false;
+    for (const auto& [k, v] : match.entries) {
+        const auto* have = labels.find(k);
+        if (!have || have->str() != v.str()) return false;
+    }
+    return true;
+}
+
+bool immediately_decisive(const StuckContainer& c) { return c.reason == "CrashLoopBackOff" || c.reason == "Error" || c.reason == "OOMKilled"; }
+
+}  // namespace
+
+InstallState evaluate(const std::vector<model::Value>& objects, const std::vector<Expected>& expected, StuckClock& clock,
+                      double now_s, double grace_s) {
+    InstallState st;
+    std::vector<const model::Value*> workloads, pods;
+    for (const auto& o : objects) (o["kind"].str() == "Pod" ? pods : workloads).push_back(&o);
+    std::map<const model::Value*, std::string> owner;  // pod -> "Kind/name"
+    bool all = true;
+    for (const auto& e : expected) {
+        std::string id = e.kind + "/" + e.name;
+        auto it = std::find_if(workloads.begin(), workloads.end(), [&](const model::Value* w) {
+            return (*w)["kind"].str() == e.kind && w->at_path({"metadata", "name"}).str() == e.name;
+        });
+        if (it == workloads.end()) {
+            all = false;
+            st.pending.push_back(id + ": not created yet");
+            continue;
+        }
+        const auto& selector = (**it).at_path({"spec", "selector"});
+        for (const auto* p : pods)
+            if (!owner.contains(p) && selector_matches(selector, *p)) owner[p] = id;
+        auto h = assess(**it);
+        if (!h || h->status != Status::healthy) {
+            all = false;
+            st.pending.push_back(id + ": " + (h ? std::string(to_string(h->status)) + (h->message.empty() ? "" : ": " + h->message) : "no health"));
+        }
+    }
+    st.healthy = all;
+    std::vector<std::string> keys;
+    for (const auto* p : pods) {
+        std::string pod_name(p->at_path({"metadata", "name"}).str());
+        for (auto& c : stuck_containers(*p)) {
+            std::string key = pod_name + "/" + c.container + "/" + c.reason;
+            keys.push_back(key);
+            StuckPod sp{owner.contains(p) ? owner[p] : "Pod/" + pod_name, pod_name, std::move(c), 0};
+            sp.since_s = clock.seen(key, now_s);
+            st.stuck.push_back(std::move(sp));
+        }
+    }
+    clock.keep_only(keys);
+    // Causes (decisive at once) first, init containers before regular ones.
+    std::stable_sort(st.stuck.begin(), st.stuck.end(), [](const StuckPod& a, const StuckPod& b) {
+        auto rank = [](const StuckPod& s) { return (immediately_decisive(s.container) ? 0 : 2) + (s.container.init ? 0 : 1); };
+        return rank(a) < rank(b);
+    });
+    bool any_cause = std::any_of(st.stuck.begin(), st.stuck.end(), [&](const StuckPod& s) {
+        return immediately_decisive(s.container) || s.since_s >= grace_s;
+    });
+    if (any_cause && !st.healthy) {
+        st.failed = true;
+        st.decisive = st.stuck;
+    }
+    return st;
+}
+
+}  // namespace preflight::health

@@ -1,0 +1,378 @@
+// install_fresh: the try / catch / finally of one install (house style, "Cluster lifecycle").
+#include "preflight/scenario/install_run.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+#include "preflight/kube/kubectl.hpp"
+#include "preflight/kube/watch.hpp"
+#include "preflight/model/manifest.hpp"
+#include "preflight/scenario/root_cause.hpp"
+#include "preflight/util/files.hpp"
+#include "preflight/util/text.hpp"
+
+namespace preflight::scenario {
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Counts the kubectl processes a phase starts (the benchmark keeps this O(1) per phase).
+class CountingRunner final : public proc::Runner {
+public:
+    explicit CountingRunner(proc::Runner& inner) : m_inner(inner) {}
+    Result<proc::Outcome> run(const proc::Command& cmd) override {
+        ++m_count;
+        return m_inner.run(cmd);
+    }
+    Result<std::unique_ptr<proc::Stream>> stream(const proc::Command& cmd, std::function<void(std::string)> on_line,
+                                                 std::function<void()> on_exit) override {
+        ++m_count;
+        return m_inner.stream(cmd, std::move(on_line), std::move(on_exit));
+    }
+    int take() { return std::exchange(m_count, 0); }
+
+private:
+    proc::Runner& m_inner;
+    int m_count = 0;
+};
+
+double seconds_now() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::string safe_name(std::string s) {
+    for (auto& c : s)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.' && c != '_') c = '_';
+    return s;
+}
+
+struct Ctx {
+    proc::Runner& runner;
+    CountingRunner counting;
+    cluster::ClusterProvider& provider;
+    const InstallOptions& o;
+    report::Run& run;
+    std::string work_dir;
+    std::chrono::steady_clock::time_point deadline;
+
+    std::chrono::milliseconds left(std::chrono::milliseconds step) const {
+        auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        return std::max(0ms, std::min(step, remaining));
+    }
+    report::Case start(const std::string& name, const std::string& classname) const {
+        report::Case c{name, classname};
+        c.start_ms = o.now_ms();
+        return c;
+    }
+    void finish(report::Suite& suite, report::Case c) const {
+        c.duration_ms = o.now_ms() - c.start_ms;
+        spdlog::info("{} {} ({} ms){}", c.outcome == report::Outcome::passed ? "✓" : c.outcome == report::Outcome::skipped ? "-" : "✗", c.name,
+                     c.duration_ms, c.message.empty() ? "" : ": " + c.message);
+        suite.add(std::move(c));
+    }
+    kube::Kubectl kubectl() { return kube::Kubectl(counting, kube::Target{provider.info().kubeconfig, provider.info().context, work_dir + "/cache"}); }
+};
+
+report::Outcome outcome_of(const Error& e) {
+    return e.kind == ErrorKind::interrupted ? report::Outcome::skipped : report::Outcome::error;
+}
+
+// Diagnostics for a failed install, into <artifacts>/diagnostics. Best effort: a failing
+// command is noted in index.txt and the next one runs.
+std::map<std::string, std::string> collect_diagnostics(Ctx& ctx, const std::vector<model::Value>& snapshot,
+                                                       const health::InstallState& state, report::Case& c) {
+    std::map<std::string, std::string> decisive_lines;
+    if (ctx.o.artifacts_dir.empty()) return decisive_lines;
+    fs::path dir = fs::path(ctx.o.artifacts_dir) / "diagnostics";
+    std::error_code ec;
+    fs::create_directories(dir / "logs", ec);
+    fs::create_directories(dir / "describe", ec);
+    std::vector<std::string> index;
+    auto kubectl = ctx.kubectl();
+    auto save = [&](const fs::path& file, const kube::Args& args) -> std::optional<std::string> {
+        auto out = kubectl.output(args, ctx.left(60s), true);
+        if (!out) {
+            index.push_back(file.filename().string() + ": " + out.error().message);
+            return std::nullopt;
+        }
+        (void)write_file_atomic(file.string(), *out);
+        index.push_back(fs::relative(file, dir).string());
+        return std::optional<std::string>(std::move(*out));
+    };
+    const auto& ns = ctx.o.ns;
+    save(dir / "events.json", kube::get_json_args(kubectl.target(), "events", ns));
+    save(dir / "pods.json", kube::get_json_args(kubectl.target(), "pods", ns));
+    save(dir / "workloads.json", kube::get_json_args(kubectl.target(), "deployments,statefulsets,daemonsets,jobs,replicasets", ns));
+    std::vector<std::string> failing_pods;
+    for (const auto& s : state.stuck)
+        if (std::find(failing_pods.begin(), failing_pods.end(), s.pod) == failing_pods.end()) failing_pods.push_back(s.pod);
+    for (const auto& pod : failing_pods) save(dir / "describe" / (safe_name(pod) + ".txt"), kube::describe_args(kubectl.target(), ns, "pod", pod));
+    for (const auto& p : snapshot) {
+        if (p["kind"].str() != "Pod") continue;
+        std::string pod(p.at_path({"metadata", "name"}).str());
+        std::map<std::string, std::int64_t> restarts;
+        std::vector<std::string> started;
+        for (const char* key : {"initContainerStatuses", "containerStatuses"})
+            for (const auto& cs : p.at_path({"status", key}).items) {
+                restarts[std::string(cs["name"].str())] = cs["restartCount"].as_int().value_or(0);
+                const auto& state_v = cs["state"];
+                if (state_v.find("running") || state_v.find("terminated") || cs.at_path({"lastState", "terminated"}).is_mapping())
+                    started.push_back(std::string(cs["name"].str()));
+            }
+        for (const char* key : {"initContainers", "containers"})
+            for (const auto& container : p.at_path({"spec", key}).items) {
+                std::string name(container["name"].str());
+                if (std::find(started.begin(), started.end(), name) == started.end()) continue;  // never ran: no logs to ask for
+                auto base = dir / "logs" / safe_name(pod + "." + name);
+                std::string text;
+                if (restarts[name] > 0)
+                    if (auto prev = save(base.string() + ".previous.log", kube::logs_args(kubectl.target(), ns, pod, name, true))) text = *prev;
+                if (auto cur = save(base.string() + ".log", kube::logs_args(kubectl.target(), ns, pod, name, false)); cur && text.empty()) text = *cur;
+                auto line = decisive_line(text);
+                if (!line.empty()) decisive_lines[pod + "/" + name] = line;
+            }
+    }
+    if (auto r = ctx.provider.collect_logs((dir / "cluster-logs").string()); !r) index.push_back("cluster-logs: " + r.error().message);
+    else if (ctx.provider.info().provider == "kind") index.push_back("cluster-logs/");
+    (void)write_file_atomic((dir / "manifests.yaml").string(), ctx.o.manifests);
+    (void)write_file_atomic((dir / "static-findings.txt").string(), ctx.o.static_summary);
+    index.push_back("manifests.yaml");
+    index.push_back("static-findings.txt");
+    (void)write_file_atomic((dir / "index.txt").string(), text::join(index, "\n") + "\n");
+    c.evidence.push_back({"diagnostics", dir.string()});
+    return decisive_lines;
+}
+
+// Waits for every expected workload; fills `c`. Returns the last state and snapshot.
+std::pair<health::InstallState, std::vector<model::Value>> wait_healthy(Ctx& ctx, report::Case& c, kube::LiveView& view) {
+    health::StuckClock clock;
+    health::InstallState state;
+    std::vector<model::Value> snapshot;
+    auto kubectl = ctx.kubectl();
+    auto limit = ctx.left(ctx.o.wait_timeout);
+    auto until = std::chrono::steady_clock::now() + limit;
+    if (auto r = view.start(kubectl, ctx.o.ns, {"pods", "deployments", "statefulsets", "daemonsets", "jobs"}, limit + 5s); !r) {
+        c.outcome = report::Outcome::error;
+        c.message = r.error().describe();
+        return {state, snapshot};
+    }
+    auto watching_since = std::chrono::steady_clock::now();
+    while (true) {
+        view.wait_change(100ms);
+        snapshot = view.snapshot();
+        state = health::evaluate(snapshot, ctx.o.expected, clock, seconds_now(), ctx.o.stuck_grace_s);
+        if (state.healthy) {
+            c.message = std::to_string(ctx.o.expected.size()) + " workloads Healthy";
+            return {state, snapshot};
+        }
+        // The watches list what exists in no particular order; a verdict before every applied
+        // workload has been listed would miss who owns the stuck pods. Bounded: a workload that
+        // never shows up is reported as such.
+        bool all_listed = std::none_of(state.pending.begin(), state.pending.end(),
+                                       [](const std::string& p) { return p.ends_with(": not created yet"); });
+        if (state.failed && (all_listed || std::chrono::steady_clock::now() - watching_since > 5s)) {
+            c.outcome = report::Outcome::failed;
+            return {state, snapshot};
+        }
+        if (proc::interrupt_level() > 0) {
+            ctx.run.interrupted = true;
+            c.outcome = report::Outcome::skipped;
+            c.message = "interrupted by signal " + std::to_string(proc::last_signal()) + " while waiting; still pending: " +
+                        text::join(state.pending, "; ");
+            return {state, snapshot};
+        }
+        if (auto broken = view.broken()) {
+            c.outcome = report::Outcome::error;
+            c.message = *broken;
+            return {state, snapshot};
+        }
+        if (std::chrono::steady_clock::now() >= until) {
+            c.outcome = report::Outcome::failed;
+            c.message = "timed out after " + std::to_string(limit.count() / 1000) + " s; still pending: " + text::join(state.pending, "; ");
+            return {state, snapshot};
+        }
+    }
+}
+
+void phase_counts(Ctx& ctx, const std::string& phase) { ctx.run.set_property("kubectl.processes." + phase, std::to_string(ctx.counting.take())); }
+
+}  // namespace
+
+void install_fresh(proc::Runner& runner, cluster::ClusterProvider& provider, const InstallOptions& o, report::Run& run) {
+    Ctx ctx{runner, CountingRunner(runner), provider, o, run, "", std::chrono::steady_clock::now() + o.timeout};
+    auto& cl = run.suite("cluster");
+    cl.start_ms = o.now_ms();
+    // A private directory for the kubeconfig, kind config and discovery cache; removed at the end.
+    std::string tmpl = (fs::temp_directory_path() / "argocd-preflight-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) {
+        auto c = ctx.start("work directory", "cluster");
+        c.outcome = report::Outcome::error;
+        c.message = "cannot create a temporary directory under " + fs::temp_directory_path().string();
+        ctx.finish(cl, std::move(c));
+        return;
+    }
+    ctx.work_dir = tmpl;
+    auto spec = o.spec;
+    spec.work_dir = ctx.work_dir;
+    spec.ns = o.ns;
+    spec.create_timeout = ctx.left(spec.create_timeout);
+
+    bool install_failed = false;
+    bool created = false;
+    [&] {
+        auto tools = ctx.start("tools", "cluster");
+        if (auto r = provider.check_tools(); !r) {
+            tools.outcome = report::Outcome::error;
+            tools.message = r.error().describe();
+            ctx.finish(cl, std::move(tools));
+            return;
+        }
+        tools.message = provider.info().tool_version.empty() ? provider.info().provider : provider.info().tool_version;
+        ctx.finish(cl, std::move(tools));
+        if (!provider.info().enforces_network_policy) run.notices.push_back(provider.info().enforcement_note);
+
+        auto create = ctx.start("create cluster", "cluster");
+        auto created_r = provider.create(spec);
+        created = true;
+        if (!created_r) {
+            create.outcome = outcome_of(created_r.error());
+            create.message = created_r.error().describe();
+            if (created_r.error().kind == ErrorKind::interrupted) run.interrupted = true;
+            ctx.finish(cl, std::move(create));
+            return;
+        }
+        const auto& info = provider.info();
+        create.message = info.provider + " " + info.name + (info.node_image.empty() ? "" : " (" + info.node_image + ")");
+        run.set_property("cluster.provider", info.provider);
+        run.set_property("cluster.name", info.name);
+        if (!info.node_image.empty()) run.set_property("cluster.node_image", info.node_image);
+        ctx.finish(cl, std::move(create));
+        phase_counts(ctx, "create");
+
+        auto kubectl = ctx.kubectl();
+        auto skew = ctx.start("kubectl version skew", "cluster");
+        auto versions = kubectl.versions(ctx.left(60s));
+        if (!versions) {
+            skew.outcome = outcome_of(versions.error());
+            skew.message = versions.error().describe();
+            ctx.finish(cl, std::move(skew));
+            return;
+        }
+        run.set_property("cluster.kubernetes", versions->server);
+        if (std::abs(versions->client_minor - versions->server_minor) > 1) {
+            skew.outcome = report::Outcome::error;
+            skew.message = "kubectl " + versions->client + " is too far from the cluster's " + versions->server +
+                           " (kubectl supports one minor version either way): install a matching kubectl, or pick a node image "
+                           "within one minor of it (--node-image)";
+            ctx.finish(cl, std::move(skew));
+            return;
+        }
+        skew.message = "kubectl " + versions->client + ", server " + versions->server;
+        ctx.finish(cl, std::move(skew));
+        if (!o.images.empty() && info.provider == "kind") {
+            auto loaded = provider.preload(o.images);
+            if (!loaded) spdlog::warn("preloading images: {}", loaded.error().describe());
+            else if (!loaded->empty()) spdlog::info("preloaded {} image(s) from the local docker: {}", loaded->size(), text::join(*loaded, " "));
+        }
+        cl.duration_ms = o.now_ms() - cl.start_ms;
+
+        auto& inst = run.suite("install");
+        inst.start_ms = o.now_ms();
+        auto apply = ctx.start("apply " + o.manifests_label, "install");
+        auto ns_r = kubectl.apply(kube::namespace_manifest(o.ns), o.ns, ctx.left(o.apply_timeout));
+        auto applied = ns_r ? kubectl.apply(o.manifests, o.ns, ctx.left(o.apply_timeout)) : ns_r;
+        phase_counts(ctx, "apply");
+        if (!applied) {
+            apply.outcome = outcome_of(applied.error());
+            apply.message = applied.error().describe();
+            if (applied.error().kind == ErrorKind::interrupted) run.interrupted = true;
+            ctx.finish(inst, std::move(apply));
+            install_failed = true;
+            return;
+        }
+        auto lines = std::count(applied->begin(), applied->end(), '\n');
+        apply.message = std::to_string(lines) + " objects server-side applied into namespace " + o.ns;
+        ctx.finish(inst, std::move(apply));
+
+        auto wait = ctx.start("workloads Healthy", "install");
+        kube::LiveView view;
+        auto [state, snapshot] = wait_healthy(ctx, wait, view);
+        view.stop();
+        phase_counts(ctx, "wait");
+        run.set_property("kubectl.watch_processes", std::to_string(view.processes_started()));
+        // One case per expected workload, so JUnit shows which ones made it.
+        for (const auto& e : o.expected) {
+            auto w = ctx.start(e.kind + "/" + e.name, "install.health");
+            w.start_ms = wait.start_ms;
+            std::string id = e.kind + "/" + e.name;
+            auto pending = std::find_if(state.pending.begin(), state.pending.end(), [&](const std::string& p) { return p.starts_with(id + ":"); });
+            if (pending != state.pending.end()) {
+                w.outcome = run.interrupted ? report::Outcome::skipped : report::Outcome::failed;
+                w.message = pending->substr(id.size() + 2);
+            } else {
+                w.message = "Healthy";
+            }
+            inst.add(std::move(w));
+        }
+        if (wait.outcome == report::Outcome::failed) {
+            install_failed = true;
+            auto lines_by_container = collect_diagnostics(ctx, snapshot, state, wait);
+            phase_counts(ctx, "diagnostics");
+            if (state.failed) {
+                wait.message = root_cause(state.decisive, lines_by_container, o.static_results);
+                std::string detail;
+                for (const auto& s : state.decisive)
+                    detail += s.workload + " pod " + s.pod + ": " + (s.container.init ? "init container " : "container ") + s.container.container +
+                              ": " + s.container.reason + (s.container.message.empty() ? "" : ": " + s.container.message) + "\n";
+                wait.detail = detail;
+                const auto& first = state.decisive.front();
+                if (auto it = lines_by_container.find(first.pod + "/" + first.container.container); it != lines_by_container.end())
+                    wait.evidence.push_back({"log " + first.pod + " " + first.container.container, it->second});
+                if (const auto* f = matching_finding(o.static_results, first.workload, first.container.container))
+                    wait.evidence.push_back({"static finding " + f->finding->id, f->finding->title + "\n" + f->finding->explanation});
+            }
+        } else if (wait.outcome != report::Outcome::passed) {
+            install_failed = true;
+        }
+        ctx.finish(inst, std::move(wait));
+        inst.duration_ms = o.now_ms() - inst.start_ms;
+    }();
+    if (cl.duration_ms == 0) cl.duration_ms = o.now_ms() - cl.start_ms;
+
+    // finally: the cluster goes unless retained; the work directory always goes.
+    auto& cleanup = run.suite("cleanup");
+    cleanup.start_ms = o.now_ms();
+    bool failed = install_failed || run.verdict() != report::Outcome::passed;
+    bool keep = o.retain == cluster::Retain::always || (o.retain == cluster::Retain::on_failure && failed);
+    if (created) {
+        auto del = ctx.start(keep ? "cluster retained" : "delete cluster", "cleanup");
+        if (keep) {
+            std::error_code ec;
+            std::string kept = o.artifacts_dir.empty() ? "" : (fs::path(o.artifacts_dir) / "kubeconfig").string();
+            if (!kept.empty() && fs::exists(provider.info().kubeconfig)) {
+                fs::create_directories(o.artifacts_dir, ec);
+                fs::copy_file(provider.info().kubeconfig, kept, fs::copy_options::overwrite_existing, ec);
+            }
+            del.outcome = report::Outcome::skipped;
+            del.message = "--retain: " + provider.leftover_hint() + (kept.empty() ? "" : "; kubeconfig: " + kept);
+            run.notices.push_back("retained " + provider.leftover_hint());
+        } else if (auto r = provider.destroy(); !r) {
+            del.outcome = report::Outcome::error;
+            del.message = r.error().describe();
+        } else {
+            del.message = "deleted " + provider.info().name;
+        }
+        if (!keep && !provider.leftover_hint().empty()) run.notices.push_back("left behind: " + provider.leftover_hint());
+        ctx.finish(cleanup, std::move(del));
+        phase_counts(ctx, "cleanup");
+    }
+    std::error_code ec;
+    fs::remove_all(ctx.work_dir, ec);
+    cleanup.duration_ms = o.now_ms() - cleanup.start_ms;
+}
+
+}  // namespace preflight::scenario

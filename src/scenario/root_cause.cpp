@@ -1,0 +1,93 @@
+// Root cause: the first decisive signal, its log line, the static finding; then the consequences.
+#include "preflight/scenario/root_cause.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "preflight/util/text.hpp"
+
+namespace preflight::scenario {
+namespace {
+
+std::string trim(std::string_view s) {
+    auto b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string_view::npos) return "";
+    auto e = s.find_last_not_of(" \t\r\n");
+    return std::string(s.substr(b, e - b + 1));
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+}  // namespace
+
+std::string decisive_line(std::string_view log) {
+    static const char* markers[] = {"error", "fatal", "timeout", "timed out", "refused", "denied", "failed", "panic", "no such host",
+                                    "forbidden", "unauthorized", "not found"};
+    std::string last;
+    for (const auto& raw : text::split(log, '\n')) {
+        auto line = trim(raw);
+        if (line.empty()) continue;
+        last = line;
+    }
+    auto lines = text::split(log, '\n');
+    for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
+        auto line = trim(*it);
+        auto l = lower(line);
+        for (const char* m : markers)
+            if (l.find(m) != std::string::npos) return line;
+    }
+    return last;
+}
+
+const analysis::CheckResult* matching_finding(const std::vector<analysis::CheckResult>& results, std::string_view workload,
+                                              std::string_view container) {
+    auto slash = workload.find('/');
+    if (slash == std::string_view::npos) return nullptr;
+    auto kind = workload.substr(0, slash);
+    auto name = workload.substr(slash + 1);
+    const analysis::CheckResult* best = nullptr;
+    for (const auto& r : results) {
+        if (!r.finding || r.finding->severity != analysis::Severity::error) continue;
+        // Subjects are "Kind/name" or "Kind/ns/name".
+        if (!r.subject.starts_with(std::string(kind) + "/") || !r.subject.ends_with("/" + std::string(name))) continue;
+        const auto& cs = r.finding->containers;
+        if (std::find(cs.begin(), cs.end(), container) != cs.end()) return &r;
+        if (!best) best = &r;
+    }
+    return best;
+}
+
+std::string root_cause(const std::vector<health::StuckPod>& decisive, const std::map<std::string, std::string>& lines,
+                       const std::vector<analysis::CheckResult>& static_results) {
+    if (decisive.empty()) return "";
+    const auto& first = decisive.front();
+    const auto& c = first.container;
+    std::string out = first.workload + (c.init ? " stuck in Init: " : " " + c.reason + ": ") + c.container;
+    auto line_it = lines.find(first.pod + "/" + c.container);
+    std::string evidence = line_it != lines.end() && !line_it->second.empty() ? line_it->second : c.message;
+    if (evidence.empty()) evidence = c.reason + (c.exit_code ? " (exit " + std::to_string(c.exit_code) + ")" : "");
+    out += ": " + evidence;
+    if (const auto* f = matching_finding(static_results, first.workload, c.container)) {
+        out += " — " + (f->finding->blocked_by.empty() ? f->finding->title : f->finding->blocked_by) + " (" + f->finding->id + ")";
+    } else {
+        out += " — no static finding predicted this";
+    }
+    // Consequences, grouped by what they say.
+    std::vector<std::pair<std::string, std::vector<std::string>>> groups;
+    for (std::size_t i = 1; i < decisive.size(); ++i) {
+        const auto& d = decisive[i];
+        if (d.workload == first.workload && d.container.container == c.container) continue;
+        std::string what = d.container.message.empty() ? d.container.reason : d.container.message;
+        auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& p) { return p.first == what; });
+        if (g == groups.end()) groups.push_back({what, {}}), g = groups.end() - 1;
+        if (std::find(g->second.begin(), g->second.end(), d.workload) == g->second.end()) g->second.push_back(d.workload);
+    }
+    for (const auto& [what, who] : groups) out += "; then " + text::join(who, ", ") + ": " + what;
+    return out;
+}
+
+}  // namespace preflight::scenario
