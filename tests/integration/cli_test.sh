@@ -22,11 +22,17 @@ if [ "$part" = basic ]; then
   "$bin" analyze --help >"$tmp/out"; contains "analyze --help" "$tmp/out" "--baseline"
   "$bin" --bogus >"$tmp/out" 2>"$tmp/err"; expect_exit "unknown flag" 2 $?
   [ -s "$tmp/out" ] && failed "usage error printed to stdout" || pass "usage error only on stderr"
-  for sub in run health promote; do
-    "$bin" "$sub" x >"$tmp/out" 2>"$tmp/err"; expect_exit "$sub is not implemented yet" 2 $?
-    contains "$sub says so" "$tmp/err" "not implemented yet"
-    [ -s "$tmp/out" ] && failed "$sub printed a result" || pass "$sub prints no result"
-  done
+  "$bin" promote x >"$tmp/out" 2>"$tmp/err"; expect_exit "promote is not implemented yet" 2 $?
+  contains "promote says so" "$tmp/err" "not implemented yet"
+  [ -s "$tmp/out" ] && failed "promote printed a result" || pass "promote prints no result"
+  "$bin" run >"$tmp/out" 2>"$tmp/err"; expect_exit "run without a candidate" 2 $?
+  contains "run names what it needs" "$tmp/err" "exactly one of --candidate REF or --manifests"
+  "$bin" run --manifests x --retain sometimes >"$tmp/out" 2>"$tmp/err"; expect_exit "run --retain bad" 2 $?
+  contains "run names the bad value" "$tmp/err" "--retain: expected never, on-failure or always"
+  "$bin" health "$tmp/none.yaml" >"$tmp/out" 2>"$tmp/err"; expect_exit "health of a missing file" 2 $?
+  printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nstatus: {phase: Failed, message: evicted}\n' > "$tmp/pod.yaml"
+  "$bin" health --format json "$tmp/pod.yaml" >"$tmp/out" 2>"$tmp/err"; expect_exit "health of a failed pod" 1 $?
+  contains "health prints the verdict as JSON" "$tmp/out" '[{"kind":"Pod","namespace":"","name":"p","status":"Degraded","message":"evicted"}]'
   "$bin" version >"$tmp/out"; expect_exit version 0 $?
 
   cat >"$tmp/app.yaml" <<'YAML'

@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# End-to-end tests of `run`: the built binary, the real kubectl, a simulated API server behind a
+# fake `kind` first on PATH. Usage: run_test.sh BIN SHARED CASE. Exit 77 = skipped (no kubectl or
+# python3, or ../shared missing for the real-data cases).
+set -uo pipefail
+BIN=$1 SHARED=$2 CASE=$3
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+FIX=$HERE/fixtures/run
+command -v kubectl >/dev/null || { echo "SKIP: kubectl not on PATH"; exit 77; }
+command -v python3 >/dev/null || { echo "SKIP: python3 not on PATH"; exit 77; }
+
+T=$(mktemp -d)
+cleanup() {
+  # Whatever a failing test left running: simulators started by the fake kind.
+  for p in "$T"/kind/clusters/*/pid; do [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null; done
+  rm -rf "$T"
+}
+trap cleanup EXIT
+export HOME=$T/home TMPDIR=$T/tmp FAKE_KIND_HOME=$T/kind
+mkdir -p "$HOME" "$TMPDIR"
+unset KUBECONFIG
+SIMPATH=$HERE/sim/bin:$PATH
+OUT=$T/out
+fails=0
+fail() { echo "FAIL [$CASE]: $*"; fails=$((fails + 1)); }
+expect_rc() { [ "$1" = "$2" ] || fail "exit code $1, expected $2"; }
+contains() { grep -qF -- "$2" "$1" || fail "$1 lacks: $2"; }
+lacks() { ! grep -qF -- "$2" "$1" || fail "$1 should not contain: $2"; }
+no_clusters_left() {
+  [ -z "$(ls -A "$FAKE_KIND_HOME/clusters" 2>/dev/null)" ] || fail "clusters left: $(ls "$FAKE_KIND_HOME/clusters")"
+  [ -z "$(ls -A "$TMPDIR")" ] || fail "temporary files left: $(ls "$TMPDIR")"
+}
+run() { # run SCENARIO ARGS... -> rc in $rc, stdout in $T/stdout, stderr in $T/stderr
+  local sc=$1; shift
+  KUBE_SIM_SCENARIO=$sc PATH=$SIMPATH "$BIN" run --report-dir "$OUT" --log-level info "$@" >"$T/stdout" 2>"$T/stderr"
+  rc=$?
+}
+need_shared() { [ -f "$SHARED/argocd/$1/install.yaml" ] || { echo "SKIP: $SHARED/argocd/$1 missing"; exit 77; }; }
+
+case $CASE in
+healthy)
+  run "$FIX/healthy.json" --manifests "$FIX/app.yaml" --namespace apps
+  expect_rc $rc 0
+  contains "$OUT/report.json" '"verdict":"passed"'
+  contains "$OUT/junit.xml" 'name="Deployment/consumer"'
+  contains "$OUT/junit.xml" 'name="Job/migrate"'
+  # Calls in order: version, create, delete; the kubeconfig is private to the run.
+  [ "$(sed -n 1p "$FAKE_KIND_HOME/calls.log")" = '["version"]' ] || fail "first kind call is not version"
+  sed -n 2p "$FAKE_KIND_HOME/calls.log" | grep -q '"create", "cluster"' || fail "second kind call is not create"
+  tail -1 "$FAKE_KIND_HOME/calls.log" | grep -q '"delete", "cluster"' || fail "last kind call is not delete"
+  grep -q '"--image", "kindest/node:v[0-9.]*@sha256:' "$FAKE_KIND_HOME/calls.log" || fail "node image not pinned by digest"
+  lacks "$FAKE_KIND_HOME/calls.log" '"export", "logs"'
+  # The Secret the scenario's init container published never reaches the report.
+  lacks "$OUT/report.json" 'tok-9f8e7d'
+  # Waiting cost: one watch per resource type, whatever the duration.
+  grep -q '"kubectl.watch_processes","value":"5"' "$OUT/report.json" || grep -q '"kubectl.watch_processes":"5"' "$OUT/report.json" || fail "expected 5 watch processes"
+  no_clusters_left
+  ;;
+v2111)
+  need_shared v2.11.1
+  run "$FIX/v2.11.1.json" --manifests "$SHARED/argocd/v2.11.1/install.yaml" --stuck-grace 30
+  expect_rc $rc 1
+  # The decisive log line, the policy that explains it, and the cascade, in the JUnit failure.
+  contains "$OUT/junit.xml" 'dial tcp 10.96.0.1:443: i/o timeout'
+  contains "$OUT/junit.xml" 'argocd-redis-network-policy allows egress only 53/UDP, 53/TCP'
+  contains "$OUT/junit.xml" '(PF001)'
+  contains "$OUT/junit.xml" 'Deployment/argocd-redis stuck in Init: secret-init'
+  contains "$OUT/junit.xml" 'secret &quot;argocd-redis&quot; not found'
+  contains "$OUT/summary.md" 'dial tcp 10.96.0.1:443'
+  # Diagnostics collected, then the cluster deleted.
+  for f in events.json pods.json describe logs manifests.yaml static-findings.txt cluster-logs/kube-sim.log; do
+    [ -e "$OUT/diagnostics/$f" ] || fail "diagnostics lack $f"
+  done
+  ls "$OUT"/diagnostics/logs/argocd-redis-*.secret-init.previous.log >/dev/null 2>&1 || fail "no previous log of secret-init"
+  export_line=$(grep -n '"export", "logs"' "$FAKE_KIND_HOME/calls.log" | cut -d: -f1)
+  delete_line=$(grep -n '"delete", "cluster"' "$FAKE_KIND_HOME/calls.log" | cut -d: -f1)
+  [ -n "$export_line" ] && [ -n "$delete_line" ] && [ "$export_line" -lt "$delete_line" ] || fail "logs must be exported before the cluster is deleted"
+  no_clusters_left
+  ;;
+argocd-healthy)
+  need_shared v3.5.1
+  run "$FIX/argocd-healthy.json" --manifests "$SHARED/argocd/v3.5.1/install.yaml"
+  expect_rc $rc 0
+  lacks "$OUT/report.json" 'redis-pw-1f2e3d'
+  no_clusters_left
+  ;;
+init-blocked)
+  run "$FIX/init-blocked.json" --manifests "$FIX/app.yaml"
+  expect_rc $rc 1
+  contains "$OUT/junit.xml" 'Deployment/publisher stuck in Init: make-token: error: dial tcp 10.96.0.1:443: i/o timeout'
+  # No policy in the manifests predicted it: said so, not invented.
+  contains "$OUT/junit.xml" 'no static finding predicted this'
+  contains "$OUT/junit.xml" 'then Deployment/consumer: secret &quot;shared-token&quot; not found'
+  no_clusters_left
+  ;;
+crashloop)
+  run "$FIX/crashloop.json" --manifests "$FIX/app.yaml"
+  expect_rc $rc 1
+  contains "$OUT/junit.xml" 'StatefulSet/store CrashLoopBackOff: db: FATAL: could not open data directory: permission denied'
+  no_clusters_left
+  ;;
+image-pull)
+  run "$FIX/image-pull.json" --manifests "$FIX/app.yaml" --stuck-grace 1
+  expect_rc $rc 1
+  contains "$OUT/junit.xml" 'StatefulSet/store ImagePullBackOff: db'
+  no_clusters_left
+  ;;
+timeout)
+  run "$FIX/never-ready.json" --manifests "$FIX/app.yaml" --wait-timeout 2
+  expect_rc $rc 1
+  contains "$OUT/junit.xml" 'timed out after 2 s; still pending: StatefulSet/store: Progressing: Waiting for 1 pods to be ready...'
+  no_clusters_left
+  ;;
+sigterm)
+  KUBE_SIM_SCENARIO=$FIX/never-ready.json PATH=$SIMPATH "$BIN" run --manifests "$FIX/app.yaml" --report-dir "$OUT" >"$T/stdout" 2>"$T/stderr" &
+  pid=$!
+  for _ in $(seq 1 200); do grep -qs PATCH "$FAKE_KIND_HOME"/clusters/*/requests.log && break; sleep 0.05; done
+  sleep 0.5
+  kill -TERM $pid
+  wait $pid; rc=$?
+  expect_rc $rc 130
+  contains "$OUT/report.json" '"interrupted":true'
+  contains "$OUT/junit.xml" 'interrupted by signal 15'
+  tail -1 "$FAKE_KIND_HOME/calls.log" | grep -q '"delete", "cluster"' || fail "cluster not deleted after SIGTERM"
+  pgrep -f "kube_sim.py --state-dir $FAKE_KIND_HOME" >/dev/null && fail "simulator still running"
+  pgrep -f "kubectl --kubeconfig $TMPDIR" >/dev/null && fail "kubectl still running"
+  no_clusters_left
+  ;;
+no-kind)
+  mkdir -p "$T/bin" && ln -s "$(command -v kubectl)" "$T/bin/kubectl" && ln -s "$HERE/sim/bin/docker" "$T/bin/docker"
+  KUBE_SIM_SCENARIO=$FIX/healthy.json PATH=$T/bin:/usr/bin:/bin "$BIN" run --manifests "$FIX/app.yaml" --report-dir "$OUT" >"$T/stdout" 2>"$T/stderr"
+  expect_rc $? 3
+  contains "$OUT/junit.xml" 'kind not found on PATH'
+  ;;
+docker-down)
+  FAKE_DOCKER_DOWN=1 run "$FIX/healthy.json" --manifests "$FIX/app.yaml"
+  expect_rc $rc 3
+  contains "$OUT/junit.xml" 'the docker daemon does not answer'
+  ! grep -qs '"create"' "$FAKE_KIND_HOME/calls.log" || fail "a cluster was created without docker"
+  ;;
+old-kind)
+  FAKE_KIND_VERSION=v0.23.0 run "$FIX/healthy.json" --manifests "$FIX/app.yaml"
+  expect_rc $rc 0
+  contains "$OUT/report.json" 'does not enforce NetworkPolicy'
+  no_clusters_left
+  ;;
+skew)
+  run "$FIX/skew.json" --manifests "$FIX/app.yaml"
+  expect_rc $rc 3
+  contains "$OUT/junit.xml" 'is too far from the cluster'
+  no_clusters_left
+  ;;
+retain)
+  run "$FIX/init-blocked.json" --manifests "$FIX/app.yaml" --retain on-failure
+  expect_rc $rc 1
+  [ -n "$(ls -A "$FAKE_KIND_HOME/clusters")" ] || fail "cluster not retained"
+  lacks "$FAKE_KIND_HOME/calls.log" '"delete", "cluster"'
+  [ -f "$OUT/kubeconfig" ] || fail "kubeconfig of the retained cluster not kept"
+  KUBECONFIG=$OUT/kubeconfig kubectl --cache-dir "$T/c" get pods -n argocd -o name | grep -q publisher || fail "retained cluster not reachable"
+  ;;
+existing)
+  PATH=$SIMPATH KUBE_SIM_SCENARIO=$FIX/healthy.json kind create cluster --name team --kubeconfig "$T/team.kubeconfig" 2>/dev/null
+  run "$FIX/healthy.json" --manifests "$FIX/app.yaml" --provider existing --kubeconfig "$T/team.kubeconfig" --namespace trial
+  expect_rc $rc 0
+  contains "$FAKE_KIND_HOME/clusters/team/requests.log" 'DELETE /api/v1/namespaces/trial'
+  # A namespace that exists is never taken over.
+  run "$FIX/healthy.json" --manifests "$FIX/app.yaml" --provider existing --kubeconfig "$T/team.kubeconfig" --namespace default
+  expect_rc $rc 3
+  contains "$OUT/junit.xml" 'namespace default already exists'
+  ;;
+candidate)
+  # A local Argo CD-like repository: manifests/install.yaml at a tag that `stable` points at.
+  export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example
+  R=$T/repo
+  git init -q "$R" && mkdir -p "$R/manifests" && cp "$FIX/app.yaml" "$R/manifests/install.yaml"
+  git -C "$R" add -A && git -C "$R" commit -qm release
+  git -C "$R" tag -a v9.9.9 -m release && git -C "$R" tag stable "v9.9.9^{commit}"
+  commit=$(git -C "$R" rev-parse HEAD)
+  printf -- '---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: moved-on}\n' >> "$R/manifests/install.yaml"
+  git -C "$R" commit -qam "after the release"
+  run "$FIX/healthy.json" --candidate stable --source "$R"
+  expect_rc $rc 0
+  contains "$OUT/report.json" "$commit"
+  contains "$OUT/report.json" '"promote.revision"'
+  grep -q 'safe to pin: targetRevision: v9.9.9' "$T/stderr" || fail "no pin advice for v9.9.9"
+  # The manifests applied are those of the commit, not of the branch that moved on.
+  grep -qs 'deployments/publisher' "$FAKE_KIND_HOME"/deleted/*/requests.log || fail "the tagged manifests were not applied"
+  ! grep -qs 'configmaps/moved-on' "$FAKE_KIND_HOME"/deleted/*/requests.log || fail "applied a file from after the tag"
+  run "$FIX/healthy.json" --candidate '--upload-pack=touch /tmp/pwned' --source "$R"
+  expect_rc $rc 2
+  no_clusters_left
+  ;;
+*) echo "unknown case $CASE"; exit 2 ;;
+esac
+if [ $fails -ne 0 ]; then
+  echo "--- stderr"; tail -30 "$T/stderr"; echo "--- calls"; cat "$FAKE_KIND_HOME/calls.log" 2>/dev/null
+  exit 1
+fi
+echo "ok [$CASE]"
