@@ -83,10 +83,8 @@ report::Outcome outcome_of(const Error& e) {
 
 // Diagnostics for a failed install, into <artifacts>/diagnostics. Best effort: a failing
 // command is noted in index.txt and the next one runs.
-std::map<std::string, std::string> collect_diagnostics(Ctx& ctx, const std::vector<model::Value>& snapshot,
-                                                       const health::InstallState& state, report::Case& c) {
-    std::map<std::string, std::string> decisive_lines;
-    if (ctx.o.artifacts_dir.empty()) return decisive_lines;
+void collect_diagnostics(Ctx& ctx, const std::vector<model::Value>& snapshot, const health::InstallState& state, report::Case& c) {
+    if (ctx.o.artifacts_dir.empty()) return;
     fs::path dir = fs::path(ctx.o.artifacts_dir) / "diagnostics";
     std::error_code ec;
     fs::create_directories(dir / "logs", ec);
@@ -128,12 +126,8 @@ std::map<std::string, std::string> collect_diagnostics(Ctx& ctx, const std::vect
                 std::string name(container["name"].str());
                 if (std::find(started.begin(), started.end(), name) == started.end()) continue;  // never ran: no logs to ask for
                 auto base = dir / "logs" / safe_name(pod + "." + name);
-                std::string text;
-                if (restarts[name] > 0)
-                    if (auto prev = save(base.string() + ".previous.log", kube::logs_args(kubectl.target(), ns, pod, name, true))) text = *prev;
-                if (auto cur = save(base.string() + ".log", kube::logs_args(kubectl.target(), ns, pod, name, false)); cur && text.empty()) text = *cur;
-                auto line = decisive_line(text);
-                if (!line.empty()) decisive_lines[pod + "/" + name] = line;
+                if (restarts[name] > 0) save(base.string() + ".previous.log", kube::logs_args(kubectl.target(), ns, pod, name, true));
+                save(base.string() + ".log", kube::logs_args(kubectl.target(), ns, pod, name, false));
             }
     }
     if (auto r = ctx.provider.collect_logs((dir / "cluster-logs").string()); !r) index.push_back("cluster-logs: " + r.error().message);
@@ -144,7 +138,6 @@ std::map<std::string, std::string> collect_diagnostics(Ctx& ctx, const std::vect
     index.push_back("static-findings.txt");
     (void)write_file_atomic((dir / "index.txt").string(), text::join(index, "\n") + "\n");
     c.evidence.push_back({"diagnostics", dir.string()});
-    return decisive_lines;
 }
 
 // Waits for every expected workload; fills `c`. Returns the last state and snapshot.
@@ -251,7 +244,6 @@ void install_fresh(proc::Runner& runner, cluster::ClusterProvider& provider, con
         run.set_property("cluster.name", info.name);
         if (!info.node_image.empty()) run.set_property("cluster.node_image", info.node_image);
         ctx.finish(cl, std::move(create));
-        phase_counts(ctx, "create");
 
         auto kubectl = ctx.kubectl();
         auto skew = ctx.start("kubectl version skew", "cluster");
@@ -273,6 +265,7 @@ void install_fresh(proc::Runner& runner, cluster::ClusterProvider& provider, con
         }
         skew.message = "kubectl " + versions->client + ", server " + versions->server;
         ctx.finish(cl, std::move(skew));
+        phase_counts(ctx, "cluster");
         if (!o.images.empty() && info.provider == "kind") {
             auto loaded = provider.preload(o.images);
             if (!loaded) spdlog::warn("preloading images: {}", loaded.error().describe());
@@ -320,24 +313,44 @@ void install_fresh(proc::Runner& runner, cluster::ClusterProvider& provider, con
         }
         if (wait.outcome == report::Outcome::failed) {
             install_failed = true;
-            auto lines_by_container = collect_diagnostics(ctx, snapshot, state, wait);
-            phase_counts(ctx, "diagnostics");
+            // The decisive container's own log first (one or two calls), so the verdict and its
+            // root cause are out before the slower full diagnostics.
+            std::map<std::string, std::string> lines;
             if (state.failed) {
-                wait.message = root_cause(state.decisive, lines_by_container, o.static_results);
+                const auto& first = state.decisive.front();
+                for (bool previous : {true, false}) {
+                    if (previous && first.container.restarts == 0) continue;
+                    auto log = kubectl.output(kube::logs_args(kubectl.target(), o.ns, first.pod, first.container.container, previous), ctx.left(30s), true);
+                    if (log && !decisive_line(*log).empty()) {
+                        lines[first.pod + "/" + first.container.container] = decisive_line(*log);
+                        break;
+                    }
+                }
+                wait.message = root_cause(state.decisive, lines, o.static_results);
                 std::string detail;
                 for (const auto& s : state.decisive)
                     detail += s.workload + " pod " + s.pod + ": " + (s.container.init ? "init container " : "container ") + s.container.container +
                               ": " + s.container.reason + (s.container.message.empty() ? "" : ": " + s.container.message) + "\n";
                 wait.detail = detail;
-                const auto& first = state.decisive.front();
-                if (auto it = lines_by_container.find(first.pod + "/" + first.container.container); it != lines_by_container.end())
+                if (auto it = lines.find(first.pod + "/" + first.container.container); it != lines.end())
                     wait.evidence.push_back({"log " + first.pod + " " + first.container.container, it->second});
                 if (const auto* f = matching_finding(o.static_results, first.workload, first.container.container))
                     wait.evidence.push_back({"static finding " + f->finding->id, f->finding->title + "\n" + f->finding->explanation});
             }
-        } else if (wait.outcome != report::Outcome::passed) {
-            install_failed = true;
+            ctx.finish(inst, std::move(wait));
+            inst.duration_ms = o.now_ms() - inst.start_ms;
+            auto diag = ctx.start("collect diagnostics", "diagnostics");
+            collect_diagnostics(ctx, snapshot, state, diag);
+            diag.message = diag.evidence.empty() ? "no artifacts directory" : "written to " + diag.evidence.back().text;
+            diag.evidence.clear();
+            auto& ds = run.suite("diagnostics");
+            ds.start_ms = diag.start_ms;
+            ctx.finish(ds, std::move(diag));
+            ds.duration_ms = o.now_ms() - ds.start_ms;
+            phase_counts(ctx, "diagnostics");
+            return;
         }
+        if (wait.outcome != report::Outcome::passed) install_failed = true;
         ctx.finish(inst, std::move(wait));
         inst.duration_ms = o.now_ms() - inst.start_ms;
     }();
@@ -366,7 +379,10 @@ void install_fresh(proc::Runner& runner, cluster::ClusterProvider& provider, con
         } else {
             del.message = "deleted " + provider.info().name;
         }
-        if (!keep && !provider.leftover_hint().empty()) run.notices.push_back("left behind: " + provider.leftover_hint());
+        if (!keep && !provider.leftover_hint().empty()) {
+            run.notices.push_back("left behind: " + provider.leftover_hint());
+            spdlog::warn("left behind: {}", provider.leftover_hint());
+        }
         ctx.finish(cleanup, std::move(del));
         phase_counts(ctx, "cleanup");
     }

@@ -126,6 +126,31 @@ sigterm)
   pgrep -f "kubectl --kubeconfig $TMPDIR" >/dev/null && fail "kubectl still running"
   no_clusters_left
   ;;
+second-signal)
+  # A second signal cuts cleanup short, and the report still says what was left behind.
+  FAKE_KIND_DELETE_DELAY=30 KUBE_SIM_SCENARIO=$FIX/never-ready.json PATH=$SIMPATH "$BIN" run --manifests "$FIX/app.yaml" --report-dir "$OUT" >"$T/stdout" 2>"$T/stderr" &
+  pid=$!
+  for _ in $(seq 1 200); do grep -qs PATCH "$FAKE_KIND_HOME"/clusters/*/requests.log && break; sleep 0.05; done
+  kill -INT $pid
+  for _ in $(seq 1 200); do grep -qs '"delete", "cluster"' "$FAKE_KIND_HOME/calls.log" && break; sleep 0.05; done
+  start=$(date +%s)
+  kill -INT $pid
+  wait $pid; rc=$?
+  expect_rc $rc 130
+  [ $(( $(date +%s) - start )) -le 5 ] || fail "cleanup did not stop quickly after the second signal"
+  contains "$OUT/report.json" 'left behind: kind cluster preflight-'
+  contains "$OUT/report.json" 'kind delete cluster --name preflight-'
+  grep -q 'left behind' "$T/stderr" || fail "stderr does not say what was left behind"
+  ;;
+create-fails)
+  FAKE_KIND_CREATE_FAIL="could not find a log line that matches" run "$FIX/healthy.json" --manifests "$FIX/app.yaml"
+  expect_rc $rc 3
+  contains "$OUT/junit.xml" 'creating kind cluster preflight-'
+  contains "$OUT/junit.xml" 'could not find a log line that matches'
+  # kind removes what a failed create made; deleting again is harmless and keeps nothing behind.
+  tail -1 "$FAKE_KIND_HOME/calls.log" | grep -q '"delete", "cluster"' || fail "no delete after a failed create"
+  no_clusters_left
+  ;;
 no-kind)
   mkdir -p "$T/bin" && ln -s "$(command -v kubectl)" "$T/bin/kubectl" && ln -s "$HERE/sim/bin/docker" "$T/bin/docker"
   KUBE_SIM_SCENARIO=$FIX/healthy.json PATH=$T/bin:/usr/bin:/bin "$BIN" run --manifests "$FIX/app.yaml" --report-dir "$OUT" >"$T/stdout" 2>"$T/stderr"

@@ -192,10 +192,13 @@ def merge(dst, src):
 class Cluster:
     """Workload controllers and a kubelet, driven by the scenario."""
 
-    def __init__(self, store):
+    def __init__(self, store, state_dir):
         self.store = store
         self.sc = store.scenario
+        self.state_dir = state_dir
         self.pods = {}  # (ns, name) -> runtime state
+        self.all_ready = False
+        self.crash_seen = False
 
     def rule(self, workload):
         return self.sc.get("workloads", {}).get(workload, {})
@@ -210,6 +213,11 @@ class Cluster:
               "firstTimestamp": now_iso(), "lastTimestamp": now_iso(), "source": {"component": "kube-sim"}}
         self.store.put("", "events", ev)
 
+    def milestone(self, what):
+        """Records when the simulated cluster reached a state (benchmarks compare the tool's verdict to it)."""
+        with open(os.path.join(self.state_dir, "milestones.log"), "a") as f:
+            f.write("%.3f %s\n" % (time.time(), what))
+
     def reconcile(self):
         s = self.store
         t = time.time()
@@ -223,6 +231,12 @@ class Cluster:
                 del self.pods[(ns, name)]
                 continue
             self.kubelet(pod, st, t)
+        ready = bool(self.pods) and all(
+            any(c.get("type") == "Ready" and c.get("status") == "True" for c in s.get("", "pods", ns, name)["status"].get("conditions", []))
+            for (ns, name) in self.pods)
+        if ready and not self.all_ready:
+            self.milestone("all-ready")
+        self.all_ready = ready
 
     def reconcile_workload(self, kind, plural, group, w, t):
         s = self.store
@@ -361,6 +375,9 @@ class Cluster:
                     cs["lastState"] = {"terminated": dict(term)}
                     cs["state"] = {"waiting": {"reason": "CrashLoopBackOff",
                                                "message": "back-off 10s restarting failed container=%s pod=%s" % (name, pod["metadata"]["name"])}}
+                    if not self.crash_seen:
+                        self.crash_seen = True
+                        self.milestone("crash-loop %s/%s" % (pod["metadata"]["name"], name))
                 else:
                     cs["state"] = {"terminated": dict(term)}
             elif t - st["start"] >= min(ready_after, 0.05 * (st["init_index"] + 1)):
@@ -779,7 +796,7 @@ def main():
         with open(args.scenario) as f:
             scenario = json.load(f)
     store = Store(scenario, None)
-    cluster = Cluster(store)
+    cluster = Cluster(store, args.state_dir)
     with store.lock:
         for ns in ("default", "kube-system", "kube-public"):
             store.put("", "namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": new_meta(ns, None), "status": {"phase": "Active"}})

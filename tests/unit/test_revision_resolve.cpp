@@ -35,3 +35,21 @@ TEST_CASE("resolve prefers the highest version tag on the commit and peels annot
     REQUIRE_FALSE(missing);
     CHECK(missing.error().kind == ErrorKind::input);
 }
+
+TEST_CASE("manifests come from the exact commit: fetch and show argv, flavour paths") {
+    using namespace preflight::revision;
+    auto fetch = fetch_args("/tmp/g", "https://github.com/argoproj/argo-cd", "refs/tags/v3.5.1");
+    CHECK(fetch == std::vector<std::string>{"git", "--git-dir", "/tmp/g", "fetch", "--quiet", "--depth", "1", "--no-tags", "--",
+                                            "https://github.com/argoproj/argo-cd", "refs/tags/v3.5.1"});
+    CHECK(show_args("/tmp/g", "0123abcd", "manifests/install.yaml").back() == "0123abcd:manifests/install.yaml");
+    Resolved tagged{"stable", "0123", "src", std::string("v3.5.1")};
+    CHECK(fetch_refspec(tagged) == "refs/tags/v3.5.1");
+    Resolved branch{"master", "0123", "src", std::nullopt};
+    CHECK(fetch_refspec(branch) == "master");
+    CHECK(flavour_path("install").value() == "manifests/install.yaml");
+    CHECK(flavour_path("ha").value() == "manifests/ha/install.yaml");
+    CHECK(flavour_path("namespace-install").value() == "manifests/namespace-install.yaml");
+    CHECK(flavour_path("ha-namespace-install").value() == "manifests/ha/namespace-install.yaml");
+    CHECK(flavour_path("core-install").value() == "manifests/core-install.yaml");
+    CHECK(flavour_path("../../etc/passwd").error().kind == preflight::ErrorKind::usage);
+}

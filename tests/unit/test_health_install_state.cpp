@@ -1,0 +1,111 @@
+// Install state: when a wait may decide, and who owns the stuck pods.
+#include <doctest/doctest.h>
+
+#include "preflight/health/install_state.hpp"
+#include "preflight/model/manifest.hpp"
+
+using namespace preflight::health;
+
+namespace {
+
+std::vector<preflight::model::Value> objects(const std::string& yaml) {
+    auto docs = preflight::model::parse_documents("live.yaml", yaml);
+    REQUIRE(docs.has_value());
+    return *docs;
+}
+
+const std::string k_deploy_ready =
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, generation: 1}\nspec: {replicas: 1, selector: {matchLabels: {app: api}}}\n"
+    "status: {observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 1}\n";
+const std::string k_deploy_waiting =
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, generation: 1}\nspec: {replicas: 1, selector: {matchLabels: {app: api}}}\n"
+    "status: {observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 0}\n";
+const std::string k_worker_waiting =
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: worker, generation: 1}\nspec: {replicas: 1, selector: {matchLabels: {app: worker}}}\n"
+    "status: {observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 0}\n";
+
+std::string pod(const std::string& name, const std::string& app, const std::string& status) {
+    return "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name + ", labels: {app: " + app + "}}\nspec: {containers: [{name: main}]}\nstatus: " +
+           status + "\n";
+}
+
+const std::vector<Expected> k_expected{{"Deployment", "api"}, {"Deployment", "worker"}};
+
+}  // namespace
+
+TEST_CASE("healthy only when every expected workload is Healthy") {
+    StuckClock clock;
+    auto worker_ready = k_worker_waiting;
+    worker_ready.replace(worker_ready.find("availableReplicas: 0"), 20, "availableReplicas: 1");
+    auto st = evaluate(objects(k_deploy_ready + "---\n" + worker_ready), k_expected, clock, 0, 60);
+    CHECK(st.healthy);
+    CHECK(st.pending.empty());
+    auto missing = evaluate(objects(k_deploy_ready), k_expected, clock, 0, 60);
+    CHECK_FALSE(missing.healthy);
+    REQUIRE(missing.pending.size() == 1);
+    CHECK(missing.pending[0] == "Deployment/worker: not created yet");
+}
+
+TEST_CASE("a crash loop decides at once and the pod is attributed by its workload's selector") {
+    StuckClock clock;
+    auto st = evaluate(objects(k_deploy_waiting + "---\n" + k_worker_waiting + "---\n" +
+                               pod("worker-x1", "worker",
+                                   "{phase: Running, containerStatuses: [{name: main, restartCount: 2, state: {waiting: {reason: CrashLoopBackOff}}, "
+                                   "lastState: {terminated: {exitCode: 3}}}]}")),
+                       k_expected, clock, 10, 60);
+    CHECK(st.failed);
+    REQUIRE(st.decisive.size() == 1);
+    CHECK(st.decisive[0].workload == "Deployment/worker");
+    CHECK(st.decisive[0].pod == "worker-x1");
+}
+
+TEST_CASE("image pull and config errors wait for the grace period, then decide") {
+    StuckClock clock;
+    auto snapshot = objects(k_deploy_waiting + "---\n" + k_worker_waiting + "---\n" +
+                            pod("api-1", "api", "{phase: Pending, containerStatuses: [{name: main, state: {waiting: {reason: ImagePullBackOff}}}]}"));
+    CHECK_FALSE(evaluate(snapshot, k_expected, clock, 100.0, 30).failed);
+    CHECK_FALSE(evaluate(snapshot, k_expected, clock, 129.9, 30).failed);
+    auto late = evaluate(snapshot, k_expected, clock, 130.0, 30);
+    CHECK(late.failed);
+    CHECK(late.decisive[0].container.reason == "ImagePullBackOff");
+    // A signal that went away starts over when it comes back.
+    evaluate(objects(k_deploy_waiting + "---\n" + k_worker_waiting), k_expected, clock, 131, 30);
+    CHECK_FALSE(evaluate(snapshot, k_expected, clock, 132, 30).failed);
+}
+
+TEST_CASE("with a decisive cause, waiting config errors are reported as its consequences, cause first") {
+    StuckClock clock;
+    auto st = evaluate(objects(k_deploy_waiting + "---\n" + k_worker_waiting + "---\n" +
+                               pod("api-1", "api",
+                                   "{phase: Pending, containerStatuses: [{name: main, state: {waiting: {reason: CreateContainerConfigError, "
+                                   "message: 'secret \"t\" not found'}}}]}") +
+                               "---\n" +
+                               pod("worker-1", "worker",
+                                   "{phase: Pending, initContainerStatuses: [{name: init, restartCount: 1, state: {terminated: {exitCode: 1}}, "
+                                   "lastState: {terminated: {exitCode: 1}}}]}")),
+                       k_expected, clock, 5, 60);
+    CHECK(st.failed);
+    REQUIRE(st.decisive.size() == 2);
+    CHECK(st.decisive[0].workload == "Deployment/worker");
+    CHECK(st.decisive[0].container.init);
+    CHECK(st.decisive[1].container.reason == "CreateContainerConfigError");
+}
+
+TEST_CASE("a config error alone, inside the grace period, is not yet a failure (the Secret may still come)") {
+    StuckClock clock;
+    auto st = evaluate(objects(k_deploy_waiting + "---\n" + k_worker_waiting + "---\n" +
+                               pod("api-1", "api",
+                                   "{phase: Pending, containerStatuses: [{name: main, state: {waiting: {reason: CreateContainerConfigError}}}]}")),
+                       k_expected, clock, 5, 60);
+    CHECK_FALSE(st.failed);
+    CHECK(st.stuck.size() == 1);
+}
+
+TEST_CASE("pods nobody expected are named as pods") {
+    StuckClock clock;
+    auto st = evaluate(objects(k_deploy_waiting + "---\n" +
+                               pod("stray", "other", "{phase: Running, containerStatuses: [{name: main, state: {waiting: {reason: CrashLoopBackOff}}}]}")),
+                       k_expected, clock, 5, 60);
+    REQUIRE(st.stuck.size() == 1);
+    CHECK(st.stuck[0].workload == "Pod/stray");
+}
