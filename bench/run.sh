@@ -39,3 +39,4 @@ one = timed([binary, "analyze", many, "--jobs", "1", "--format", "json"], 3)
 all_cores = timed([binary, "analyze", many, "--format", "json"], 3)
 print(f"analyze of 192 install.yaml files (~280 MB): --jobs 1 {one:.2f}s, all cores {all_cores:.2f}s; speed-up {one/all_cores:.2f}x")
 PY
+"$(dirname "$0")/run_cluster.sh" "$bin"
