@@ -126,6 +126,17 @@ sigterm)
   pgrep -f "kubectl --kubeconfig $TMPDIR" >/dev/null && fail "kubectl still running"
   no_clusters_left
   ;;
+kind-options)
+  # Workers in the kind config; images the local docker has are loaded, others are pulled by the nodes.
+  FAKE_DOCKER_IMAGES=$'registry.example/store:1.0\nbusybox:latest' run "$FIX/healthy.json" --manifests "$FIX/app.yaml" --workers 3 --node-image kindest/node:v1.33.12@sha256:0123
+  expect_rc $rc 0
+  cfg=$(ls "$FAKE_KIND_HOME"/deleted/*/config.yaml)
+  [ "$(grep -c 'role: worker' "$cfg")" = 3 ] || fail "expected 3 workers in $cfg"
+  grep -q '"--image", "kindest/node:v1.33.12@sha256:0123"' "$FAKE_KIND_HOME/calls.log" || fail "--node-image not passed"
+  grep -q '\["load", "docker-image", "registry.example/store:1.0", "--name", "preflight-' "$FAKE_KIND_HOME/calls.log" || fail "present image not loaded"
+  lacks "$FAKE_KIND_HOME/calls.log" 'registry.example/consumer'
+  no_clusters_left
+  ;;
 second-signal)
   # A second signal cuts cleanup short, and the report still says what was left behind.
   FAKE_KIND_DELETE_DELAY=30 KUBE_SIM_SCENARIO=$FIX/never-ready.json PATH=$SIMPATH "$BIN" run --manifests "$FIX/app.yaml" --report-dir "$OUT" >"$T/stdout" 2>"$T/stderr" &
