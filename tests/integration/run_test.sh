@@ -137,6 +137,23 @@ kind-options)
   lacks "$FAKE_KIND_HOME/calls.log" 'registry.example/consumer'
   no_clusters_left
   ;;
+kustomize)
+  # A team's kustomization (namespace and label transformers) is rendered by kubectl kustomize.
+  mkdir -p "$T/overlay" && cp "$FIX/app.yaml" "$T/overlay/app.yaml"
+  printf 'resources: [app.yaml]\ncommonLabels: {team: platform}\n' > "$T/overlay/kustomization.yaml"
+  run "$FIX/healthy.json" --manifests "$T/overlay"
+  expect_rc $rc 0
+  contains "$OUT/report.json" '(kustomize)'
+  grep -qs 'PATCH /apis/apps/v1/namespaces/argocd/deployments/consumer' "$FAKE_KIND_HOME"/deleted/*/requests.log || fail "rendered objects not applied"
+  no_clusters_left
+  ;;
+slow-api)
+  # Every API request takes 150 ms: slower, same verdict.
+  printf '{"latency_ms": 150, "ready_after_s": 0.3, "workloads": {"publisher": {"on_success": {"container": "make-token", "create_secret": {"name": "shared-token", "data": {"token": "t"}}}}}}' > "$T/slow.json"
+  run "$T/slow.json" --manifests "$FIX/app.yaml"
+  expect_rc $rc 0
+  no_clusters_left
+  ;;
 second-signal)
   # A second signal cuts cleanup short, and the report still says what was left behind.
   FAKE_KIND_DELETE_DELAY=30 KUBE_SIM_SCENARIO=$FIX/never-ready.json PATH=$SIMPATH "$BIN" run --manifests "$FIX/app.yaml" --report-dir "$OUT" >"$T/stdout" 2>"$T/stderr" &
