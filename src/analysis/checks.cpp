@@ -308,8 +308,13 @@ void check_api_server(Ctx& ctx, const std::vector<MissingSecret>& missing, std::
         auto src_i = eps.find(w);
         if (src_i == EndpointSet::npos) continue;
         const auto& src = eps.all[src_i];
-        ctx.out.requirements.push_back({src_i, eps.api_server, Protocol::tcp, a.port, "calls the API server", "api-server-reachable", need.level});
         auto conn = ctx.engine.allowed(src, api);
+        Need req{src_i, eps.api_server, Protocol::tcp, a.port, "calls the API server", "api-server-reachable", need.level};
+        req.allowed = conn.allows(Protocol::tcp, a.port);
+        req.service_name = "kubernetes";
+        req.service_ns = "default";
+        req.service_port = a.service_port;
+        ctx.out.requirements.push_back(std::move(req));
         CheckResult r{"api-server-reachable", subject_of(w)};
         if (conn.allows(Protocol::tcp, a.port)) {
             r.message = "reaches the API server at " + a.address_text + ":" + std::to_string(a.port) +
@@ -469,6 +474,14 @@ std::optional<std::int64_t> resolve_target_port(const model::ServicePort& sp, co
     return std::nullopt;
 }
 
+// The Secret key a Redis client authenticates with: an env var about Redis taken from a Secret.
+std::optional<model::SecretKeyRef> redis_auth(const model::Workload& w) {
+    for (const auto& c : w.pod.containers)
+        for (const auto& e : c.env)
+            if (e.secret_ref && lower(e.name).find("redis") != std::string::npos) return e.secret_ref;
+    return std::nullopt;
+}
+
 void check_redis(Ctx& ctx) {
     const auto& eps = ctx.engine.endpoints();
     auto services = redis_services(ctx);
@@ -536,10 +549,16 @@ void check_redis(Ctx& ctx) {
                     ctx.out.results.push_back(std::move(r));
                     continue;
                 }
-                ctx.out.requirements.push_back({src_i, b, proto, *port, "uses Redis", "redis-reachable"});
                 const auto& src = eps.all[src_i];
                 auto egress = ctx.engine.egress(src, dst);
                 auto ingress = ctx.engine.ingress(src, dst);
+                Need req{src_i, b, proto, *port, "uses Redis", "redis-reachable"};
+                req.allowed = egress.allows(proto, *port) && ingress.allows(proto, *port);
+                req.service_name = rs->svc->name;
+                req.service_ns = rs->svc->ns;
+                req.service_port = sp->port;
+                req.auth = redis_auth(w);
+                ctx.out.requirements.push_back(std::move(req));
                 if (egress.allows(proto, *port) && ingress.allows(proto, *port)) {
                     r.message = "reaches " + dst.id() + " on " + to_string(proto) + " " + std::to_string(*port) + " (Service " + rs->svc->name + ")";
                     ctx.out.results.push_back(std::move(r));
@@ -592,7 +611,12 @@ void check_dns(Ctx& ctx) {
         names.erase(std::unique(names.begin(), names.end()), names.end());
         auto conn = ctx.engine.allowed(src, dns);
         bool udp = conn.allows(Protocol::udp, 53), tcp = conn.allows(Protocol::tcp, 53);
-        ctx.out.requirements.push_back({src_i, eps.dns, Protocol::udp, 53, "resolves service names", "dns-reachable"});
+        Need req{src_i, eps.dns, Protocol::udp, 53, "resolves service names", "dns-reachable"};
+        req.allowed = udp;
+        req.service_name = "kube-dns";
+        req.service_ns = "kube-system";
+        req.service_port = 53;
+        ctx.out.requirements.push_back(std::move(req));
         CheckResult r{"dns-reachable", subject_of(w)};
         if (udp) {
             r.message = std::string("resolves names through ") + dns.id() + " (UDP 53" + (tcp ? ", TCP 53" : "") + ")";

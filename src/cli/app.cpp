@@ -94,6 +94,10 @@ int run(const std::vector<std::string>& args, Streams streams) {
                      "(CrashLoopBackOff and a repeated failure decide at once)")->capture_default_str()->check(CLI::Range(0.0, 3600.0));
     runc->add_option("--artifacts", run_opts.artifacts, "diagnostics directory (default: --report-dir, else ./preflight-artifacts)");
     runc->add_option("--apiserver-endpoint", run_opts.apiserver_endpoint, "IP:PORT of the API server endpoint as policies see it");
+    runc->add_flag("--no-probes", run_opts.no_probes, "skip the live NetworkPolicy probes (reported as skipped)");
+    runc->add_option("--probe-image", run_opts.probe_image,
+                     "image for probe pods, with sh and redis-cli (default: the Redis image the manifests pull; set it for air-gapped mirrors)");
+    runc->add_option("--probe-timeout", run_opts.probe_timeout_s, "seconds a probe waits for a connection")->capture_default_str()->check(CLI::Range(1, 120));
     runc->footer(k_exit_codes);
 
     struct Later {

@@ -9,6 +9,7 @@
 #include "preflight/cli/commands.hpp"
 #include "preflight/cli/stages.hpp"
 #include "preflight/kube/kubectl.hpp"
+#include "preflight/probe/plan.hpp"
 #include "preflight/proc/runner.hpp"
 #include "preflight/scenario/install_run.hpp"
 #include "preflight/util/text.hpp"
@@ -143,6 +144,11 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
             if (!c.image.empty() && std::find(io.images.begin(), io.images.end(), c.image) == io.images.end()) io.images.push_back(c.image);
     }
     io.static_results = analysis.results;
+    io.probes_enabled = !o.no_probes;
+    io.probes = probe::plan(*loaded.engine, analysis);
+    io.probe_image = o.probe_image.empty() ? probe::default_image(*loaded.engine, analysis) : o.probe_image;
+    io.probe_timeout_s = o.probe_timeout_s;
+    if (!io.probe_image.empty()) run.set_property("probe.image", io.probe_image);
     io.static_summary = static_summary.empty() ? "no static findings\n" : static_summary;
     io.spec.node_image = o.node_image;
     io.spec.workers = o.workers >= 0 ? o.workers : (o.flavour.starts_with("ha") ? 3 : 0);

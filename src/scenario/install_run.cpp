@@ -9,6 +9,7 @@
 
 #include "preflight/kube/kubectl.hpp"
 #include "preflight/kube/watch.hpp"
+#include "preflight/probe/live.hpp"
 #include "preflight/model/manifest.hpp"
 #include "preflight/scenario/root_cause.hpp"
 #include "preflight/util/files.hpp"
@@ -191,6 +192,103 @@ std::pair<health::InstallState, std::vector<model::Value>> wait_healthy(Ctx& ctx
     }
 }
 
+std::string observed_text(const probe::Reading& r) {
+    std::string out = probe::to_string(r.observed);
+    if (!r.result.empty()) out += " (" + r.result + (r.detail.empty() ? "" : ": " + r.detail) + ")";
+    else if (!r.detail.empty()) out += " (" + r.detail + ")";
+    return out;
+}
+
+// The canary, then every planned probe, into suite "probes"; probe objects removed afterwards.
+void run_probes(Ctx& ctx, kube::Kubectl& kubectl) {
+    const auto& o = ctx.o;
+    auto& suite = ctx.run.suite("probes");
+    suite.start_ms = o.now_ms();
+    auto skip_all = [&](const std::string& why) {
+        for (const auto& spec : o.probes) {
+            auto c = ctx.start(spec.name, "probes." + spec.check);
+            c.outcome = report::Outcome::skipped;
+            c.message = why;
+            ctx.finish(suite, std::move(c));
+        }
+    };
+    if (!o.probes_enabled) return skip_all("--no-probes");
+    if (o.probes.empty()) return;
+    if (o.probe_image.empty()) return skip_all("no image with redis-cli in the manifests: pass --probe-image");
+    probe::LiveOptions lo{o.ns, o.probe_image, o.probe_timeout_s, ctx.left(std::chrono::seconds(120))};
+    auto owner = probe::ensure_owner(kubectl, o.ns, ctx.left(60s));
+    if (!owner) return skip_all("cannot create the probe owner: " + owner.error().describe());
+    auto canary_case = ctx.start("enforcement canary", "probes.canary");
+    auto canary = probe::run_canary(kubectl, lo, *owner);
+    bool enforced = canary && canary->verdict == probe::Canary::Verdict::enforced;
+    if (!canary) {
+        canary_case.outcome = report::Outcome::error;
+        canary_case.message = canary.error().describe();
+    } else {
+        canary_case.outcome = enforced ? report::Outcome::passed : report::Outcome::skipped;
+        canary_case.message = canary->message;
+        for (const auto& p : canary->probes)
+            canary_case.evidence.push_back({p.spec.name, "expected " + std::string(p.spec.expect == probe::Expect::reachable ? "reachable" : "blocked") +
+                                                             ", observed " + observed_text(p.result)});
+        if (!enforced) ctx.run.notices.insert(ctx.run.notices.begin(), canary->message + ": expected-blocked probes are skipped, not passed");
+    }
+    std::string why_unproven = canary ? canary->message : canary.error().describe();
+    ctx.finish(suite, std::move(canary_case));
+    auto outcomes = probe::run_batch(kubectl, o.probes, lo, "probe", *owner);
+    if (!outcomes) {
+        skip_all("probes could not be created: " + outcomes.error().describe());
+    } else {
+        for (const auto& out : *outcomes) {
+            const auto& spec = out.spec;
+            auto c = ctx.start(spec.name, "probes." + spec.check);
+            bool expect_reach = spec.expect == probe::Expect::reachable;
+            auto obs = out.result.observed;
+            bool reached = obs == probe::Observed::reachable || obs == probe::Observed::auth_failed;
+            std::string prediction = std::string("static analysis: ") + (spec.predicted_allowed ? "allowed" : "blocked");
+            c.message = "expected " + std::string(expect_reach ? "reachable" : "blocked") + ", observed " + observed_text(out.result) + "; " + prediction;
+            if (obs == probe::Observed::not_run) {
+                c.outcome = report::Outcome::skipped;
+            } else if (!expect_reach && !enforced) {
+                c.outcome = report::Outcome::skipped;
+                c.message += "; not proven: " + why_unproven;
+            } else if (!expect_reach && out.result.result == "refused") {
+                c.outcome = report::Outcome::skipped;
+                c.message += "; not proven: refused means nothing listens behind it, not that a policy drops the connection";
+            } else if (expect_reach) {
+                c.outcome = obs == probe::Observed::reachable ? report::Outcome::passed : report::Outcome::failed;
+                if (obs == probe::Observed::auth_failed) c.message += " (connected, but PING was not answered with PONG)";
+                if (out.result.result == "refused")
+                    c.message += " — refused means nothing listens behind it (no Ready pods?), not a NetworkPolicy drop";
+            } else {
+                c.outcome = reached ? report::Outcome::failed : report::Outcome::passed;
+            }
+            c.evidence.push_back({"probe pod " + out.pod, std::string("identity ") + spec.identity + " (service account " + spec.service_account +
+                                                              "), " + probe::to_string(spec.kind) + " " + spec.host + ":" + std::to_string(spec.port)});
+            ctx.finish(suite, std::move(c));
+            // Static and live disagree: the model or the cluster is surprising; say which way. A
+            // refused connection is no policy verdict (policies drop), so it is no disagreement.
+            if (obs == probe::Observed::not_run || reached == spec.predicted_allowed || out.result.result == "refused") continue;
+            auto d = ctx.start("static vs live: " + spec.name, "probes.disagreement");
+            if (reached && !enforced) {
+                d.outcome = report::Outcome::skipped;
+                d.message = "static analysis predicted blocked, the cluster allowed it; explained: " + why_unproven;
+            } else if (reached) {
+                d.outcome = report::Outcome::failed;
+                d.message = "static analysis predicted blocked, but the cluster (which enforces NetworkPolicy) allowed it: the policies on the "
+                            "cluster differ from the manifests, or the model is wrong about this path";
+            } else {
+                d.outcome = report::Outcome::failed;
+                d.message = "static analysis predicted allowed, but the cluster blocked it (" + out.result.result +
+                            "): something besides these NetworkPolicies stops it (another policy, the target not listening, a node "
+                            "firewall), or the model is wrong about this path";
+            }
+            ctx.finish(suite, std::move(d));
+        }
+    }
+    if (auto r = probe::remove_owner(kubectl, o.ns, ctx.left(60s)); !r) spdlog::warn("removing probe pods: {}", r.error().describe());
+    suite.duration_ms = o.now_ms() - suite.start_ms;
+}
+
 void phase_counts(Ctx& ctx, const std::string& phase) { ctx.run.set_property("kubectl.processes." + phase, std::to_string(ctx.counting.take())); }
 
 }  // namespace
@@ -295,7 +393,6 @@ void install_fresh(proc::Runner& runner, cluster::ClusterProvider& provider, con
         kube::LiveView view;
         auto [state, snapshot] = wait_healthy(ctx, wait, view);
         view.stop();
-        phase_counts(ctx, "wait");
         run.set_property("kubectl.watch_processes", std::to_string(view.processes_started()));
         // One case per expected workload, so JUnit shows which ones made it.
         for (const auto& e : o.expected) {
@@ -339,6 +436,11 @@ void install_fresh(proc::Runner& runner, cluster::ClusterProvider& provider, con
             }
             ctx.finish(inst, std::move(wait));
             inst.duration_ms = o.now_ms() - inst.start_ms;
+            phase_counts(ctx, "wait");
+            if (!run.interrupted) {
+                run_probes(ctx, kubectl);
+                phase_counts(ctx, "probes");
+            }
             auto diag = ctx.start("collect diagnostics", "diagnostics");
             collect_diagnostics(ctx, snapshot, state, diag);
             diag.message = diag.evidence.empty() ? "no artifacts directory" : "written to " + diag.evidence.back().text;
@@ -353,6 +455,11 @@ void install_fresh(proc::Runner& runner, cluster::ClusterProvider& provider, con
         if (wait.outcome != report::Outcome::passed) install_failed = true;
         ctx.finish(inst, std::move(wait));
         inst.duration_ms = o.now_ms() - inst.start_ms;
+        phase_counts(ctx, "wait");
+        if (!run.interrupted && wait.outcome != report::Outcome::error) {
+            run_probes(ctx, kubectl);
+            phase_counts(ctx, "probes");
+        }
     }();
     if (cl.duration_ms == 0) cl.duration_ms = o.now_ms() - cl.start_ms;
 

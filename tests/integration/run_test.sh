@@ -35,6 +35,14 @@ run() { # run SCENARIO ARGS... -> rc in $rc, stdout in $T/stdout, stderr in $T/s
   KUBE_SIM_SCENARIO=$sc PATH=$SIMPATH "$BIN" run --report-dir "$OUT" --log-level info "$@" >"$T/stdout" 2>"$T/stderr"
   rc=$?
 }
+outcome_is() { # junit case-name-prefix failure|skipped|passed [message-fragment]
+  local line; line=$(grep -A1 -F "<testcase name=\"$2" "$1" | sed -n 2p)
+  case $3 in
+    passed) case $line in *"<failure"*|*"<error"*|*"<skipped"*) fail "case '$2' is not passed: $line";; esac ;;
+    *) case $line in *"<$3 "*) ;; *) fail "case '$2' is not $3: $line";; esac ;;
+  esac
+  [ -z "${4:-}" ] || case $line in *"$4"*) ;; *) fail "case '$2' lacks '$4': $line";; esac
+}
 need_shared() { [ -f "$SHARED/argocd/$1/install.yaml" ] || { echo "SKIP: $SHARED/argocd/$1 missing"; exit 77; }; }
 
 case $CASE in
@@ -152,6 +160,73 @@ slow-api)
   printf '{"latency_ms": 150, "ready_after_s": 0.3, "workloads": {"publisher": {"on_success": {"container": "make-token", "create_secret": {"name": "shared-token", "data": {"token": "t"}}}}}}' > "$T/slow.json"
   run "$T/slow.json" --manifests "$FIX/app.yaml"
   expect_rc $rc 0
+  no_clusters_left
+  ;;
+probes-enforced)
+  need_shared v3.5.1
+  run "$FIX/probes-enforced.json" --manifests "$SHARED/argocd/v3.5.1/install.yaml"
+  expect_rc $rc 0
+  contains "$OUT/junit.xml" 'name="enforcement canary"'
+  # Every API client and Redis client probed from its own identity; the outsider is blocked.
+  for id in Deployment/argocd-server Deployment/argocd-repo-server StatefulSet/argocd-application-controller; do
+    contains "$OUT/junit.xml" "redis: $id -&gt; argocd-redis.argocd.svc:6379"
+  done
+  contains "$OUT/junit.xml" 'api-server: Deployment/argocd-redis -&gt; kubernetes.default.svc:443'
+  contains "$OUT/junit.xml" 'redis isolation: an identity no policy admits'
+  lacks "$OUT/junit.xml" '<skipped'
+  outcome_is "$OUT/junit.xml" 'redis isolation' passed
+  outcome_is "$OUT/junit.xml" 'enforcement canary' passed
+  # Probe pods were created and removed; the Redis password (which the simulator hands only to
+  # pods referencing the Secret) never reaches the report. Labels and service accounts of the
+  # shadow pods are checked in test_probe_plan.cpp.
+  reqs=$(ls "$FAKE_KIND_HOME"/deleted/*/requests.log)
+  grep -q 'PATCH /api/v1/namespaces/argocd/pods/preflight-probe-' "$reqs" || fail "no probe pods"
+  lacks "$OUT/report.json" 'redis-pw-1f2e3d'
+  grep -q 'DELETE /api/v1/namespaces/argocd/configmaps/argocd-preflight-probes' "$reqs" || fail "probe pods not removed"
+  no_clusters_left
+  ;;
+probes-redis-blocked)
+  need_shared v3.5.1
+  run "$FIX/probes-redis-blocked.json" --manifests "$SHARED/argocd/v3.5.1/install.yaml"
+  expect_rc $rc 1
+  outcome_is "$OUT/junit.xml" 'redis: Deployment/argocd-repo-server -&gt;' failure 'expected reachable, observed blocked (timeout'
+  outcome_is "$OUT/junit.xml" 'redis: Deployment/argocd-server -&gt;' passed
+  # The static model said allowed: the disagreement is its own finding.
+  contains "$OUT/junit.xml" 'static vs live: redis: Deployment/argocd-repo-server'
+  contains "$OUT/junit.xml" 'static analysis predicted allowed, but the cluster blocked it'
+  [ "$(grep -c 'static vs live' "$OUT/junit.xml")" = 1 ] || fail "only the repo-server probe disagrees"
+  no_clusters_left
+  ;;
+probes-v2111)
+  need_shared v2.11.1
+  run "$FIX/probes-v2.11.1.json" --manifests "$SHARED/argocd/v2.11.1/install.yaml" --stuck-grace 30
+  expect_rc $rc 1
+  # The init container's identity cannot reach the API server, live as predicted: no disagreement.
+  outcome_is "$OUT/junit.xml" 'api-server: Deployment/argocd-redis -&gt;' failure 'observed blocked (timeout: no connection within 5s); static analysis: blocked'
+  outcome_is "$OUT/junit.xml" 'api-server: Deployment/argocd-server -&gt;' passed
+  lacks "$OUT/junit.xml" 'static vs live'
+  # Redis is not running at all: refused is said to be no policy verdict, and proves no isolation.
+  contains "$OUT/junit.xml" 'refused means nothing listens behind it'
+  outcome_is "$OUT/junit.xml" 'redis isolation' skipped 'refused means nothing listens behind it'
+  outcome_is "$OUT/junit.xml" 'enforcement canary' passed
+  no_clusters_left
+  ;;
+probes-no-enforcement)
+  need_shared v3.5.1
+  run "$FIX/argocd-healthy.json" --manifests "$SHARED/argocd/v3.5.1/install.yaml"
+  expect_rc $rc 0
+  # Said on the first screen, and expected-blocked probes are skipped, never passed.
+  sed -n '1,3p' "$T/stdout" | grep -q 'does not enforce NetworkPolicy' || fail "enforcement notice not on the first screen"
+  outcome_is "$OUT/junit.xml" 'redis isolation' skipped 'not proven: the cluster does not enforce NetworkPolicy'
+  outcome_is "$OUT/junit.xml" 'enforcement canary' skipped
+  outcome_is "$OUT/junit.xml" 'redis: Deployment/argocd-server -&gt;' passed
+  contains "$OUT/summary.md" 'does not enforce NetworkPolicy'
+  no_clusters_left
+  ;;
+no-probes)
+  run "$FIX/healthy.json" --manifests "$FIX/app.yaml" --no-probes
+  expect_rc $rc 0
+  ! grep -qs 'pods/preflight-probe' "$FAKE_KIND_HOME"/deleted/*/requests.log || fail "probe pods created despite --no-probes"
   no_clusters_left
   ;;
 second-signal)

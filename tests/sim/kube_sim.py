@@ -25,8 +25,21 @@ Scenario (all keys optional):
       "on_success": {"container": "C", "create_secret": {"name": "S", "data": {"k": "v"}}}
     }
   },
-  "logs": {"NAME/CONTAINER": "text"}  # logs of healthy containers
+  "logs": {"NAME/CONTAINER": "text"},  # logs of healthy containers
+  "network": [                        # what connections do, first match wins
+    {"from": {"label": "value"},      # source pod labels (subset)
+     "to": "host:port" | "host",      # as the container dials it, or
+     "to_pod": {"label": "value"},    # the pod whose IP it dials
+     "requires_policy": "NAME",       # only while a NetworkPolicy of that name exists
+     "result": "ok" | "timeout" | "refused" | "noauth"}
+  ],
+  "network_default": "ok"
 }
+
+Containers that carry PROBE_KIND/PROBE_HOST/PROBE_PORT in their env are connection probes: the
+simulated container does what its script would and prints its one result line, deciding the
+connection's fate from "network". A redis probe answers PONG only when its REDISCLI_AUTH came
+from an existing Secret.
 """
 import argparse
 import base64
@@ -199,6 +212,7 @@ class Cluster:
         self.pods = {}  # (ns, name) -> runtime state
         self.all_ready = False
         self.crash_seen = False
+        self.ip_counter = 10
 
     def rule(self, workload):
         return self.sc.get("workloads", {}).get(workload, {})
@@ -221,6 +235,7 @@ class Cluster:
     def reconcile(self):
         s = self.store
         t = time.time()
+        self.adopt_bare_pods(t)
         for kind, plural, group in (("Deployment", "deployments", "apps"), ("StatefulSet", "statefulsets", "apps"),
                                     ("DaemonSet", "daemonsets", "apps"), ("Job", "jobs", "batch")):
             for w in list(s.list(group, plural, None)):
@@ -272,8 +287,7 @@ class Cluster:
             pod["spec"].setdefault("restartPolicy", "OnFailure" if kind == "Job" else "Always")
             pod["spec"]["nodeName"] = "sim-worker" if self.sc.get("nodes", 1) > 1 else "sim-control-plane"
             s.put("", "pods", pod)
-            self.pods[(ns, pod_name)] = {"workload": md["name"], "start": t, "phase": "init", "init_index": 0,
-                                          "restarts": {}, "next": t, "pull_since": None}
+            self.track(ns, pod_name, md["name"], t)
             self.event(ns, pod, "Scheduled", "Successfully assigned %s/%s to %s" % (ns, pod_name, pod["spec"]["nodeName"]))
             owned.append(pod)
         ready = sum(1 for p in owned if any(c.get("type") == "Ready" and c.get("status") == "True"
@@ -301,6 +315,65 @@ class Cluster:
             w["status"] = status
             s.put(group, plural, w)
 
+    def track(self, ns, name, workload, t):
+        self.ip_counter += 1
+        self.pods[(ns, name)] = {"workload": workload, "start": t, "phase": "init", "init_index": 0, "restarts": {}, "next": t,
+                                 "pull_since": None, "ip": "10.244.%d.%d" % (self.ip_counter // 250, self.ip_counter % 250 + 2)}
+
+    def adopt_bare_pods(self, t):
+        """Pods created directly (not by a controller here) get a kubelet too."""
+        for p in self.store.list("", "pods", None):
+            key = (p["metadata"].get("namespace", ""), p["metadata"]["name"])
+            if key not in self.pods:
+                p.setdefault("status", {"phase": "Pending"})
+                self.track(key[0], key[1], p["metadata"]["name"], t)
+
+    def probe_env(self, pod):
+        c = (pod["spec"].get("containers") or [{}])[0]
+        env = {}
+        for e in c.get("env", []) or []:
+            if "value" in e:
+                env[e["name"]] = e["value"]
+            ref = (e.get("valueFrom") or {}).get("secretKeyRef")
+            if ref:
+                sec = self.store.get("", "secrets", pod["metadata"].get("namespace", ""), ref.get("name", ""))
+                if sec is not None and ref.get("key") in sec.get("data", {}):
+                    env[e["name"]] = base64.b64decode(sec["data"][ref["key"]]).decode()
+        return env if "PROBE_KIND" in env else None
+
+    def connection(self, pod, host, port):
+        labels = pod["metadata"].get("labels", {}) or {}
+        ns = pod["metadata"].get("namespace", "")
+        for rule in self.sc.get("network", []):
+            if any(labels.get(k) != v for k, v in rule.get("from", {}).items()):
+                continue
+            if "to" in rule and rule["to"] not in ("%s:%s" % (host, port), host):
+                continue
+            if "to_pod" in rule:
+                targets = [p for p in self.store.list("", "pods", None) if p.get("status", {}).get("podIP") == host
+                           and all((p["metadata"].get("labels") or {}).get(k) == v for k, v in rule["to_pod"].items())]
+                if not targets:
+                    continue
+            if "requires_policy" in rule and self.store.get("networking.k8s.io", "networkpolicies", ns, rule["requires_policy"]) is None:
+                continue
+            return rule.get("result", "ok")
+        return self.sc.get("network_default", "ok")
+
+    def run_probe(self, pod, env):
+        kind, host, port = env["PROBE_KIND"], env.get("PROBE_HOST", ""), env.get("PROBE_PORT", "0")
+        fate = self.connection(pod, host, port)
+        if kind == "dns":
+            return "resolved 10.96.0.1 %s" % host if fate == "ok" else "dns-failed nslookup: can't resolve '%s'" % host
+        if fate == "timeout":
+            return "timeout no connection within %ss" % env.get("PROBE_TIMEOUT", "5")
+        if fate == "refused":
+            return "refused Could not connect to Redis at %s:%s: Connection refused" % (host, port)
+        if kind == "redis":
+            if fate == "noauth" or not env.get("REDISCLI_AUTH"):
+                return "auth-failed NOAUTH Authentication required."
+            return "pong PONG"
+        return "connected Error: Server closed the connection"
+
     def container_status(self, c, **state):
         return {"name": c["name"], "image": c.get("image", ""), "ready": False, "restartCount": 0, "started": False, **state}
 
@@ -320,6 +393,18 @@ class Cluster:
         """Moves one pod along: init containers in order, then containers; writes status on change."""
         s = self.store
         ns = pod["metadata"].get("namespace", "")
+        env = self.probe_env(pod)
+        if env is not None:
+            if pod["status"].get("phase") == "Succeeded" or t - st["start"] < 0.1:
+                return
+            word, _, detail = self.run_probe(pod, env).partition(" ")
+            c = pod["spec"]["containers"][0]
+            self.store.logs[(ns, pod["metadata"]["name"], c["name"])] = "PREFLIGHT-PROBE result=%s detail=%s\n" % (word, detail)
+            pod["status"] = {"phase": "Succeeded", "podIP": st["ip"],
+                             "containerStatuses": [self.container_status(c, state={"terminated": {"exitCode": 0, "reason": "Completed"}})],
+                             "conditions": [{"type": "PodScheduled", "status": "True"}, {"type": "Ready", "status": "False"}]}
+            s.put("", "pods", pod)
+            return
         rule = self.rule(st["workload"])
         spec = pod["spec"]
         inits = spec.get("initContainers", []) or []
@@ -450,7 +535,7 @@ class Cluster:
                                 {"type": "Initialized", "status": "True" if st["init_index"] >= len(inits) else "False"},
                                 {"type": "ContainersReady", "status": "True" if ready else "False"},
                                 {"type": "Ready", "status": "True" if ready else "False"}]
-        status["podIP"] = "10.244.0.%d" % (hash(pod["metadata"]["name"]) % 250 + 2)
+        status["podIP"] = st["ip"]
         if json.dumps(status, sort_keys=True) != old:
             s.put("", "pods", pod)
 

@@ -41,6 +41,12 @@ struct Need {
     std::string why;
     std::string check;
     Severity level = Severity::error;  // warning: inferred from a token and RBAC only
+    bool allowed = true;  // the static verdict: the policies allow it
+    // What a live probe dials for this need: the Service (host "name.ns.svc") and its port, or
+    // the API server's Service port; for Redis the Secret key the client authenticates with.
+    std::string service_name, service_ns;
+    std::int64_t service_port = 0;
+    std::optional<model::SecretKeyRef> auth;
 };
 
 struct Analysis {

@@ -34,6 +34,9 @@ struct RunOptions {
     double stuck_grace_s = 60;
     std::string artifacts;
     std::string apiserver_endpoint;
+    bool no_probes = false;
+    std::string probe_image;  // empty: the Redis image the manifests pull
+    int probe_timeout_s = 5;
 };
 
 // `run`: static stage, then a fresh install on a throwaway cluster. Returns the exit code.

@@ -8,6 +8,7 @@
 #include "preflight/analysis/checks.hpp"
 #include "preflight/cluster/provider.hpp"
 #include "preflight/health/install_state.hpp"
+#include "preflight/probe/plan.hpp"
 #include "preflight/report/report.hpp"
 
 namespace preflight::scenario {
@@ -27,6 +28,11 @@ struct InstallOptions {
     std::chrono::milliseconds wait_timeout{std::chrono::minutes(15)};
     double stuck_grace_s = 60;  // ImagePullBackOff, CreateContainerConfigError: decisive after this
     std::string artifacts_dir;  // diagnostics go to <artifacts_dir>/diagnostics
+    // Live probes after the wait (whatever its outcome): the enforcement canary, then `probes`.
+    bool probes_enabled = true;
+    std::vector<probe::Spec> probes;
+    std::string probe_image;  // empty: probes are skipped, saying why
+    int probe_timeout_s = 5;
     std::function<std::int64_t()> now_ms;  // wall clock for the report
 };
 

@@ -1,0 +1,46 @@
+// Running probes on a cluster: shadow pods applied in one batch, watched to completion, read.
+#pragma once
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "preflight/kube/kubectl.hpp"
+#include "preflight/probe/plan.hpp"
+
+namespace preflight::probe {
+
+struct LiveOptions {
+    std::string ns;
+    std::string image;
+    int connect_timeout_s = 5;
+    std::chrono::milliseconds deadline{std::chrono::seconds(120)};  // for one batch
+};
+
+struct Outcome {
+    Spec spec;
+    Reading result;
+    std::string pod;
+};
+
+// Creates the owner ConfigMap (idempotent) and returns its name and uid.
+Result<Owner> ensure_owner(kube::Kubectl& kubectl, const std::string& ns, std::chrono::milliseconds timeout);
+// Runs `specs` as shadow pods named preflight-<batch>-<i>: one apply, one watch, one `logs` per
+// pod. A pod that cannot start (e.g. its image cannot be pulled) is not_run with the reason.
+// Error only when kubectl itself fails.
+Result<std::vector<Outcome>> run_batch(kube::Kubectl& kubectl, const std::vector<Spec>& specs, const LiveOptions& options,
+                                       const std::string& batch, const Owner& owner);
+
+struct Canary {
+    enum class Verdict { enforced, not_enforced, inconclusive } verdict = Verdict::inconclusive;
+    std::string message;
+    std::vector<Outcome> probes;  // without the policy, then with it
+};
+// A listener, a probe that must reach it, a deny-all-ingress policy, a probe that must not.
+Result<Canary> run_canary(kube::Kubectl& kubectl, const LiveOptions& options, const Owner& owner);
+
+// Deletes the owner, and with it every probe object.
+Result<void> remove_owner(kube::Kubectl& kubectl, const std::string& ns, std::chrono::milliseconds timeout);
+
+inline constexpr const char* k_owner_name = "argocd-preflight-probes";
+
+}  // namespace preflight::probe

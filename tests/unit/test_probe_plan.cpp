@@ -1,0 +1,214 @@
+// Probe plans come from the static analysis (identities, targets, predictions), never from names;
+// shadow pods carry the identity and keep secrets out of argv.
+#include <boost/json.hpp>
+
+#include "helpers.hpp"
+#include "preflight/probe/plan.hpp"
+
+#include <set>
+
+using namespace preflight;
+
+namespace {
+
+const std::string k_cache_policy = R"(apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: cache-ingress}
+spec:
+  podSelector: {matchLabels: {tier: cache}}
+  policyTypes: [Ingress]
+  ingress:
+  - from: [{podSelector: {matchLabels: {tier: client}}}]
+    ports: [{port: 6379}]
+---
+)";
+
+const std::string k_release = R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: cache}
+spec:
+  template:
+    metadata: {labels: {tier: cache}}
+    spec:
+      containers:
+      - {name: sidecar, image: metrics:2}
+      - {name: kv, image: mirror.example/redis:7.2, ports: [{containerPort: 6379}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: cache}
+spec:
+  selector: {tier: cache}
+  ports: [{port: 7000, targetPort: 6379}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: client}
+spec:
+  template:
+    metadata: {labels: {tier: client}}
+    spec:
+      serviceAccountName: client-sa
+      containers:
+      - name: app
+        image: app:1
+        env:
+        - {name: REDIS_ADDR, value: "cache:7000"}
+        - {name: REDIS_PASS, valueFrom: {secretKeyRef: {name: cache-auth, key: password}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: setup}
+spec:
+  template:
+    metadata: {labels: {tier: setup}}
+    spec:
+      serviceAccountName: setup-sa
+      initContainers:
+      - {name: prepare, image: tools:1, command: [kubectl, get, namespaces]}
+      containers:
+      - {name: idle, image: tools:1}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: setup-egress}
+spec:
+  podSelector: {matchLabels: {tier: setup}}
+  policyTypes: [Egress]
+  egress:
+  - ports: [{port: 53, protocol: UDP}]
+---
+)";
+
+const probe::Spec* find(const std::vector<probe::Spec>& specs, const std::string& name) {
+    for (const auto& s : specs)
+        if (s.name == name) return &s;
+    return nullptr;
+}
+
+std::string names(const std::vector<probe::Spec>& specs) {
+    std::string out;
+    for (const auto& s : specs) out += s.name + "\n";
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("probes: every need from its own identity, with the static prediction beside it") {
+    auto w = test::world(k_cache_policy + k_release, "shop");
+    auto a = analysis::analyze(w->inv, *w->engine, w->config);
+    auto specs = probe::plan(*w->engine, a);
+    CAPTURE(names(specs));
+    const auto* redis = find(specs, "redis: Deployment/client -> cache.shop.svc:7000");
+    REQUIRE(redis);
+    CHECK(redis->kind == probe::Kind::redis);
+    CHECK(redis->expect == probe::Expect::reachable);
+    CHECK(redis->predicted_allowed);
+    CHECK(redis->service_account == "client-sa");
+    CHECK(redis->labels == model::Labels{{"tier", "client"}});
+    REQUIRE(redis->auth);
+    CHECK(redis->auth->name == "cache-auth");
+    CHECK(redis->auth->key == "password");
+
+    const auto* api = find(specs, "api-server: Deployment/setup -> kubernetes.default.svc:443");
+    REQUIRE(api);
+    CHECK(api->kind == probe::Kind::tcp);
+    CHECK_FALSE(api->predicted_allowed);  // DNS-only egress
+    CHECK(api->service_account == "setup-sa");
+
+    const auto* outsider = find(specs, "redis isolation: an identity no policy admits -> cache.shop.svc:7000");
+    REQUIRE(outsider);
+    CHECK(outsider->expect == probe::Expect::blocked);
+    CHECK_FALSE(outsider->predicted_allowed);
+    CHECK(outsider->labels.at(probe::k_probe_label) == "outsider");
+    CHECK(outsider->service_account == "default");
+
+    // Each identity and target once.
+    std::set<std::string> unique;
+    for (const auto& s : specs) unique.insert(s.name);
+    CHECK(unique.size() == specs.size());
+    // The image that listens on the Redis port, not the first container's.
+    CHECK(probe::default_image(*w->engine, a) == "mirror.example/redis:7.2");
+}
+
+TEST_CASE("probes: no isolation probe where no policy restricts ingress to Redis") {
+    auto w = test::world(k_release, "shop");
+    auto a = analysis::analyze(w->inv, *w->engine, w->config);
+    auto specs = probe::plan(*w->engine, a);
+    CAPTURE(names(specs));
+    REQUIRE(find(specs, "redis: Deployment/client -> cache.shop.svc:7000"));
+    for (const auto& s : specs) CHECK(s.check != "redis-isolation");
+}
+
+TEST_CASE("shadow pod: identity labels and service account, owner, never Ready, password only by reference") {
+    probe::Spec s;
+    s.identity = "Deployment/client";
+    s.ns = "shop";
+    s.labels = {{"tier", "client"}};
+    s.service_account = "client-sa";
+    s.kind = probe::Kind::redis;
+    s.host = "cache.shop.svc";
+    s.port = 7000;
+    s.auth = model::SecretKeyRef{"cache-auth", "password", false};
+    auto text = probe::pod_manifest(s, "preflight-probe-0", "kv-image:1", 5, {"owner-cm", "uid-123"});
+    auto pod = boost::json::parse(text).as_object();
+    const auto& md = pod["metadata"].as_object();
+    CHECK(md.at("namespace").as_string() == "shop");
+    CHECK(md.at("labels").as_object().at("tier").as_string() == "client");
+    CHECK(md.at("labels").as_object().at(probe::k_probe_label).as_string() == "shadow");
+    const auto& owner = md.at("ownerReferences").as_array().at(0).as_object();
+    CHECK(owner.at("uid").as_string() == "uid-123");
+    CHECK(owner.at("controller").as_bool());  // no ReplicaSet adopts it
+    const auto& spec = pod["spec"].as_object();
+    CHECK(spec.at("serviceAccountName").as_string() == "client-sa");
+    CHECK(spec.at("restartPolicy").as_string() == "Never");
+    CHECK_FALSE(spec.at("automountServiceAccountToken").as_bool());
+    CHECK(spec.at("readinessGates").as_array().size() == 1);
+    const auto& c = spec.at("containers").as_array().at(0).as_object();
+    CHECK(c.at("image").as_string() == "kv-image:1");
+    CHECK(c.at("command").as_array().at(2).as_string() == probe::script());
+    bool auth_by_ref = false;
+    for (const auto& e : c.at("env").as_array()) {
+        const auto& env = e.as_object();
+        if (env.at("name").as_string() != "REDISCLI_AUTH") continue;
+        CHECK_FALSE(env.contains("value"));
+        const auto& ref = env.at("valueFrom").as_object().at("secretKeyRef").as_object();
+        CHECK(ref.at("name").as_string() == "cache-auth");
+        CHECK(ref.at("optional").as_bool());
+        auth_by_ref = true;
+    }
+    CHECK(auth_by_ref);
+}
+
+TEST_CASE("probe output: result words map to what was observed") {
+    using probe::Observed;
+    auto p = probe::parse_output("noise\nPREFLIGHT-PROBE result=pong detail=PONG\n");
+    CHECK(p.observed == Observed::reachable);
+    CHECK(p.detail == "PONG");
+    CHECK(probe::parse_output("PREFLIGHT-PROBE result=connected detail=x").observed == Observed::reachable);
+    CHECK(probe::parse_output("PREFLIGHT-PROBE result=resolved detail=10.96.0.1").observed == Observed::reachable);
+    CHECK(probe::parse_output("PREFLIGHT-PROBE result=auth-failed detail=NOAUTH").observed == Observed::auth_failed);
+    CHECK(probe::parse_output("PREFLIGHT-PROBE result=timeout detail=").observed == Observed::blocked);
+    CHECK(probe::parse_output("PREFLIGHT-PROBE result=refused detail=").observed == Observed::blocked);
+    CHECK(probe::parse_output("PREFLIGHT-PROBE result=dns-failed detail=").observed == Observed::blocked);
+    CHECK(probe::parse_output("PREFLIGHT-PROBE result=error detail=redis-cli not found").observed == Observed::not_run);
+    // The last verdict line wins; no verdict line is "not run" with the log's tail.
+    CHECK(probe::parse_output("PREFLIGHT-PROBE result=timeout detail=\nPREFLIGHT-PROBE result=pong detail=").observed == Observed::reachable);
+    auto none = probe::parse_output("exec format error\n");
+    CHECK(none.observed == Observed::not_run);
+    CHECK(none.detail == "exec format error");
+}
+
+TEST_CASE("canary: a listener, a deny-all ingress policy selecting only it, clients by IP") {
+    auto server = boost::json::parse(probe::canary_server_manifest("ns1", "img", {"o", "u"})).as_object();
+    auto policy = boost::json::parse(probe::canary_policy_manifest("ns1", {"o", "u"})).as_object();
+    auto server_labels = server["metadata"].as_object()["labels"].as_object();
+    auto selector = policy["spec"].as_object()["podSelector"].as_object()["matchLabels"].as_object();
+    CHECK(selector == server_labels);
+    CHECK(policy["spec"].as_object()["policyTypes"].as_array() == boost::json::array{"Ingress"});
+    CHECK_FALSE(policy["spec"].as_object().contains("ingress"));  // deny all
+    auto client = probe::canary_client("ns1", "10.244.0.7", probe::Expect::blocked);
+    CHECK(client.host == "10.244.0.7");
+    CHECK(client.port == probe::k_canary_port);
+    CHECK(client.labels.at(probe::k_probe_label) != server_labels.at(probe::k_probe_label).as_string());
+}
