@@ -97,6 +97,12 @@ int run(const std::vector<std::string>& args, Streams streams) {
     runc->add_flag("--no-probes", run_opts.no_probes, "skip the live NetworkPolicy probes (reported as skipped)");
     runc->add_option("--probe-image", run_opts.probe_image,
                      "image for probe pods, with sh and redis-cli (default: the Redis image the manifests pull; set it for air-gapped mirrors)");
+    runc->add_flag("--no-smoke", run_opts.no_smoke, "skip the smoke Application (offline clusters; reported as skipped)");
+    runc->add_option("--smoke-repo", run_opts.smoke_repo, "git repository of the smoke Application")->capture_default_str();
+    runc->add_option("--smoke-path", run_opts.smoke_path, "path in that repository")->capture_default_str();
+    runc->add_option("--smoke-revision", run_opts.smoke_revision, "revision of that repository")->capture_default_str();
+    runc->add_option("--smoke-timeout", run_opts.smoke_timeout_s, "seconds for the smoke Application to become Synced and Healthy")
+        ->capture_default_str()->check(CLI::Range(10, 3600));
     runc->add_option("--probe-timeout", run_opts.probe_timeout_s, "seconds a probe waits for a connection")->capture_default_str()->check(CLI::Range(1, 120));
     runc->footer(k_exit_codes);
 

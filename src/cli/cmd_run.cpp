@@ -10,6 +10,7 @@
 #include "preflight/cli/stages.hpp"
 #include "preflight/kube/kubectl.hpp"
 #include "preflight/probe/plan.hpp"
+#include "preflight/probe/smoke.hpp"
 #include "preflight/proc/runner.hpp"
 #include "preflight/scenario/install_run.hpp"
 #include "preflight/util/text.hpp"
@@ -148,6 +149,13 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
     io.probes = probe::plan(*loaded.engine, analysis);
     io.probe_image = o.probe_image.empty() ? probe::default_image(*loaded.engine, analysis) : o.probe_image;
     io.probe_timeout_s = o.probe_timeout_s;
+    io.smoke_enabled = !o.no_smoke;
+    io.smoke_target = probe::find_smoke_target(loaded.inventory);
+    io.smoke.repo = o.smoke_repo;
+    io.smoke.path = o.smoke_path;
+    io.smoke.revision = o.smoke_revision;
+    io.smoke.timeout_s = o.smoke_timeout_s;
+    io.smoke.dest_ns = g.ns;  // the run's own namespace: removed with it on an existing cluster
     if (!io.probe_image.empty()) run.set_property("probe.image", io.probe_image);
     io.static_summary = static_summary.empty() ? "no static findings\n" : static_summary;
     io.spec.node_image = o.node_image;

@@ -1,7 +1,7 @@
 // CLI plumbing: formats, logging to stderr (redacted), output to stdout or a file.
 #include "preflight/cli/output.hpp"
 
-#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -25,8 +25,31 @@ Result<Format> parse_format(const std::string& text, bool allow_csv) {
                                       std::string(allow_csv ? ", csv" : "") + ")");
 }
 
+namespace {
+
+// Every log line passes the Redactor before it reaches stderr (secrets may surface in messages
+// quoted from the cluster, e.g. an API error that echoes a password).
+class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
+public:
+    explicit RedactingSink(std::ostream& out) : m_out(out) {}
+
+protected:
+    void sink_it_(const spdlog::details::log_msg& msg) override {
+        spdlog::memory_buf_t formatted;
+        formatter_->format(msg, formatted);
+        m_out << Redactor::global().redact(std::string_view(formatted.data(), formatted.size()));
+        m_out.flush();
+    }
+    void flush_() override { m_out.flush(); }
+
+private:
+    std::ostream& m_out;
+};
+
+}  // namespace
+
 void setup_logging(const std::string& level, std::ostream& err) {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(err, true);
+    auto sink = std::make_shared<RedactingSink>(err);
     auto logger = std::make_shared<spdlog::logger>("preflight", sink);
     logger->set_pattern("%^%l%$: %v");
     logger->set_level(spdlog::level::from_str(level));

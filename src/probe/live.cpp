@@ -110,6 +110,15 @@ Result<std::vector<Outcome>> run_batch(kube::Kubectl& kubectl, const std::vector
     return out;
 }
 
+Result<std::string> run_to_completion(kube::Kubectl& kubectl, const std::string& ns, const std::string& manifest, const std::string& pod,
+                                      const std::string& container, std::chrono::milliseconds deadline) {
+    if (auto r = kubectl.apply(manifest, ns, 60s); !r) return std::unexpected(r.error());
+    std::map<std::string, std::string> not_run;
+    wait_finished(kubectl, ns, {pod}, deadline, not_run);
+    if (auto it = not_run.find(pod); it != not_run.end()) return fail(ErrorKind::infrastructure, "pod " + pod + " did not run: " + it->second);
+    return kubectl.output(kube::logs_args(kubectl.target(), ns, pod, container, false), 30s);
+}
+
 Result<Canary> run_canary(kube::Kubectl& kubectl, const LiveOptions& options, const Owner& owner) {
     Canary c;
     if (auto r = kubectl.apply(canary_server_manifest(options.ns, options.image, owner), options.ns, 60s); !r)

@@ -10,8 +10,10 @@
 #include "preflight/kube/kubectl.hpp"
 #include "preflight/kube/watch.hpp"
 #include "preflight/probe/live.hpp"
+#include "preflight/util/redactor.hpp"
 #include "preflight/model/manifest.hpp"
 #include "preflight/scenario/root_cause.hpp"
+#include "preflight/health/health.hpp"
 #include "preflight/util/files.hpp"
 #include "preflight/util/text.hpp"
 
@@ -199,8 +201,8 @@ std::string observed_text(const probe::Reading& r) {
     return out;
 }
 
-// The canary, then every planned probe, into suite "probes"; probe objects removed afterwards.
-void run_probes(Ctx& ctx, kube::Kubectl& kubectl) {
+// The canary, then every planned probe, into suite "probes".
+void run_probes(Ctx& ctx, kube::Kubectl& kubectl, const Result<probe::Owner>& owner) {
     const auto& o = ctx.o;
     auto& suite = ctx.run.suite("probes");
     suite.start_ms = o.now_ms();
@@ -216,7 +218,6 @@ void run_probes(Ctx& ctx, kube::Kubectl& kubectl) {
     if (o.probes.empty()) return;
     if (o.probe_image.empty()) return skip_all("no image with redis-cli in the manifests: pass --probe-image");
     probe::LiveOptions lo{o.ns, o.probe_image, o.probe_timeout_s, ctx.left(std::chrono::seconds(120))};
-    auto owner = probe::ensure_owner(kubectl, o.ns, ctx.left(60s));
     if (!owner) return skip_all("cannot create the probe owner: " + owner.error().describe());
     auto canary_case = ctx.start("enforcement canary", "probes.canary");
     auto canary = probe::run_canary(kubectl, lo, *owner);
@@ -285,8 +286,81 @@ void run_probes(Ctx& ctx, kube::Kubectl& kubectl) {
             ctx.finish(suite, std::move(d));
         }
     }
-    if (auto r = probe::remove_owner(kubectl, o.ns, ctx.left(60s)); !r) spdlog::warn("removing probe pods: {}", r.error().describe());
     suite.duration_ms = o.now_ms() - suite.start_ms;
+}
+
+// The smoke Application, into suite "smoke": login, create, Synced and Healthy.
+void run_smoke(Ctx& ctx, kube::Kubectl& kubectl, const Result<probe::Owner>& owner, bool install_healthy) {
+    const auto& o = ctx.o;
+    auto& suite = ctx.run.suite("smoke");
+    suite.start_ms = o.now_ms();
+    const char* steps[][2] = {{"login", "smoke: log in to the Argo CD API"},
+                              {"create", "smoke: create Application"},
+                              {"wait", "smoke: Application Synced and Healthy"}};
+    auto skip = [&](const std::string& why, std::size_t from = 0) {
+        for (std::size_t i = from; i < 3; ++i) {
+            auto c = ctx.start(steps[i][1], "smoke");
+            c.outcome = report::Outcome::skipped;
+            c.message = why;
+            ctx.finish(suite, std::move(c));
+        }
+        suite.duration_ms = o.now_ms() - suite.start_ms;
+    };
+    if (!o.smoke_enabled) return skip("--no-smoke");
+    if (!o.smoke_target) return skip("the manifests run no Argo CD API server (argocd-server), e.g. core-install");
+    if (!install_healthy) return skip("Argo CD did not become Healthy");
+    if (!owner) return skip("cannot create the probe owner: " + owner.error().describe());
+    // The initial admin password, registered so that nothing written out can show it.
+    auto args = kube::base_args(kubectl.target());
+    args.insert(args.end(), {"get", "secret", o.smoke.admin_secret, "--namespace", o.ns, "--ignore-not-found", "--output", "jsonpath={.data.password}"});
+    if (auto pw = kubectl.output(args, ctx.left(30s)); pw && !pw->empty()) {
+        Redactor::global().add(*pw);
+        if (auto plain = text::base64_decode(*pw)) Redactor::global().add(*plain);
+    }
+    auto started = o.now_ms();
+    auto log = probe::run_to_completion(kubectl, o.ns, probe::smoke_pod_manifest(*o.smoke_target, o.smoke, "preflight-smoke", *owner),
+                                        "preflight-smoke", "smoke", ctx.left(std::chrono::seconds(o.smoke.timeout_s + 60)));
+    if (!log) {
+        auto c = ctx.start(steps[0][1], "smoke");
+        c.outcome = report::Outcome::error;
+        c.message = log.error().describe();
+        ctx.finish(suite, std::move(c));
+        return skip("the smoke pod did not run", 1);
+    }
+    auto parsed = probe::parse_smoke(*log);
+    for (std::size_t i = 0; i < 3; ++i) {
+        auto it = std::find_if(parsed.begin(), parsed.end(), [&](const probe::SmokeStep& s) { return s.step == steps[i][0]; });
+        if (it == parsed.end()) return skip(i == 0 ? "no output from the smoke pod" : "an earlier step failed", i);
+        auto c = ctx.start(steps[i][1], "smoke");
+        c.start_ms = started;
+        c.outcome = it->ok ? report::Outcome::passed : report::Outcome::failed;
+        c.message = it->detail;
+        if (i == 2 && it->ok) {
+            auto app_args = kube::base_args(kubectl.target());
+            app_args.insert(app_args.end(), {"get", "applications.argoproj.io", o.smoke.app, "--namespace", o.ns, "--output", "json"});
+            if (auto app = kubectl.output(app_args, ctx.left(30s))) {
+                auto docs = model::parse_documents("application", *app);
+                if (docs && !docs->empty())
+                    if (auto h = health::assess((*docs)[0]))
+                        c.evidence.push_back({"Application " + o.smoke.app, std::string(health::to_string(h->status)) + ": " + h->message});
+            }
+        }
+        ctx.finish(suite, std::move(c));
+        if (!it->ok) return skip("an earlier step failed", i + 1);
+    }
+    suite.duration_ms = o.now_ms() - suite.start_ms;
+}
+
+// Probes and the smoke Application share one owner, removed at the end with everything it owns.
+void run_live_checks(Ctx& ctx, kube::Kubectl& kubectl, bool install_healthy) {
+    const auto& o = ctx.o;
+    bool any = (o.probes_enabled && !o.probes.empty()) || (o.smoke_enabled && o.smoke_target && install_healthy);
+    Result<probe::Owner> owner = fail(ErrorKind::infrastructure, "not needed");
+    if (any) owner = probe::ensure_owner(kubectl, o.ns, ctx.left(60s));
+    run_probes(ctx, kubectl, owner);
+    run_smoke(ctx, kubectl, owner, install_healthy);
+    if (owner)
+        if (auto r = probe::remove_owner(kubectl, o.ns, ctx.left(60s)); !r) spdlog::warn("removing probe pods: {}", r.error().describe());
 }
 
 void phase_counts(Ctx& ctx, const std::string& phase) { ctx.run.set_property("kubectl.processes." + phase, std::to_string(ctx.counting.take())); }
@@ -438,7 +512,7 @@ void install_fresh(proc::Runner& runner, cluster::ClusterProvider& provider, con
             inst.duration_ms = o.now_ms() - inst.start_ms;
             phase_counts(ctx, "wait");
             if (!run.interrupted) {
-                run_probes(ctx, kubectl);
+                run_live_checks(ctx, kubectl, false);
                 phase_counts(ctx, "probes");
             }
             auto diag = ctx.start("collect diagnostics", "diagnostics");
@@ -453,11 +527,12 @@ void install_fresh(proc::Runner& runner, cluster::ClusterProvider& provider, con
             return;
         }
         if (wait.outcome != report::Outcome::passed) install_failed = true;
+        auto wait_outcome = wait.outcome;
         ctx.finish(inst, std::move(wait));
         inst.duration_ms = o.now_ms() - inst.start_ms;
         phase_counts(ctx, "wait");
-        if (!run.interrupted && wait.outcome != report::Outcome::error) {
-            run_probes(ctx, kubectl);
+        if (!run.interrupted && wait_outcome != report::Outcome::error) {
+            run_live_checks(ctx, kubectl, wait_outcome == report::Outcome::passed);
             phase_counts(ctx, "probes");
         }
     }();

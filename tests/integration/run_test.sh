@@ -205,6 +205,7 @@ probes-v2111)
   outcome_is "$OUT/junit.xml" 'api-server: Deployment/argocd-redis -&gt;' failure 'observed blocked (timeout: no connection within 5s); static analysis: blocked'
   outcome_is "$OUT/junit.xml" 'api-server: Deployment/argocd-server -&gt;' passed
   lacks "$OUT/junit.xml" 'static vs live'
+  outcome_is "$OUT/junit.xml" 'smoke: log in to the Argo CD API' skipped 'Argo CD did not become Healthy'
   # Redis is not running at all: refused is said to be no policy verdict, and proves no isolation.
   contains "$OUT/junit.xml" 'refused means nothing listens behind it'
   outcome_is "$OUT/junit.xml" 'redis isolation' skipped 'refused means nothing listens behind it'
@@ -227,6 +228,43 @@ no-probes)
   run "$FIX/healthy.json" --manifests "$FIX/app.yaml" --no-probes
   expect_rc $rc 0
   ! grep -qs 'pods/preflight-probe' "$FAKE_KIND_HOME"/deleted/*/requests.log || fail "probe pods created despite --no-probes"
+  no_clusters_left
+  ;;
+smoke)
+  need_shared v3.5.1
+  run "$FIX/smoke-ok.json" --manifests "$SHARED/argocd/v3.5.1/install.yaml"
+  expect_rc $rc 0
+  outcome_is "$OUT/junit.xml" 'smoke: log in to the Argo CD API' passed
+  outcome_is "$OUT/junit.xml" 'smoke: Application Synced and Healthy' passed
+  contains "$OUT/junit.xml" 'Healthy: sync: Synced'
+  lacks "$OUT/report.json" 'adm1n-Pa55-7c3d'
+  no_clusters_left
+  ;;
+smoke-degraded)
+  need_shared v3.5.1
+  run "$FIX/smoke-degraded.json" --manifests "$SHARED/argocd/v3.5.1/install.yaml"
+  expect_rc $rc 1
+  outcome_is "$OUT/junit.xml" 'smoke: create Application' passed
+  outcome_is "$OUT/junit.xml" 'smoke: Application Synced and Healthy' failure 'Health Status: Degraded'
+  no_clusters_left
+  ;;
+smoke-redaction)
+  # The API echoes the admin password in an error: every output masks it.
+  need_shared v3.5.1
+  run "$FIX/smoke-leak.json" --manifests "$SHARED/argocd/v3.5.1/install.yaml"
+  expect_rc $rc 1
+  outcome_is "$OUT/junit.xml" 'smoke: log in to the Argo CD API' failure 'invalid username or password'
+  outcome_is "$OUT/junit.xml" 'smoke: create Application' skipped 'an earlier step failed'
+  for f in "$OUT/junit.xml" "$OUT/report.json" "$OUT/summary.md" "$T/stdout" "$T/stderr"; do lacks "$f" 'adm1n-Pa55-7c3d'; done
+  contains "$OUT/junit.xml" '***REDACTED***'
+  no_clusters_left
+  ;;
+no-smoke)
+  need_shared v3.5.1
+  run "$FIX/smoke-ok.json" --manifests "$SHARED/argocd/v3.5.1/install.yaml" --no-smoke
+  expect_rc $rc 0
+  outcome_is "$OUT/junit.xml" 'smoke: log in to the Argo CD API' skipped '--no-smoke'
+  ! grep -qs 'pods/preflight-smoke' "$FAKE_KIND_HOME"/deleted/*/requests.log || fail "smoke pod created despite --no-smoke"
   no_clusters_left
   ;;
 second-signal)

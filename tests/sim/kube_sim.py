@@ -22,7 +22,8 @@ Scenario (all keys optional):
       "crash": {"container": "C", "exit_code": 2, "log": "...", "every_s": 0.3},
       "image_pull": {"container": "C"},
       "never_ready": true,
-      "on_success": {"container": "C", "create_secret": {"name": "S", "data": {"k": "v"}}}
+      "on_success": {"container": "C", "create_secret": {"name": "S", "data": {"k": "v"}}},
+      "on_ready": {"create_secret": {"name": "S", "data": {"k": "v"}}}
     }
   },
   "logs": {"NAME/CONTAINER": "text"},  # logs of healthy containers
@@ -33,7 +34,8 @@ Scenario (all keys optional):
      "requires_policy": "NAME",       # only while a NetworkPolicy of that name exists
      "result": "ok" | "timeout" | "refused" | "noauth"}
   ],
-  "network_default": "ok"
+  "network_default": "ok",
+  "smoke": {"login": "ok" | "error text", "create": "ok" | "error text", "sync": "Synced", "health": "Healthy"}
 }
 
 Containers that carry PROBE_KIND/PROBE_HOST/PROBE_PORT in their env are connection probes: the
@@ -339,7 +341,7 @@ class Cluster:
                 sec = self.store.get("", "secrets", pod["metadata"].get("namespace", ""), ref.get("name", ""))
                 if sec is not None and ref.get("key") in sec.get("data", {}):
                     env[e["name"]] = base64.b64decode(sec["data"][ref["key"]]).decode()
-        return env if "PROBE_KIND" in env else None
+        return env if ("PROBE_KIND" in env or "SMOKE_APP" in env) else None
 
     def connection(self, pod, host, port):
         labels = pod["metadata"].get("labels", {}) or {}
@@ -358,6 +360,52 @@ class Cluster:
                 continue
             return rule.get("result", "ok")
         return self.sc.get("network_default", "ok")
+
+    def service_ready(self, ns, host):
+        """Whether the Service `host` ("name.ns.svc:port") has a Ready pod behind it."""
+        name = host.split(".")[0]
+        svc_ns = host.split(".")[1] if host.count(".") >= 2 else ns
+        svc = self.store.get("", "services", svc_ns, name)
+        if svc is None:
+            return False
+        sel = svc.get("spec", {}).get("selector") or {}
+        for p in self.store.list("", "pods", svc_ns):
+            labels = p["metadata"].get("labels") or {}
+            if sel and all(labels.get(k) == v for k, v in sel.items()) and any(
+                    c.get("type") == "Ready" and c.get("status") == "True" for c in p.get("status", {}).get("conditions", [])):
+                return True
+        return False
+
+    def run_smoke(self, pod, env):
+        """What the argocd CLI in the smoke pod would print, and the Application Argo CD would make."""
+        sc = self.sc.get("smoke", {})
+        ns = pod["metadata"].get("namespace", "")
+        server = env.get("SMOKE_SERVER", "")
+        host, _, port = server.rpartition(":")
+        lines = []
+        def say(step, ok, detail):
+            lines.append("PREFLIGHT-SMOKE step=%s result=%s detail=%s" % (step, "ok" if ok else "failed", detail))
+            return "\n".join(lines) + "\n"
+        if not env.get("SMOKE_PASSWORD"):
+            return say("login", False, "no initial admin password (Secret %s, key password)" % env.get("SMOKE_SECRET"))
+        fate = self.connection(pod, host, port)
+        if fate != "ok" or not self.service_ready(ns, host):
+            return say("login", False, "rpc error: code = Unavailable desc = dial tcp %s: connect: connection %s" %
+                       (server, "timed out" if fate == "timeout" else "refused"))
+        if sc.get("login", "ok") != "ok":
+            return say("login", False, sc["login"])
+        say("login", True, "'admin:login' logged in successfully")
+        if sc.get("create", "ok") != "ok":
+            return say("create", False, sc["create"])
+        app = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": new_meta(env["SMOKE_APP"], ns),
+               "spec": {"source": {"repoURL": env.get("SMOKE_REPO"), "path": env.get("SMOKE_PATH"), "targetRevision": env.get("SMOKE_REVISION")},
+                        "destination": {"server": "https://kubernetes.default.svc", "namespace": env.get("SMOKE_DEST_NS")}},
+               "status": {"sync": {"status": sc.get("sync", "Synced")}, "health": {"status": sc.get("health", "Healthy")}}}
+        self.store.put("argoproj.io", "applications", app)
+        say("create", True, "application '%s' created" % env["SMOKE_APP"])
+        if sc.get("sync", "Synced") != "Synced" or sc.get("health", "Healthy") != "Healthy":
+            return say("wait", False, "timed out (%ss) waiting for app %s match desired state: Sync Status: %s Health Status: %s" % (env.get("SMOKE_TIMEOUT"), env["SMOKE_APP"], sc.get("sync", "Synced"), sc.get("health", "Healthy")))
+        return say("wait", True, "Sync Status: Synced Health Status: Healthy")
 
     def run_probe(self, pod, env):
         kind, host, port = env["PROBE_KIND"], env.get("PROBE_HOST", ""), env.get("PROBE_PORT", "0")
@@ -397,9 +445,13 @@ class Cluster:
         if env is not None:
             if pod["status"].get("phase") == "Succeeded" or t - st["start"] < 0.1:
                 return
-            word, _, detail = self.run_probe(pod, env).partition(" ")
             c = pod["spec"]["containers"][0]
-            self.store.logs[(ns, pod["metadata"]["name"], c["name"])] = "PREFLIGHT-PROBE result=%s detail=%s\n" % (word, detail)
+            if "SMOKE_APP" in env:
+                log = self.run_smoke(pod, env)
+            else:
+                word, _, detail = self.run_probe(pod, env).partition(" ")
+                log = "PREFLIGHT-PROBE result=%s detail=%s\n" % (word, detail)
+            self.store.logs[(ns, pod["metadata"]["name"], c["name"])] = log
             pod["status"] = {"phase": "Succeeded", "podIP": st["ip"],
                              "containerStatuses": [self.container_status(c, state={"terminated": {"exitCode": 0, "reason": "Completed"}})],
                              "conditions": [{"type": "PodScheduled", "status": "True"}, {"type": "Ready", "status": "False"}]}
@@ -520,6 +572,12 @@ class Cluster:
                     cs["state"] = {"running": {"startedAt": now_iso()}}
                     cs["ready"] = True
                     cs["started"] = True
+        on_ready = rule.get("on_ready")
+        if on_ready and all_ready and statuses and "create_secret" in on_ready:
+            sec = on_ready["create_secret"]
+            if s.get("", "secrets", ns, sec["name"]) is None:
+                data = {k: base64.b64encode(v.encode()).decode() for k, v in sec.get("data", {}).items()}
+                s.put("", "secrets", {"apiVersion": "v1", "kind": "Secret", "metadata": new_meta(sec["name"], ns), "type": "Opaque", "data": data})
         is_job = spec.get("restartPolicy") in ("OnFailure", "Never")
         running = not blocked and all(cs["state"].get("running") or cs["ready"] for cs in statuses) and statuses
         if is_job and all_ready and statuses:

@@ -37,6 +37,11 @@ struct RunOptions {
     bool no_probes = false;
     std::string probe_image;  // empty: the Redis image the manifests pull
     int probe_timeout_s = 5;
+    bool no_smoke = false;
+    std::string smoke_repo = "https://github.com/argoproj/argocd-example-apps";
+    std::string smoke_path = "guestbook";
+    std::string smoke_revision = "HEAD";
+    int smoke_timeout_s = 300;
 };
 
 // `run`: static stage, then a fresh install on a throwaway cluster. Returns the exit code.

@@ -38,6 +38,11 @@ struct Canary {
 // A listener, a probe that must reach it, a deny-all-ingress policy, a probe that must not.
 Result<Canary> run_canary(kube::Kubectl& kubectl, const LiveOptions& options, const Owner& owner);
 
+// Applies the pod `manifest` named `pod`, waits for it to finish within `deadline`, and returns
+// the log of `container`; Error::infrastructure with the reason when it could not run.
+Result<std::string> run_to_completion(kube::Kubectl& kubectl, const std::string& ns, const std::string& manifest, const std::string& pod,
+                                      const std::string& container, std::chrono::milliseconds deadline);
+
 // Deletes the owner, and with it every probe object.
 Result<void> remove_owner(kube::Kubectl& kubectl, const std::string& ns, std::chrono::milliseconds timeout);
 

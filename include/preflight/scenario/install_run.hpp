@@ -9,6 +9,7 @@
 #include "preflight/cluster/provider.hpp"
 #include "preflight/health/install_state.hpp"
 #include "preflight/probe/plan.hpp"
+#include "preflight/probe/smoke.hpp"
 #include "preflight/report/report.hpp"
 
 namespace preflight::scenario {
@@ -33,6 +34,10 @@ struct InstallOptions {
     std::vector<probe::Spec> probes;
     std::string probe_image;  // empty: probes are skipped, saying why
     int probe_timeout_s = 5;
+    // The smoke Application through Argo CD's API, once the install is Healthy.
+    bool smoke_enabled = true;
+    std::optional<probe::SmokeTarget> smoke_target;  // nullopt: no API server in the manifests
+    probe::SmokeOptions smoke;
     std::function<std::int64_t()> now_ms;  // wall clock for the report
 };
 

@@ -1,5 +1,6 @@
 // Small text helpers shared by modules: caret excerpts, splitting, quoting.
 #pragma once
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,5 +17,8 @@ std::vector<std::string> split(std::string_view s, char sep);
 // POSIX-shell quoting so an argv can be pasted into a terminal.
 std::string shell_quote(std::string_view arg);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
+
+// Standard base64 (RFC 4648, padding optional, whitespace ignored); nullopt for invalid input.
+std::optional<std::string> base64_decode(std::string_view text);
 
 }  // namespace preflight::text
