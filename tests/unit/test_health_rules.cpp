@@ -3,6 +3,10 @@
 
 #include "preflight/health/health.hpp"
 #include "preflight/model/manifest.hpp"
+#include "preflight/util/files.hpp"
+
+#include <iostream>
+#include <map>
 
 using preflight::health::Status;
 
@@ -232,4 +236,28 @@ TEST_CASE("stuck containers: back-off reasons, and the same failure twice") {
     REQUIRE(config.size() == 1);
     CHECK_FALSE(config[0].init);
     CHECK(config[0].message == "secret \"redis\" not found");
+}
+
+// Recorded with `kubectl get pods -o json` from the simulated cluster running the v2.11.1 scenario
+// (its kubelet writes the status shapes a real kubelet does); trimmed to status.
+TEST_CASE("the v2.11.1 pods as they looked when stuck (kubectl get pods -o json)") {
+    auto sources = preflight::read_sources({std::string(PREFLIGHT_FIXTURES) + "/health/v2.11.1-stuck-pods.json"}, std::cin);
+    REQUIRE(sources.has_value());
+    auto parsed = preflight::model::load_manifests(*sources);
+    REQUIRE(parsed.has_value());
+    std::map<std::string, preflight::health::Health> by_prefix;
+    for (const auto& o : parsed->objects) {
+        auto h = preflight::health::assess(o.body);
+        REQUIRE(h);
+        by_prefix[o.name.substr(0, o.name.find('-', 7))] = *h;
+    }
+    // Redis: its init container crash-loops (Argo CD itself would say Progressing).
+    CHECK(by_prefix["argocd-redis"].status == Status::degraded);
+    CHECK(by_prefix["argocd-redis"].message.starts_with("init container secret-init: CrashLoopBackOff"));
+    // Its clients: the Secret the init container never made.
+    CHECK(by_prefix["argocd-server"].status == Status::degraded);
+    CHECK(by_prefix["argocd-server"].message == "container argocd-server: CreateContainerConfigError: secret \"argocd-redis\" not found");
+    CHECK(by_prefix["argocd-application"].status == Status::degraded);
+    // Dex does not use Redis and runs.
+    CHECK(by_prefix["argocd-dex"].status == Status::healthy);
 }

@@ -67,7 +67,9 @@ spec:
       initContainers:
       - {name: prepare, image: tools:1, command: [kubectl, get, namespaces]}
       containers:
-      - {name: idle, image: tools:1}
+      - name: idle
+        image: tools:1
+        env: [{name: CACHE_URL, value: "redis://cache:7000"}]
 ---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -115,6 +117,13 @@ TEST_CASE("probes: every need from its own identity, with the static prediction 
     CHECK(api->kind == probe::Kind::tcp);
     CHECK_FALSE(api->predicted_allowed);  // DNS-only egress
     CHECK(api->service_account == "setup-sa");
+
+    // Restricted egress and a Service addressed by name: DNS is probed from that identity.
+    const auto* dns = find(specs, "dns: Deployment/setup resolves kubernetes.default.svc.cluster.local");
+    REQUIRE(dns);
+    CHECK(dns->kind == probe::Kind::dns);
+    CHECK(dns->predicted_allowed);  // UDP 53 is allowed
+    CHECK(dns->labels == model::Labels{{"tier", "setup"}});
 
     const auto* outsider = find(specs, "redis isolation: an identity no policy admits -> cache.shop.svc:7000");
     REQUIRE(outsider);
