@@ -77,7 +77,10 @@ int run(const std::vector<std::string>& args, Streams streams) {
     RunOptions run_opts;
     auto* runc = app.add_subcommand("run", "install the candidate from scratch on an ephemeral kind cluster (or a namespace of an existing "
                                            "cluster), wait with watches, explain any failure, clean up");
+    runc->add_option("--scenario", run_opts.scenario, "fresh-install, upgrade, rollback, ha, or a scenario FILE")->capture_default_str();
     runc->add_option("--candidate", run_opts.candidate, "ref to prove: stable, a tag, a branch or a commit of --source");
+    runc->add_option("--baseline", run_opts.baseline, "ref running today (upgrade and rollback scenarios)");
+    runc->add_option("--baseline-manifests", run_opts.baseline_manifests, "instead: the rendered install running today (FILE|DIR)");
     runc->add_option("--manifests", run_opts.manifests, "instead: your rendered install (FILE, DIR, or a kustomization DIR)");
     runc->add_option("--source", run_opts.source, "git URL or local clone / bare repo of Argo CD")->capture_default_str();
     runc->add_option("--flavour", run_opts.flavour, "install, ha, namespace-install, ha-namespace-install, core-install")->capture_default_str();

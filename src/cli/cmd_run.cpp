@@ -12,7 +12,7 @@
 #include "preflight/probe/plan.hpp"
 #include "preflight/probe/smoke.hpp"
 #include "preflight/proc/runner.hpp"
-#include "preflight/scenario/install_run.hpp"
+#include "preflight/scenario/session.hpp"
 #include "preflight/util/text.hpp"
 
 namespace preflight::cli {
@@ -28,22 +28,24 @@ struct Manifests {
 };
 
 // `ref` at `source` -> the resolved revision and the flavour's manifests at that exact commit.
-Result<Manifests> manifests_at_commit(proc::Runner& runner, const RunOptions& o, report::Run& run) {
-    if (auto r = revision::validate_ref(o.candidate); !r) return std::unexpected(r.error());
+// Properties are recorded under `role` ("candidate", "baseline").
+Result<Manifests> manifests_at_commit(proc::Runner& runner, const RunOptions& o, const std::string& role, const std::string& ref,
+                                      const std::string& flavour, report::Run& run) {
+    if (auto r = revision::validate_ref(ref); !r) return std::unexpected(r.error());
     if (auto r = revision::validate_source(o.source); !r) return std::unexpected(r.error());
-    auto path = revision::flavour_path(o.flavour);
+    auto path = revision::flavour_path(flavour);
     if (!path) return std::unexpected(path.error());
     proc::Command ls{revision::ls_remote_args(o.source), std::chrono::seconds(o.git_timeout_s)};
     ls.env = k_git_env;
     auto listed = proc::check(ls, runner.run(ls));
     if (!listed) return std::unexpected(listed.error().with_context("listing refs of " + o.source));
-    auto resolved = revision::resolve(o.candidate, o.source, listed->out);
+    auto resolved = revision::resolve(ref, o.source, listed->out);
     if (!resolved) return std::unexpected(resolved.error());
-    run.set_property("candidate.ref", resolved->ref);
-    run.set_property("candidate.commit", resolved->commit);
-    if (resolved->tag) run.set_property("candidate.tag", *resolved->tag);
-    run.set_property("candidate.source", resolved->source);
-    run.set_property("candidate.flavour", o.flavour);
+    run.set_property(role + ".ref", resolved->ref);
+    run.set_property(role + ".commit", resolved->commit);
+    if (resolved->tag) run.set_property(role + ".tag", *resolved->tag);
+    run.set_property(role + ".source", resolved->source);
+    run.set_property(role + ".flavour", flavour);
     std::string tmpl = (fs::temp_directory_path() / "argocd-preflight-git-XXXXXX").string();
     if (!::mkdtemp(tmpl.data())) return fail(ErrorKind::infrastructure, "cannot create a temporary directory");
     struct Remove {
@@ -66,20 +68,60 @@ Result<Manifests> manifests_at_commit(proc::Runner& runner, const RunOptions& o,
     return Manifests{{SourceText{label, std::move(shown->out)}}, label};
 }
 
-// --manifests FILE|DIR: files as they are, or a kustomization rendered by `kubectl kustomize`.
-Result<Manifests> manifests_from_paths(proc::Runner& runner, const RunOptions& o, Streams& s, report::Run& run) {
-    run.set_property("candidate.manifests", o.manifests);
+// FILE|DIR: files as they are, or a kustomization rendered by `kubectl kustomize`.
+Result<Manifests> manifests_from_paths(proc::Runner& runner, const RunOptions& o, const std::string& role, const std::string& path,
+                                       Streams& s, report::Run& run) {
+    run.set_property(role + ".manifests", path);
     for (const char* k : {"kustomization.yaml", "kustomization.yml", "Kustomization"}) {
-        if (!fs::is_directory(o.manifests) || !fs::exists(fs::path(o.manifests) / k)) continue;
-        proc::Command cmd{{"kubectl", "kustomize", o.manifests}, std::chrono::seconds(o.git_timeout_s)};
+        if (!fs::is_directory(path) || !fs::exists(fs::path(path) / k)) continue;
+        proc::Command cmd{{"kubectl", "kustomize", path}, std::chrono::seconds(o.git_timeout_s)};
         cmd.max_output = 256u << 20;
         auto r = proc::check(cmd, runner.run(cmd));
-        if (!r) return std::unexpected(r.error().with_context("rendering the kustomization " + o.manifests));
-        return Manifests{{SourceText{o.manifests + " (kustomize)", std::move(r->out)}}, o.manifests + " (kustomize)"};
+        if (!r) return std::unexpected(r.error().with_context("rendering the kustomization " + path));
+        return Manifests{{SourceText{path + " (kustomize)", std::move(r->out)}}, path + " (kustomize)"};
     }
-    auto sources = read_sources({o.manifests}, s.in);
+    auto sources = read_sources({path}, s.in);
     if (!sources) return std::unexpected(sources.error());
-    return Manifests{std::move(*sources), o.manifests};
+    return Manifests{std::move(*sources), path};
+}
+
+// The scenario named NAME (shipped) or read from FILE.
+Result<scenario::Scenario> load_scenario(const std::string& name_or_file, Streams& s) {
+    for (const auto& shipped : scenario::shipped_scenarios())
+        if (name_or_file == shipped.name) return scenario::parse_scenario(std::string("scenarios/") + shipped.name + ".yaml", shipped.text);
+    if (!fs::exists(name_or_file)) {
+        std::string names;
+        for (const auto& shipped : scenario::shipped_scenarios()) names += (names.empty() ? "" : ", ") + std::string(shipped.name);
+        return fail(ErrorKind::usage, "--scenario: '" + name_or_file + "' is neither a shipped scenario (" + names + ") nor a file");
+    }
+    auto sources = read_sources({name_or_file}, s.in);
+    if (!sources) return std::unexpected(sources.error());
+    return scenario::parse_scenario(sources->front().name, sources->front().text);
+}
+
+// A loaded release: the model kept alive with the Release built from it.
+struct Loaded2 {
+    Loaded loaded;
+    scenario::Release release;
+    analysis::Analysis analysis;
+};
+
+void fill_release(const Loaded& loaded, const analysis::Analysis& analysis, const RunOptions& o, const std::string& label, std::string text,
+                  scenario::Release& r) {
+    r.label = label;
+    r.manifests = std::move(text);
+    for (const auto& w : loaded.inventory.workloads) {
+        if (w.kind == "Deployment" || w.kind == "StatefulSet" || w.kind == "DaemonSet" || w.kind == "Job") r.expected.push_back({w.kind, w.name});
+        for (const auto& c : w.pod.containers)
+            if (!c.image.empty() && std::find(r.images.begin(), r.images.end(), c.image) == r.images.end()) r.images.push_back(c.image);
+    }
+    r.static_results = analysis.results;
+    for (const auto& res : analysis.results)
+        if (res.finding) r.static_summary += finding_detail(*res.finding) + "\n\n";
+    if (r.static_summary.empty()) r.static_summary = "no static findings\n";
+    r.probes = probe::plan(*loaded.engine, analysis);
+    r.probe_image = o.probe_image.empty() ? probe::default_image(*loaded.engine, analysis) : o.probe_image;
+    r.smoke_target = probe::find_smoke_target(loaded.inventory);
 }
 
 std::string joined_text(const std::vector<SourceText>& sources) {
@@ -99,12 +141,20 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
     if (!format) return report_error(format.error(), s);
     if (o.candidate.empty() == o.manifests.empty())
         return report_error(Error{ErrorKind::usage, "run needs exactly one of --candidate REF or --manifests FILE|DIR", {}}, s);
+    if (!o.baseline.empty() && !o.baseline_manifests.empty())
+        return report_error(Error{ErrorKind::usage, "give at most one of --baseline REF and --baseline-manifests FILE|DIR", {}}, s);
     auto retain = cluster::parse_retain(o.retain);
     if (!retain) return report_error(retain.error(), s);
     if (o.provider != "kind" && o.provider != "existing")
         return report_error(Error{ErrorKind::usage, "--provider: expected kind or existing, got '" + o.provider + "'", {}}, s);
     auto config = model_config(g, o.apiserver_endpoint);
     if (!config) return report_error(config.error(), s);
+    auto sc = load_scenario(o.scenario, s);
+    if (!sc) return report_error(sc.error(), s);
+    bool has_baseline = !o.baseline.empty() || !o.baseline_manifests.empty();
+    if (sc->needs_baseline() && !has_baseline)
+        return report_error(Error{ErrorKind::usage, "scenario " + sc->name + " installs the baseline: give --baseline REF or --baseline-manifests FILE|DIR", {}}, s);
+    std::string flavour = sc->flavour.value_or(o.flavour);
     proc::install_signal_handlers();
     proc::ProcessRunner runner;
 
@@ -113,63 +163,67 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
     run.version = PREFLIGHT_VERSION;
     run.start_ms = now_ms();
     run.set_property("namespace", g.ns);
-    auto manifests = o.candidate.empty() ? manifests_from_paths(runner, o, s, run) : manifests_at_commit(runner, o, run);
-    if (!manifests) return report_error(manifests.error().with_context("getting the candidate's manifests"), s);
+    auto get = [&](const std::string& role, const std::string& ref, const std::string& path) {
+        return ref.empty() ? manifests_from_paths(runner, o, role, path, s, run) : manifests_at_commit(runner, o, role, ref, flavour, run);
+    };
+    auto cand_m = get("candidate", o.candidate, o.manifests);
+    if (!cand_m) return report_error(cand_m.error().with_context("getting the candidate's manifests"), s);
+    std::optional<Result<Manifests>> base_m;
+    if (has_baseline) {
+        base_m = get("baseline", o.baseline, o.baseline_manifests);
+        if (!*base_m) return report_error(base_m->error().with_context("getting the baseline's manifests"), s);
+    }
 
-    // Static stage: the prediction, also joined to live evidence later.
-    Loaded loaded;
-    std::string text = joined_text(manifests->sources);
-    if (auto r = load_sources(std::move(manifests->sources), *config, g.jobs, loaded); !r) return report_error(r.error(), s);
+    // Static stage: the prediction (with the baseline comparison when there is one), also
+    // joined to live evidence later.
+    auto cand = std::make_unique<Loaded2>();
+    auto base = has_baseline ? std::make_unique<Loaded2>() : nullptr;
+    std::string cand_text = joined_text(cand_m->sources);
+    if (auto r = load_sources(std::move(cand_m->sources), *config, g.jobs, cand->loaded); !r) return report_error(r.error(), s);
+    std::string base_text;
+    if (base) {
+        base_text = joined_text((*base_m)->sources);
+        if (auto r = load_sources(std::move((*base_m)->sources), *config, g.jobs, base->loaded); !r)
+            return report_error(r.error().with_context("baseline"), s);
+        base->analysis = analysis::analyze(base->loaded.inventory, *base->loaded.engine, *config);
+    }
     auto started = now_ms();
-    auto analysis = analysis::analyze(loaded.inventory, *loaded.engine, *config);
+    cand->analysis = analysis::analyze(cand->loaded.inventory, *cand->loaded.engine, *config, base ? &base->loaded.inventory : nullptr,
+                                       base ? base->loaded.engine.get() : nullptr);
     auto& st = run.suite("static analysis");
     st.start_ms = started;
-    add_static_cases(analysis, st, started);
+    add_static_cases(cand->analysis, st, started);
     st.duration_ms = now_ms() - started;
     run.set_property("apiserver.endpoint", config->api_server.address_text + ":" + std::to_string(config->api_server.port));
-    for (const auto& a : analysis.assumptions) run.notices.push_back("assumed " + a);
-    std::string static_summary;
-    for (const auto& r : analysis.results)
-        if (r.finding) static_summary += finding_detail(*r.finding) + "\n\n";
+    for (const auto& a : cand->analysis.assumptions) run.notices.push_back("assumed " + a);
     for (const auto& c : st.cases)
         if (c.outcome == report::Outcome::failed) spdlog::warn("static: {}", c.message);
+    fill_release(cand->loaded, cand->analysis, o, cand_m->label, std::move(cand_text), cand->release);
+    if (base) fill_release(base->loaded, base->analysis, o, (*base_m)->label, std::move(base_text), base->release);
+    if (!cand->release.probe_image.empty()) run.set_property("probe.image", cand->release.probe_image);
 
-    scenario::InstallOptions io;
-    io.ns = g.ns;
-    io.manifests = std::move(text);
-    io.manifests_label = manifests->label;
-    for (const auto& w : loaded.inventory.workloads) {
-        if (w.kind == "Deployment" || w.kind == "StatefulSet" || w.kind == "DaemonSet" || w.kind == "Job")
-            io.expected.push_back({w.kind, w.name});
-        for (const auto& c : w.pod.containers)
-            if (!c.image.empty() && std::find(io.images.begin(), io.images.end(), c.image) == io.images.end()) io.images.push_back(c.image);
-    }
-    io.static_results = analysis.results;
-    io.probes_enabled = !o.no_probes;
-    io.probes = probe::plan(*loaded.engine, analysis);
-    io.probe_image = o.probe_image.empty() ? probe::default_image(*loaded.engine, analysis) : o.probe_image;
-    io.probe_timeout_s = o.probe_timeout_s;
-    io.smoke_enabled = !o.no_smoke;
-    io.smoke_target = probe::find_smoke_target(loaded.inventory);
-    io.smoke.repo = o.smoke_repo;
-    io.smoke.path = o.smoke_path;
-    io.smoke.revision = o.smoke_revision;
-    io.smoke.timeout_s = o.smoke_timeout_s;
-    io.smoke.dest_ns = g.ns;  // the run's own namespace: removed with it on an existing cluster
-    if (!io.probe_image.empty()) run.set_property("probe.image", io.probe_image);
-    io.static_summary = static_summary.empty() ? "no static findings\n" : static_summary;
-    io.spec.node_image = o.node_image;
-    io.spec.workers = o.workers >= 0 ? o.workers : (o.flavour.starts_with("ha") ? 3 : 0);
-    io.spec.kubeconfig = o.kubeconfig;
-    io.spec.context = o.context;
-    io.retain = *retain;
-    io.timeout = std::chrono::seconds(o.timeout_s);
-    io.wait_timeout = std::chrono::seconds(o.wait_timeout_s);
-    io.stuck_grace_s = o.stuck_grace_s;
-    io.artifacts_dir = !o.artifacts.empty() ? o.artifacts : !g.report_dir.empty() ? g.report_dir : "preflight-artifacts";
-    io.now_ms = now_ms;
+    scenario::SessionOptions so;
+    so.ns = g.ns;
+    so.spec.node_image = o.node_image;
+    so.spec.workers = o.workers >= 0 ? o.workers : sc->workers ? *sc->workers : (flavour.starts_with("ha") ? 3 : 0);
+    so.spec.kubeconfig = o.kubeconfig;
+    so.spec.context = o.context;
+    so.retain = *retain;
+    so.timeout = sc->timeout.value_or(std::chrono::seconds(o.timeout_s));
+    so.wait_timeout = std::chrono::seconds(o.wait_timeout_s);
+    so.stuck_grace_s = o.stuck_grace_s;
+    so.artifacts_dir = !o.artifacts.empty() ? o.artifacts : !g.report_dir.empty() ? g.report_dir : "preflight-artifacts";
+    so.probes_enabled = !o.no_probes;
+    so.probe_timeout_s = o.probe_timeout_s;
+    so.smoke_enabled = !o.no_smoke;
+    so.smoke.repo = o.smoke_repo;
+    so.smoke.path = o.smoke_path;
+    so.smoke.revision = o.smoke_revision;
+    so.smoke.timeout_s = o.smoke_timeout_s;
+    so.smoke.dest_ns = g.ns;  // the run's own namespace: removed with it on an existing cluster
+    so.now_ms = now_ms;
     auto provider = o.provider == "kind" ? cluster::make_kind_provider(runner) : cluster::make_existing_provider(runner);
-    scenario::install_fresh(runner, *provider, io, run);
+    scenario::run_scenario(runner, *provider, *sc, cand->release, base ? &base->release : nullptr, so, run);
     run.duration_ms = now_ms() - run.start_ms;
 
     if (run.verdict() == report::Outcome::passed && !run.interrupted) {

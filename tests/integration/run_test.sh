@@ -35,13 +35,26 @@ run() { # run SCENARIO ARGS... -> rc in $rc, stdout in $T/stdout, stderr in $T/s
   KUBE_SIM_SCENARIO=$sc PATH=$SIMPATH "$BIN" run --report-dir "$OUT" --log-level info "$@" >"$T/stdout" 2>"$T/stderr"
   rc=$?
 }
-outcome_is() { # junit case-name-prefix failure|skipped|passed [message-fragment]
-  local line; line=$(grep -A1 -F "<testcase name=\"$2" "$1" | sed -n 2p)
-  case $3 in
-    passed) case $line in *"<failure"*|*"<error"*|*"<skipped"*) fail "case '$2' is not passed: $line";; esac ;;
-    *) case $line in *"<$3 "*) ;; *) fail "case '$2' is not $3: $line";; esac ;;
-  esac
-  [ -z "${4:-}" ] || case $line in *"$4"*) ;; *) fail "case '$2' lacks '$4': $line";; esac
+outcome_is() { # junit case-name failure|skipped|error|passed [message-fragment]
+  # The case whose name is NAME or ends with ": NAME" (the step prefix), first one if several.
+  python3 - "$@" <<'PY' || fail "case '$2': see above"
+import sys, xml.etree.ElementTree as ET
+path, name, want = sys.argv[1:4]
+fragment = sys.argv[4] if len(sys.argv) > 4 else ""
+def rank(n):  # exact name, then a step's case ("<step>: NAME"), then a name beginning with it
+    return 0 if n == name else 1 if n.endswith(": " + name) else 2 if (n.startswith(name) or (": " + name) in n) else None
+cases = sorted((c for c in ET.parse(path).iter("testcase") if rank(c.get("name", "")) is not None), key=lambda c: rank(c.get("name", "")))
+if not cases:
+    print("no case named", repr(name)); sys.exit(1)
+c = cases[0]
+kinds = [e.tag for e in c if e.tag in ("failure", "error", "skipped")]
+got = kinds[0] if kinds else "passed"
+text = " ".join((e.get("message") or "") + " " + (e.text or "") for e in c if e.tag in ("failure", "error", "skipped"))
+if got != want:
+    print(f"case {c.get('name')!r} is {got}, expected {want}: {text[:300]}"); sys.exit(1)
+if fragment and fragment not in text:
+    print(f"case {c.get('name')!r} lacks {fragment!r}: {text[:300]}"); sys.exit(1)
+PY
 }
 need_shared() { [ -f "$SHARED/argocd/$1/install.yaml" ] || { echo "SKIP: $SHARED/argocd/$1 missing"; exit 77; }; }
 
@@ -50,8 +63,8 @@ healthy)
   run "$FIX/healthy.json" --manifests "$FIX/app.yaml" --namespace apps
   expect_rc $rc 0
   contains "$OUT/report.json" '"verdict":"passed"'
-  contains "$OUT/junit.xml" 'name="Deployment/consumer"'
-  contains "$OUT/junit.xml" 'name="Job/migrate"'
+  outcome_is "$OUT/junit.xml" 'Deployment/consumer' passed
+  outcome_is "$OUT/junit.xml" 'Job/migrate' passed
   # Calls in order: version, create, delete; the kubeconfig is private to the run.
   [ "$(sed -n 1p "$FAKE_KIND_HOME/calls.log")" = '["version"]' ] || fail "first kind call is not version"
   sed -n 2p "$FAKE_KIND_HOME/calls.log" | grep -q '"create", "cluster"' || fail "second kind call is not create"
@@ -77,9 +90,9 @@ v2111)
   contains "$OUT/summary.md" 'dial tcp 10.96.0.1:443'
   # Diagnostics collected, then the cluster deleted.
   for f in events.json pods.json describe logs manifests.yaml static-findings.txt cluster-logs/kube-sim.log; do
-    [ -e "$OUT/diagnostics/$f" ] || fail "diagnostics lack $f"
+    [ -e "$OUT/diagnostics/install_candidate/$f" ] || fail "diagnostics lack $f"
   done
-  ls "$OUT"/diagnostics/logs/argocd-redis-*.secret-init.previous.log >/dev/null 2>&1 || fail "no previous log of secret-init"
+  ls "$OUT"/diagnostics/install_candidate/logs/argocd-redis-*.secret-init.previous.log >/dev/null 2>&1 || fail "no previous log of secret-init"
   export_line=$(grep -n '"export", "logs"' "$FAKE_KIND_HOME/calls.log" | cut -d: -f1)
   delete_line=$(grep -n '"delete", "cluster"' "$FAKE_KIND_HOME/calls.log" | cut -d: -f1)
   [ -n "$export_line" ] && [ -n "$delete_line" ] && [ "$export_line" -lt "$delete_line" ] || fail "logs must be exported before the cluster is deleted"
@@ -166,13 +179,12 @@ probes-enforced)
   need_shared v3.5.1
   run "$FIX/probes-enforced.json" --manifests "$SHARED/argocd/v3.5.1/install.yaml"
   expect_rc $rc 0
-  contains "$OUT/junit.xml" 'name="enforcement canary"'
+  outcome_is "$OUT/junit.xml" 'enforcement canary' passed
   # Every API client and Redis client probed from its own identity; the outsider is blocked.
   for id in Deployment/argocd-server Deployment/argocd-repo-server StatefulSet/argocd-application-controller; do
-    contains "$OUT/junit.xml" "redis: $id -&gt; argocd-redis.argocd.svc:6379"
+    outcome_is "$OUT/junit.xml" "redis: $id -> argocd-redis.argocd.svc:6379" passed
   done
-  contains "$OUT/junit.xml" 'api-server: Deployment/argocd-redis -&gt; kubernetes.default.svc:443'
-  contains "$OUT/junit.xml" 'redis isolation: an identity no policy admits'
+  outcome_is "$OUT/junit.xml" 'api-server: Deployment/argocd-redis -> kubernetes.default.svc:443' passed
   lacks "$OUT/junit.xml" '<skipped'
   outcome_is "$OUT/junit.xml" 'redis isolation' passed
   outcome_is "$OUT/junit.xml" 'enforcement canary' passed
@@ -189,11 +201,10 @@ probes-redis-blocked)
   need_shared v3.5.1
   run "$FIX/probes-redis-blocked.json" --manifests "$SHARED/argocd/v3.5.1/install.yaml"
   expect_rc $rc 1
-  outcome_is "$OUT/junit.xml" 'redis: Deployment/argocd-repo-server -&gt;' failure 'expected reachable, observed blocked (timeout'
-  outcome_is "$OUT/junit.xml" 'redis: Deployment/argocd-server -&gt;' passed
+  outcome_is "$OUT/junit.xml" 'redis: Deployment/argocd-repo-server ->' failure 'expected reachable, observed blocked (timeout'
+  outcome_is "$OUT/junit.xml" 'redis: Deployment/argocd-server ->' passed
   # The static model said allowed: the disagreement is its own finding.
-  contains "$OUT/junit.xml" 'static vs live: redis: Deployment/argocd-repo-server'
-  contains "$OUT/junit.xml" 'static analysis predicted allowed, but the cluster blocked it'
+  outcome_is "$OUT/junit.xml" 'static vs live: redis: Deployment/argocd-repo-server' failure 'static analysis predicted allowed, but the cluster blocked it'
   [ "$(grep -c 'static vs live' "$OUT/junit.xml")" = 1 ] || fail "only the repo-server probe disagrees"
   no_clusters_left
   ;;
@@ -202,10 +213,10 @@ probes-v2111)
   run "$FIX/probes-v2.11.1.json" --manifests "$SHARED/argocd/v2.11.1/install.yaml" --stuck-grace 30
   expect_rc $rc 1
   # The init container's identity cannot reach the API server, live as predicted: no disagreement.
-  outcome_is "$OUT/junit.xml" 'api-server: Deployment/argocd-redis -&gt;' failure 'observed blocked (timeout: no connection within 5s); static analysis: blocked'
-  outcome_is "$OUT/junit.xml" 'api-server: Deployment/argocd-server -&gt;' passed
+  outcome_is "$OUT/junit.xml" 'api-server: Deployment/argocd-redis ->' failure 'observed blocked (timeout: no connection within 5s); static analysis: blocked'
+  outcome_is "$OUT/junit.xml" 'api-server: Deployment/argocd-server ->' passed
   lacks "$OUT/junit.xml" 'static vs live'
-  outcome_is "$OUT/junit.xml" 'smoke: log in to the Argo CD API' skipped 'Argo CD did not become Healthy'
+  outcome_is "$OUT/junit.xml" 'smoke create' skipped 'an earlier action of the step failed'
   # Redis is not running at all: refused is said to be no policy verdict, and proves no isolation.
   contains "$OUT/junit.xml" 'refused means nothing listens behind it'
   outcome_is "$OUT/junit.xml" 'redis isolation' skipped 'refused means nothing listens behind it'
@@ -220,7 +231,7 @@ probes-no-enforcement)
   sed -n '1,3p' "$T/stdout" | grep -q 'does not enforce NetworkPolicy' || fail "enforcement notice not on the first screen"
   outcome_is "$OUT/junit.xml" 'redis isolation' skipped 'not proven: the cluster does not enforce NetworkPolicy'
   outcome_is "$OUT/junit.xml" 'enforcement canary' skipped
-  outcome_is "$OUT/junit.xml" 'redis: Deployment/argocd-server -&gt;' passed
+  outcome_is "$OUT/junit.xml" 'redis: Deployment/argocd-server ->' passed
   contains "$OUT/summary.md" 'does not enforce NetworkPolicy'
   no_clusters_left
   ;;
@@ -266,6 +277,66 @@ no-smoke)
   outcome_is "$OUT/junit.xml" 'smoke: log in to the Argo CD API' skipped '--no-smoke'
   ! grep -qs 'pods/preflight-smoke' "$FAKE_KIND_HOME"/deleted/*/requests.log || fail "smoke pod created despite --no-smoke"
   no_clusters_left
+  ;;
+upgrade)
+  need_shared v2.11.0; need_shared v3.5.1
+  run "$FIX/smoke-ok.json" --scenario upgrade --baseline-manifests "$SHARED/argocd/v2.11.0/install.yaml" --manifests "$SHARED/argocd/v3.5.1/install.yaml"
+  expect_rc $rc 0
+  outcome_is "$OUT/junit.xml" 'install baseline' passed
+  outcome_is "$OUT/junit.xml" 'upgrade to candidate' passed
+  outcome_is "$OUT/junit.xml" 'upgrade to candidate: smoke: Application still Synced and Healthy' passed
+  # The candidate was applied over the running baseline, in the same namespace, by SSA.
+  reqs=$(ls "$FAKE_KIND_HOME"/deleted/*/requests.log)
+  [ "$(grep -c 'PATCH /apis/apps/v1/namespaces/argocd/deployments/argocd-server?' "$reqs")" = 2 ] || fail "argocd-server not applied twice"
+  contains "$OUT/report.json" '"scenario":"upgrade"'
+  no_clusters_left
+  ;;
+upgrade-incident)
+  # May 2024: a Sync of the new stable (v2.11.0 -> v2.11.1) on a running Argo CD.
+  need_shared v2.11.0; need_shared v2.11.1
+  run "$FIX/upgrade-v2.11.1.json" --scenario upgrade --baseline-manifests "$SHARED/argocd/v2.11.0/install.yaml" --manifests "$SHARED/argocd/v2.11.1/install.yaml" --stuck-grace 30
+  expect_rc $rc 1
+  outcome_is "$OUT/junit.xml" 'install baseline' passed
+  outcome_is "$OUT/junit.xml" 'install baseline: smoke: Application Synced and Healthy' passed
+  outcome_is "$OUT/junit.xml" 'upgrade to candidate: workloads Healthy' failure 'Deployment/argocd-redis stuck in Init: secret-init'
+  outcome_is "$OUT/junit.xml" 'upgrade to candidate' failure 'argocd-redis-network-policy allows egress only 53/UDP, 53/TCP'
+  # The static stage compared against the baseline: a need new in the candidate that its policies block.
+  outcome_is "$OUT/junit.xml" 'baseline-regression: argocd/argocd-redis[Deployment] -> kube-apiserver' failure 'the candidate adds a need the policies do not allow'
+  [ -d "$OUT/diagnostics/upgrade_to_candidate" ] || fail "no diagnostics for the failed step"
+  no_clusters_left
+  ;;
+rollback)
+  need_shared v2.11.0; need_shared v2.11.1
+  run "$FIX/upgrade-v2.11.1.json" --scenario rollback --baseline-manifests "$SHARED/argocd/v2.11.0/install.yaml" --manifests "$SHARED/argocd/v2.11.1/install.yaml" --stuck-grace 30
+  # The candidate is broken, so the run fails; the rehearsal shows the way back works.
+  expect_rc $rc 1
+  outcome_is "$OUT/junit.xml" 'upgrade to candidate' failure 'stuck in Init'
+  outcome_is "$OUT/junit.xml" 'roll back to baseline' passed
+  outcome_is "$OUT/junit.xml" 'roll back to baseline: workloads Healthy' passed
+  outcome_is "$OUT/junit.xml" 'roll back to baseline: smoke: Application still Synced and Healthy' passed
+  no_clusters_left
+  ;;
+scenario-ha)
+  run "$FIX/healthy.json" --scenario ha --manifests "$FIX/app.yaml"
+  expect_rc $rc 0
+  [ "$(grep -c 'role: worker' "$(ls "$FAKE_KIND_HOME"/deleted/*/config.yaml)")" = 3 ] || fail "ha scenario must ask for 3 workers"
+  contains "$OUT/report.json" '"scenario":"ha"'
+  no_clusters_left
+  ;;
+scenario-file)
+  printf 'apiVersion: argocd-preflight.io/v1\nkind: Scenario\nname: mine\nsteps:\n- name: only\n  try:\n  - install: {revision: candidate, timeout: 2m}\n  - wait: {timeout: 1m}\n  cleanup:\n  - diagnostics: {}\n' > "$T/mine.yaml"
+  run "$FIX/healthy.json" --scenario "$T/mine.yaml" --manifests "$FIX/app.yaml"
+  expect_rc $rc 0
+  outcome_is "$OUT/junit.xml" 'only: collect diagnostics' passed
+  [ -d "$OUT/diagnostics/only" ] || fail "cleanup action did not run"
+  printf 'apiVersion: argocd-preflight.io/v1\nkind: Scenario\nname: bad\nsteps:\n- name: only\n  try:\n  - install: {revision: tomorrow}\n' > "$T/bad.yaml"
+  run "$FIX/healthy.json" --scenario "$T/bad.yaml" --manifests "$FIX/app.yaml"
+  expect_rc $rc 2
+  grep -q "bad.yaml:7:25: install: revision must be candidate or baseline, got 'tomorrow'" "$T/stderr" || fail "no located error for a bad scenario"
+  run "$FIX/healthy.json" --scenario upgrade --manifests "$FIX/app.yaml"
+  expect_rc $rc 2
+  grep -q "scenario upgrade installs the baseline" "$T/stderr" || fail "upgrade without a baseline must be refused"
+  [ "$(grep -c '"create"' "$FAKE_KIND_HOME/calls.log")" = 1 ] || fail "no cluster may be created for a refused scenario"
   ;;
 second-signal)
   # A second signal cuts cleanup short, and the report still says what was left behind.

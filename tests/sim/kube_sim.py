@@ -194,15 +194,6 @@ def new_meta(name, ns, labels=None, owner=None):
     return md
 
 
-def merge(dst, src):
-    """Server-side apply, simplified: maps merge recursively, everything else is replaced."""
-    for k, v in src.items():
-        if isinstance(v, dict) and isinstance(dst.get(k), dict):
-            merge(dst[k], v)
-        else:
-            dst[k] = copy.deepcopy(v)
-
-
 # ---------------------------------------------------------------- controllers
 class Cluster:
     """Workload controllers and a kubelet, driven by the scenario."""
@@ -263,8 +254,13 @@ class Cluster:
         want = spec.get("replicas", 1) if kind in ("Deployment", "StatefulSet") else (
             self.sc.get("nodes", 1) if kind == "DaemonSet" else 1)
         owner_of_pods = w
+        tmpl_hash = hashlib.sha1(json.dumps(spec.get("template", {}), sort_keys=True).encode()).hexdigest()[:10]
+        is_ready = lambda p: any(c.get("type") == "Ready" and c.get("status") == "True" for c in p.get("status", {}).get("conditions", []))
+        owned_by = lambda o: [p for p in s.list("", "pods", ns)
+                              if any(r.get("uid") == o["metadata"]["uid"] for r in p["metadata"].get("ownerReferences", []))]
+        old_pods = []
         if kind == "Deployment":
-            rs_name = "%s-%s" % (md["name"], hashlib.sha1(json.dumps(spec.get("template", {}), sort_keys=True).encode()).hexdigest()[:10])
+            rs_name = "%s-%s" % (md["name"], tmpl_hash)
             rs = s.get("apps", "replicasets", ns, rs_name)
             if rs is None:
                 labels = dict(spec.get("template", {}).get("metadata", {}).get("labels", {}))
@@ -273,17 +269,32 @@ class Cluster:
                 s.put("apps", "replicasets", rs)
                 self.event(ns, w, "ScalingReplicaSet", "Scaled up replica set %s to %d" % (rs_name, want))
             owner_of_pods = rs
-        owned = [p for p in s.list("", "pods", ns)
-                 if any(r.get("uid") == owner_of_pods["metadata"]["uid"] for r in p["metadata"].get("ownerReferences", []))]
+            # A rolling update (maxUnavailable 0 for small replica counts): the old ReplicaSets'
+            # pods stay until the new ones are all Ready.
+            old_sets = [r for r in s.list("apps", "replicasets", ns) if r["metadata"]["name"] != rs_name
+                        and any(o.get("uid") == md["uid"] for o in r["metadata"].get("ownerReferences", []))]
+            for r in old_sets:
+                old_pods += owned_by(r)
+        owned = owned_by(owner_of_pods)
+        if kind in ("StatefulSet", "DaemonSet"):
+            # Pods of an older template are replaced (all at once: simpler than one by one).
+            for p in owned:
+                if (p["metadata"].get("labels") or {}).get("controller-revision-hash") != tmpl_hash:
+                    s.remove("", "pods", ns, p["metadata"]["name"])
+            owned = owned_by(owner_of_pods)
         for i in range(len(owned), want):
             if kind == "StatefulSet":
-                pod_name = "%s-%d" % (md["name"], i)
+                taken = {p["metadata"]["name"] for p in owned}
+                pod_name = next("%s-%d" % (md["name"], k) for k in range(want + 1) if "%s-%d" % (md["name"], k) not in taken)
             else:
                 base = owner_of_pods["metadata"]["name"]
                 pod_name = "%s-%s" % (base, "".join(random.choice("bcdfghjklmnpqrstvwxz2456789") for _ in range(5)))
             tmpl = spec.get("template", {})
+            labels = dict(tmpl.get("metadata", {}).get("labels") or {})
+            if kind in ("StatefulSet", "DaemonSet"):
+                labels["controller-revision-hash"] = tmpl_hash
             pod = {"apiVersion": "v1", "kind": "Pod",
-                   "metadata": new_meta(pod_name, ns, tmpl.get("metadata", {}).get("labels"), owner_of_pods),
+                   "metadata": new_meta(pod_name, ns, labels, owner_of_pods),
                    "spec": copy.deepcopy(tmpl.get("spec", {})),
                    "status": {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "True"}]}}
             pod["spec"].setdefault("restartPolicy", "OnFailure" if kind == "Job" else "Always")
@@ -292,18 +303,24 @@ class Cluster:
             self.track(ns, pod_name, md["name"], t)
             self.event(ns, pod, "Scheduled", "Successfully assigned %s/%s to %s" % (ns, pod_name, pod["spec"]["nodeName"]))
             owned.append(pod)
-        ready = sum(1 for p in owned if any(c.get("type") == "Ready" and c.get("status") == "True"
-                                            for c in p.get("status", {}).get("conditions", [])))
+        new_ready = sum(1 for p in owned if is_ready(p))
+        if old_pods and new_ready >= want:
+            for p in old_pods:
+                s.remove("", "pods", ns, p["metadata"]["name"])
+            old_pods = []
+        ready = new_ready + sum(1 for p in old_pods if is_ready(p))
+        updated = len(owned)
+        owned = owned + old_pods
         gen = md.get("generation", 1)
         if kind == "Deployment":
-            status = {"observedGeneration": gen, "replicas": len(owned), "updatedReplicas": len(owned),
+            status = {"observedGeneration": gen, "replicas": len(owned), "updatedReplicas": updated,
                       "readyReplicas": ready, "availableReplicas": ready, "unavailableReplicas": max(0, want - ready),
                       "conditions": [{"type": "Available", "status": "True" if ready >= want else "False"},
                                      {"type": "Progressing", "status": "True", "reason": "ReplicaSetUpdated"}]}
         elif kind == "StatefulSet":
             status = {"observedGeneration": gen, "replicas": len(owned), "readyReplicas": ready, "currentReplicas": len(owned),
                       "updatedReplicas": len(owned), "availableReplicas": ready,
-                      "currentRevision": md["name"] + "-1", "updateRevision": md["name"] + "-1"}
+                      "currentRevision": md["name"] + "-" + tmpl_hash, "updateRevision": md["name"] + "-" + tmpl_hash}
         elif kind == "DaemonSet":
             status = {"observedGeneration": gen, "desiredNumberScheduled": want, "currentNumberScheduled": len(owned),
                       "updatedNumberScheduled": len(owned), "numberReady": ready, "numberAvailable": ready}
@@ -407,6 +424,29 @@ class Cluster:
             return say("wait", False, "timed out (%ss) waiting for app %s match desired state: Sync Status: %s Health Status: %s" % (env.get("SMOKE_TIMEOUT"), env["SMOKE_APP"], sc.get("sync", "Synced"), sc.get("health", "Healthy")))
         return say("wait", True, "Sync Status: Synced Health Status: Healthy")
 
+    def redis_password(self, ns, host):
+        """The password the Redis behind Service `host` was started with (--requirepass $(VAR) with
+        VAR from a Secret), or None when it requires none."""
+        name = host.split(".")[0]
+        svc_ns = host.split(".")[1] if host.count(".") >= 2 else ns
+        svc = self.store.get("", "services", svc_ns, name)
+        sel = (svc or {}).get("spec", {}).get("selector") or {}
+        for p in self.store.list("", "pods", svc_ns):
+            labels = p["metadata"].get("labels") or {}
+            if not sel or any(labels.get(k) != v for k, v in sel.items()):
+                continue
+            for c in p["spec"].get("containers", []):
+                argv = " ".join((c.get("command") or []) + (c.get("args") or []))
+                if "--requirepass" not in argv:
+                    continue
+                for e in c.get("env", []) or []:
+                    ref = (e.get("valueFrom") or {}).get("secretKeyRef")
+                    if ref and "$(%s)" % e["name"] in argv:
+                        sec = self.store.get("", "secrets", svc_ns, ref.get("name", ""))
+                        if sec and ref.get("key") in sec.get("data", {}):
+                            return base64.b64decode(sec["data"][ref["key"]]).decode()
+        return None
+
     def run_probe(self, pod, env):
         kind, host, port = env["PROBE_KIND"], env.get("PROBE_HOST", ""), env.get("PROBE_PORT", "0")
         fate = self.connection(pod, host, port)
@@ -417,8 +457,10 @@ class Cluster:
         if fate == "refused":
             return "refused Could not connect to Redis at %s:%s: Connection refused" % (host, port)
         if kind == "redis":
-            if fate == "noauth" or not env.get("REDISCLI_AUTH"):
-                return "auth-failed NOAUTH Authentication required."
+            required = self.redis_password(pod["metadata"].get("namespace", ""), host)
+            if fate == "noauth" or (required is not None and env.get("REDISCLI_AUTH") != required):
+                return "auth-failed NOAUTH Authentication required." if not env.get("REDISCLI_AUTH") else \
+                    "auth-failed AUTH failed: WRONGPASS invalid username-password pair or user is disabled."
             return "pong PONG"
         return "connected Error: Server closed the connection"
 
@@ -894,10 +936,17 @@ def make_handler(store, cluster, args):
                     stored = store.put(g, res, obj, "ADDED")
                     code = 201
                 else:
+                    # Server-side apply by the only manager of these fields (kubectl): the applied
+                    # configuration replaces what it applied before, so a field left out of the new
+                    # apply is removed; metadata the server owns and status stay.
                     before = json.dumps(existing.get("spec"), sort_keys=True)
-                    merged = copy.deepcopy(existing)
-                    body = {k: v for k, v in obj.items() if k != "status"}
-                    merge(merged, body)
+                    merged = {k: copy.deepcopy(v) for k, v in obj.items() if k not in ("status", "metadata")}
+                    merged["metadata"] = copy.deepcopy(existing["metadata"])
+                    for k in ("labels", "annotations"):
+                        if k in md:
+                            merged["metadata"][k] = copy.deepcopy(md[k])
+                    if "status" in existing:
+                        merged["status"] = copy.deepcopy(existing["status"])
                     if json.dumps(merged.get("spec"), sort_keys=True) != before:
                         merged["metadata"]["generation"] = merged["metadata"].get("generation", 1) + 1
                     stored = store.put(g, res, merged, "MODIFIED")

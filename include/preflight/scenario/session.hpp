@@ -1,0 +1,58 @@
+// Running a scenario on a throwaway cluster: create it, run the steps (try / catch / finally,
+// cleanup last in, first out) over install, wait, probes, smoke and diagnostics actions, then
+// delete it — on success, failure, timeout and signals alike.
+#pragma once
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "preflight/analysis/checks.hpp"
+#include "preflight/cluster/provider.hpp"
+#include "preflight/health/install_state.hpp"
+#include "preflight/probe/plan.hpp"
+#include "preflight/probe/smoke.hpp"
+#include "preflight/report/report.hpp"
+#include "preflight/scenario/scenario.hpp"
+
+namespace preflight::scenario {
+
+// A release as an install action applies it: its rendered manifests and what the static
+// analysis knows about them.
+struct Release {
+    std::string label;      // "v2.11.1 manifests/install.yaml @ 1a2b3c4d5e6f"
+    std::string manifests;  // applied as they are
+    std::vector<health::Expected> expected;  // workloads that must become Healthy
+    std::vector<std::string> images;         // preloaded into kind when present locally
+    std::vector<analysis::CheckResult> static_results;
+    std::string static_summary;  // text of the static findings, for the artifacts
+    std::vector<probe::Spec> probes;
+    std::string probe_image;  // empty: probes are skipped, saying why
+    std::optional<probe::SmokeTarget> smoke_target;  // nullopt: no API server (core-install)
+};
+
+struct SessionOptions {
+    std::string ns = "argocd";
+    cluster::ClusterSpec spec;
+    cluster::Retain retain = cluster::Retain::never;
+    std::chrono::milliseconds timeout{std::chrono::minutes(30)};  // the whole run
+    std::chrono::milliseconds apply_timeout{std::chrono::minutes(5)};
+    std::chrono::milliseconds wait_timeout{std::chrono::minutes(15)};  // per install/wait action
+    double stuck_grace_s = 60;  // ImagePullBackOff, CreateContainerConfigError: decisive after this
+    std::string artifacts_dir;  // diagnostics go to <artifacts_dir>/diagnostics/<step>
+    bool probes_enabled = true;
+    int probe_timeout_s = 5;
+    bool smoke_enabled = true;
+    probe::SmokeOptions smoke;
+    std::function<std::int64_t()> now_ms;  // wall clock for the report
+};
+
+// Runs `scenario` with `candidate` (and `baseline`, required when the scenario installs it) on
+// `provider`. Fills suites "cluster", "scenario <name>" (one case per step, and one per
+// action result, named "<step>: ..."), "diagnostics" and "cleanup" of `run`. Whatever happens,
+// the cluster is destroyed unless retained, and what could not be removed is named in notices.
+void run_scenario(proc::Runner& runner, cluster::ClusterProvider& provider, const Scenario& scenario, const Release& candidate,
+                  const Release* baseline, const SessionOptions& options, report::Run& run);
+
+}  // namespace preflight::scenario

@@ -1,0 +1,739 @@
+// run_scenario: one cluster, the scenario's steps over it, and a cleanup that always runs
+// (house style, "Cluster lifecycle" and "Scenarios and reports").
+#include "preflight/scenario/session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+#include "preflight/health/health.hpp"
+#include "preflight/kube/kubectl.hpp"
+#include "preflight/kube/watch.hpp"
+#include "preflight/model/manifest.hpp"
+#include "preflight/probe/live.hpp"
+#include "preflight/scenario/root_cause.hpp"
+#include "preflight/util/files.hpp"
+#include "preflight/util/redactor.hpp"
+#include "preflight/util/text.hpp"
+
+namespace preflight::scenario {
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Counts the kubectl processes a phase starts (the benchmark keeps this O(1) per phase).
+class CountingRunner final : public proc::Runner {
+public:
+    explicit CountingRunner(proc::Runner& inner) : m_inner(inner) {}
+    Result<proc::Outcome> run(const proc::Command& cmd) override {
+        ++m_count;
+        return m_inner.run(cmd);
+    }
+    Result<std::unique_ptr<proc::Stream>> stream(const proc::Command& cmd, std::function<void(std::string)> on_line,
+                                                 std::function<void()> on_exit) override {
+        ++m_count;
+        return m_inner.stream(cmd, std::move(on_line), std::move(on_exit));
+    }
+    int take() { return std::exchange(m_count, 0); }
+
+private:
+    proc::Runner& m_inner;
+    int m_count = 0;
+};
+
+double seconds_now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+std::string safe_name(std::string s) {
+    for (auto& c : s)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.' && c != '_') c = '_';
+    return s;
+}
+
+report::Outcome outcome_of(const Error& e) { return e.kind == ErrorKind::interrupted ? report::Outcome::skipped : report::Outcome::error; }
+
+std::string observed_text(const probe::Reading& r) {
+    std::string out = probe::to_string(r.observed);
+    if (!r.result.empty()) out += " (" + r.result + (r.detail.empty() ? "" : ": " + r.detail) + ")";
+    else if (!r.detail.empty()) out += " (" + r.detail + ")";
+    return out;
+}
+
+bool failed(report::Outcome o) { return o == report::Outcome::failed || o == report::Outcome::error; }
+
+class Session {
+public:
+    Session(proc::Runner& runner, cluster::ClusterProvider& provider, const SessionOptions& o, report::Run& run)
+        : m_counting(runner), m_provider(provider), m_o(o), m_run(run), m_deadline(std::chrono::steady_clock::now() + o.timeout) {
+        m_step_deadline = m_deadline;
+    }
+    ~Session() {
+        std::error_code ec;
+        if (!m_work_dir.empty()) fs::remove_all(m_work_dir, ec);
+    }
+
+    bool interrupted() const { return m_run.interrupted || proc::interrupt_level() > 0; }
+    void set_step_deadline(std::optional<std::chrono::milliseconds> step_timeout) {
+        m_step_deadline = step_timeout ? std::min(m_deadline, std::chrono::steady_clock::now() + *step_timeout) : m_deadline;
+    }
+
+    // Tools, cluster, version skew, image preload: suite "cluster". false: nothing can run.
+    bool start(int workers) {
+        auto& cl = m_run.suite("cluster");
+        cl.start_ms = m_o.now_ms();
+        struct Done {
+            report::Suite& s;
+            const SessionOptions& o;
+            ~Done() { s.duration_ms = o.now_ms() - s.start_ms; }
+        } done{cl, m_o};
+        std::string tmpl = (fs::temp_directory_path() / "argocd-preflight-XXXXXX").string();
+        if (!::mkdtemp(tmpl.data())) {
+            auto c = start_case("work directory", "cluster");
+            c.outcome = report::Outcome::error;
+            c.message = "cannot create a temporary directory under " + fs::temp_directory_path().string();
+            finish_case(cl, std::move(c));
+            return false;
+        }
+        m_work_dir = tmpl;
+        auto spec = m_o.spec;
+        spec.work_dir = m_work_dir;
+        spec.ns = m_o.ns;
+        spec.workers = workers;
+        spec.create_timeout = left(spec.create_timeout);
+
+        auto tools = start_case("tools", "cluster");
+        if (auto r = m_provider.check_tools(); !r) {
+            tools.outcome = report::Outcome::error;
+            tools.message = r.error().describe();
+            finish_case(cl, std::move(tools));
+            return false;
+        }
+        tools.message = m_provider.info().tool_version.empty() ? m_provider.info().provider : m_provider.info().tool_version;
+        finish_case(cl, std::move(tools));
+        if (!m_provider.info().enforces_network_policy) m_run.notices.push_back(m_provider.info().enforcement_note);
+
+        auto create = start_case("create cluster", "cluster");
+        auto created = m_provider.create(spec);
+        m_created = true;
+        if (!created) {
+            create.outcome = outcome_of(created.error());
+            create.message = created.error().describe();
+            if (created.error().kind == ErrorKind::interrupted) m_run.interrupted = true;
+            finish_case(cl, std::move(create));
+            return false;
+        }
+        const auto& info = m_provider.info();
+        create.message = info.provider + " " + info.name + (info.node_image.empty() ? "" : " (" + info.node_image + ")");
+        m_run.set_property("cluster.provider", info.provider);
+        m_run.set_property("cluster.name", info.name);
+        if (!info.node_image.empty()) m_run.set_property("cluster.node_image", info.node_image);
+        finish_case(cl, std::move(create));
+
+        auto k = kubectl();
+        auto skew = start_case("kubectl version skew", "cluster");
+        auto versions = k.versions(left(60s));
+        if (!versions) {
+            skew.outcome = outcome_of(versions.error());
+            skew.message = versions.error().describe();
+            finish_case(cl, std::move(skew));
+            return false;
+        }
+        m_run.set_property("cluster.kubernetes", versions->server);
+        if (std::abs(versions->client_minor - versions->server_minor) > 1) {
+            skew.outcome = report::Outcome::error;
+            skew.message = "kubectl " + versions->client + " is too far from the cluster's " + versions->server +
+                           " (kubectl supports one minor version either way): install a matching kubectl, or pick a node image "
+                           "within one minor of it (--node-image)";
+            finish_case(cl, std::move(skew));
+            return false;
+        }
+        skew.message = "kubectl " + versions->client + ", server " + versions->server;
+        finish_case(cl, std::move(skew));
+        phase_counts("cluster");
+        return true;
+    }
+
+    void preload(const std::vector<std::string>& images) {
+        if (images.empty() || m_provider.info().provider != "kind") return;
+        auto loaded = m_provider.preload(images);
+        if (!loaded) spdlog::warn("preloading images: {}", loaded.error().describe());
+        else if (!loaded->empty()) spdlog::info("preloaded {} image(s) from the local docker: {}", loaded->size(), text::join(*loaded, " "));
+    }
+
+    // One action of `step`; its cases go to `suite`, named "<step>: ...". Returns its verdict.
+    report::Outcome run_action(const Action& a, const Step& step, report::Suite& suite, const Release& candidate, const Release* baseline,
+                               std::string& failure) {
+        m_prefix = step.name + ": ";
+        m_classname = suite.name.substr(suite.name.find(' ') + 1) + "/" + step.name;
+        switch (a.kind) {
+            case ActionKind::install: {
+                const Release& r = a.revision == Revision::candidate ? candidate : *baseline;
+                return install(r, suite, a.timeout.value_or(m_o.wait_timeout), failure);
+            }
+            case ActionKind::wait:
+                if (!m_current) return skip(suite, "wait", "nothing installed yet");
+                return wait_case(*m_current, suite, a.timeout.value_or(m_o.wait_timeout), failure);
+            case ActionKind::probes:
+                if (!m_current) return skip(suite, "probes", "nothing installed yet");
+                return probes(*m_current, suite, a.timeout.value_or(120s), failure);
+            case ActionKind::smoke:
+                if (!m_current) return skip(suite, "smoke", "nothing installed yet");
+                return a.smoke == SmokeMode::create ? smoke_create(*m_current, suite, a.timeout, failure) : smoke_verify(suite, failure);
+            case ActionKind::diagnostics:
+                diagnostics(step.name, suite);
+                return report::Outcome::passed;
+        }
+        return report::Outcome::passed;
+    }
+
+    // finally: cluster deleted unless retained; suite "cleanup".
+    void finish(bool run_failed) {
+        auto& cleanup = m_run.suite("cleanup");
+        cleanup.start_ms = m_o.now_ms();
+        bool keep = m_o.retain == cluster::Retain::always || (m_o.retain == cluster::Retain::on_failure && run_failed);
+        if (m_created) {
+            auto del = start_case(keep ? "cluster retained" : "delete cluster", "cleanup");
+            if (keep) {
+                std::error_code ec;
+                std::string kept = m_o.artifacts_dir.empty() ? "" : (fs::path(m_o.artifacts_dir) / "kubeconfig").string();
+                if (!kept.empty() && fs::exists(m_provider.info().kubeconfig)) {
+                    fs::create_directories(m_o.artifacts_dir, ec);
+                    fs::copy_file(m_provider.info().kubeconfig, kept, fs::copy_options::overwrite_existing, ec);
+                }
+                del.outcome = report::Outcome::skipped;
+                del.message = "--retain: " + m_provider.leftover_hint() + (kept.empty() ? "" : "; kubeconfig: " + kept);
+                m_run.notices.push_back("retained " + m_provider.leftover_hint());
+            } else if (auto r = m_provider.destroy(); !r) {
+                del.outcome = report::Outcome::error;
+                del.message = r.error().describe();
+            } else {
+                del.message = "deleted " + m_provider.info().name;
+            }
+            if (!keep && !m_provider.leftover_hint().empty()) {
+                m_run.notices.push_back("left behind: " + m_provider.leftover_hint());
+                spdlog::warn("left behind: {}", m_provider.leftover_hint());
+            }
+            finish_case(cleanup, std::move(del));
+            phase_counts("cleanup");
+        }
+        cleanup.duration_ms = m_o.now_ms() - cleanup.start_ms;
+    }
+
+    report::Case start_case(const std::string& name, const std::string& classname) const {
+        report::Case c{name, classname};
+        c.start_ms = m_o.now_ms();
+        return c;
+    }
+    void finish_case(report::Suite& suite, report::Case c) const {
+        c.duration_ms = m_o.now_ms() - c.start_ms;
+        spdlog::info("{} {} ({} ms){}", c.outcome == report::Outcome::passed ? "✓" : c.outcome == report::Outcome::skipped ? "-" : "✗", c.name,
+                     c.duration_ms, c.message.empty() ? "" : ": " + c.message);
+        suite.add(std::move(c));
+    }
+    void phase_counts(const std::string& phase) {
+        auto key = "kubectl.processes." + phase;
+        int before = 0;
+        for (const auto& [k, v] : m_run.properties)
+            if (k == key) before = std::stoi(v);
+        m_run.set_property(key, std::to_string(before + m_counting.take()));
+    }
+
+private:
+    std::chrono::milliseconds left(std::chrono::milliseconds step) const {
+        auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(m_step_deadline - std::chrono::steady_clock::now());
+        return std::max(0ms, std::min(step, remaining));
+    }
+    kube::Kubectl kubectl() {
+        return kube::Kubectl(m_counting, kube::Target{m_provider.info().kubeconfig, m_provider.info().context, m_work_dir + "/cache"});
+    }
+    report::Case action_case(const std::string& name) const { return start_case(m_prefix + name, m_classname); }
+    report::Outcome skip(report::Suite& suite, const std::string& name, const std::string& why) {
+        auto c = action_case(name);
+        c.outcome = report::Outcome::skipped;
+        c.message = why;
+        finish_case(suite, std::move(c));
+        return report::Outcome::skipped;
+    }
+
+    report::Outcome install(const Release& r, report::Suite& suite, std::chrono::milliseconds wait_timeout, std::string& failure) {
+        auto k = kubectl();
+        preload(r.images);
+        auto apply = action_case("apply " + r.label);
+        auto applied = m_namespace_applied ? Result<std::string>(std::string()) : k.apply(kube::namespace_manifest(m_o.ns), m_o.ns, left(m_o.apply_timeout));
+        if (applied) {
+            m_namespace_applied = true;
+            applied = k.apply(r.manifests, m_o.ns, left(m_o.apply_timeout));
+        }
+        phase_counts("apply");
+        m_current = &r;
+        if (!applied) {
+            apply.outcome = outcome_of(applied.error());
+            apply.message = applied.error().describe();
+            if (applied.error().kind == ErrorKind::interrupted) m_run.interrupted = true;
+            failure = apply.message;
+            auto outcome = apply.outcome;
+            finish_case(suite, std::move(apply));
+            return outcome;
+        }
+        apply.message = std::to_string(std::count(applied->begin(), applied->end(), '\n')) + " objects server-side applied into namespace " + m_o.ns;
+        finish_case(suite, std::move(apply));
+        return wait_case(r, suite, wait_timeout, failure);
+    }
+
+    // Waits for every expected workload of `r`, then one case per workload.
+    report::Outcome wait_case(const Release& r, report::Suite& suite, std::chrono::milliseconds limit_in, std::string& failure) {
+        auto wait = action_case("workloads Healthy");
+        auto k = kubectl();
+        health::StuckClock clock;
+        kube::LiveView view;
+        auto limit = left(limit_in);
+        auto until = std::chrono::steady_clock::now() + limit;
+        m_state = {};
+        m_snapshot.clear();
+        if (auto started = view.start(k, m_o.ns, {"pods", "deployments", "statefulsets", "daemonsets", "jobs"}, limit + 5s); !started) {
+            wait.outcome = report::Outcome::error;
+            wait.message = started.error().describe();
+        } else {
+            auto watching_since = std::chrono::steady_clock::now();
+            while (true) {
+                view.wait_change(100ms);
+                m_snapshot = view.snapshot();
+                m_state = health::evaluate(m_snapshot, r.expected, clock, seconds_now(), m_o.stuck_grace_s);
+                if (m_state.healthy) {
+                    wait.message = std::to_string(r.expected.size()) + " workloads Healthy";
+                    break;
+                }
+                // The watches list what exists in no particular order; a verdict before every
+                // applied workload was listed would miss who owns the stuck pods. Bounded.
+                bool all_listed = std::none_of(m_state.pending.begin(), m_state.pending.end(),
+                                               [](const std::string& p) { return p.ends_with(": not created yet"); });
+                if (m_state.failed && (all_listed || std::chrono::steady_clock::now() - watching_since > 5s)) {
+                    wait.outcome = report::Outcome::failed;
+                    break;
+                }
+                if (proc::interrupt_level() > 0) {
+                    m_run.interrupted = true;
+                    wait.outcome = report::Outcome::skipped;
+                    wait.message = "interrupted by signal " + std::to_string(proc::last_signal()) + " while waiting; still pending: " +
+                                   text::join(m_state.pending, "; ");
+                    break;
+                }
+                if (auto broken = view.broken()) {
+                    wait.outcome = report::Outcome::error;
+                    wait.message = *broken;
+                    break;
+                }
+                if (std::chrono::steady_clock::now() >= until) {
+                    wait.outcome = report::Outcome::failed;
+                    wait.message = "timed out after " + std::to_string(limit.count() / 1000) + " s; still pending: " + text::join(m_state.pending, "; ");
+                    break;
+                }
+            }
+        }
+        view.stop();
+        m_run.set_property("kubectl.watch_processes", std::to_string(view.processes_started()));
+        if (wait.outcome == report::Outcome::failed && m_state.failed) explain(r, wait, k);
+        phase_counts("wait");
+        // One case per expected workload, so JUnit shows which ones made it.
+        std::vector<report::Case> per_workload;
+        for (const auto& e : r.expected) {
+            auto w = action_case(e.kind + "/" + e.name);
+            w.start_ms = wait.start_ms;
+            std::string id = e.kind + "/" + e.name;
+            auto pending = std::find_if(m_state.pending.begin(), m_state.pending.end(), [&](const std::string& p) { return p.starts_with(id + ":"); });
+            if (pending != m_state.pending.end()) {
+                w.outcome = m_run.interrupted ? report::Outcome::skipped : report::Outcome::failed;
+                w.message = pending->substr(id.size() + 2);
+            } else {
+                w.message = "Healthy";
+            }
+            per_workload.push_back(std::move(w));
+        }
+        auto outcome = wait.outcome;
+        if (failed(outcome)) failure = wait.message;
+        finish_case(suite, std::move(wait));
+        for (auto& w : per_workload) suite.add(std::move(w));
+        return outcome;
+    }
+
+    // The root cause: the decisive container's own log first (one or two calls), joined to
+    // the static finding, before any slower diagnostics.
+    void explain(const Release& r, report::Case& wait, kube::Kubectl& k) {
+        const auto& first = m_state.decisive.front();
+        std::map<std::string, std::string> lines;
+        for (bool previous : {true, false}) {
+            if (previous && first.container.restarts == 0) continue;
+            auto log = k.output(kube::logs_args(k.target(), m_o.ns, first.pod, first.container.container, previous), left(30s), true);
+            if (log && !decisive_line(*log).empty()) {
+                lines[first.pod + "/" + first.container.container] = decisive_line(*log);
+                break;
+            }
+        }
+        wait.message = root_cause(m_state.decisive, lines, r.static_results);
+        for (const auto& s : m_state.decisive)
+            wait.detail += s.workload + " pod " + s.pod + ": " + (s.container.init ? "init container " : "container ") + s.container.container +
+                           ": " + s.container.reason + (s.container.message.empty() ? "" : ": " + s.container.message) + "\n";
+        if (auto it = lines.find(first.pod + "/" + first.container.container); it != lines.end())
+            wait.evidence.push_back({"log " + first.pod + " " + first.container.container, it->second});
+        if (const auto* f = matching_finding(r.static_results, first.workload, first.container.container))
+            wait.evidence.push_back({"static finding " + f->finding->id, f->finding->title + "\n" + f->finding->explanation});
+    }
+
+    Result<probe::Owner> owner(kube::Kubectl& k) {
+        if (!m_owner) m_owner = probe::ensure_owner(k, m_o.ns, left(60s));
+        return *m_owner;
+    }
+    void release_owner(kube::Kubectl& k) {
+        if (m_owner && *m_owner)
+            if (auto r = probe::remove_owner(k, m_o.ns, left(60s)); !r) spdlog::warn("removing probe pods: {}", r.error().describe());
+        m_owner.reset();
+    }
+
+    // The canary (once per session), then every probe of `r`.
+    report::Outcome probes(const Release& r, report::Suite& suite, std::chrono::milliseconds deadline, std::string& failure) {
+        auto skip_all = [&](const std::string& why) {
+            for (const auto& spec : r.probes) skip(suite, spec.name, why);
+            return report::Outcome::skipped;
+        };
+        if (!m_o.probes_enabled) return skip_all("--no-probes");
+        if (r.probes.empty()) return report::Outcome::passed;
+        if (r.probe_image.empty()) return skip_all("no image with redis-cli in the manifests: pass --probe-image");
+        auto k = kubectl();
+        auto own = owner(k);
+        if (!own) return skip_all("cannot create the probe owner: " + own.error().describe());
+        probe::LiveOptions lo{m_o.ns, r.probe_image, m_o.probe_timeout_s, left(deadline)};
+        if (!m_canary_done) {
+            m_canary_done = true;
+            auto c = action_case("enforcement canary");
+            auto canary = probe::run_canary(k, lo, *own);
+            m_enforced = canary && canary->verdict == probe::Canary::Verdict::enforced;
+            m_why_unproven = canary ? canary->message : canary.error().describe();
+            if (!canary) {
+                c.outcome = report::Outcome::error;
+                c.message = canary.error().describe();
+            } else {
+                c.outcome = m_enforced ? report::Outcome::passed : report::Outcome::skipped;
+                c.message = canary->message;
+                for (const auto& p : canary->probes)
+                    c.evidence.push_back({p.spec.name, std::string("expected ") + (p.spec.expect == probe::Expect::reachable ? "reachable" : "blocked") +
+                                                           ", observed " + observed_text(p.result)});
+                if (!m_enforced)
+                    m_run.notices.insert(m_run.notices.begin(), canary->message + ": expected-blocked probes are skipped, not passed");
+            }
+            finish_case(suite, std::move(c));
+        }
+        auto outcomes = probe::run_batch(k, r.probes, lo, "probe-" + std::to_string(++m_batches), *own);
+        release_owner(k);
+        phase_counts("probes");
+        if (!outcomes) return skip_all("probes could not be created: " + outcomes.error().describe());
+        auto verdict = report::Outcome::passed;
+        for (const auto& out : *outcomes) {
+            const auto& spec = out.spec;
+            auto c = action_case(spec.name);
+            bool expect_reach = spec.expect == probe::Expect::reachable;
+            auto obs = out.result.observed;
+            bool reached = obs == probe::Observed::reachable || obs == probe::Observed::auth_failed;
+            c.message = "expected " + std::string(expect_reach ? "reachable" : "blocked") + ", observed " + observed_text(out.result) +
+                        "; static analysis: " + (spec.predicted_allowed ? "allowed" : "blocked");
+            if (obs == probe::Observed::not_run) {
+                c.outcome = report::Outcome::skipped;
+            } else if (!expect_reach && !m_enforced) {
+                c.outcome = report::Outcome::skipped;
+                c.message += "; not proven: " + m_why_unproven;
+            } else if (!expect_reach && out.result.result == "refused") {
+                c.outcome = report::Outcome::skipped;
+                c.message += "; not proven: refused means nothing listens behind it, not that a policy drops the connection";
+            } else if (expect_reach) {
+                c.outcome = obs == probe::Observed::reachable ? report::Outcome::passed : report::Outcome::failed;
+                if (obs == probe::Observed::auth_failed) c.message += " (connected, but PING was not answered with PONG)";
+                if (out.result.result == "refused") c.message += " — refused means nothing listens behind it (no Ready pods?), not a NetworkPolicy drop";
+            } else {
+                c.outcome = reached ? report::Outcome::failed : report::Outcome::passed;
+            }
+            c.evidence.push_back({"probe pod " + out.pod, "identity " + spec.identity + " (service account " + spec.service_account + "), " +
+                                                             probe::to_string(spec.kind) + " " + spec.host + ":" + std::to_string(spec.port)});
+            if (failed(c.outcome)) {
+                verdict = report::Outcome::failed;
+                if (failure.empty()) failure = c.name + ": " + c.message;
+            }
+            finish_case(suite, std::move(c));
+            // Static and live disagree: the model or the cluster is surprising; say which way. A
+            // refused connection is no policy verdict (policies drop), so it is no disagreement.
+            if (obs == probe::Observed::not_run || reached == spec.predicted_allowed || out.result.result == "refused") continue;
+            auto d = action_case("static vs live: " + spec.name);
+            if (reached && !m_enforced) {
+                d.outcome = report::Outcome::skipped;
+                d.message = "static analysis predicted blocked, the cluster allowed it; explained: " + m_why_unproven;
+            } else if (reached) {
+                d.outcome = report::Outcome::failed;
+                d.message = "static analysis predicted blocked, but the cluster (which enforces NetworkPolicy) allowed it: the policies on the "
+                            "cluster differ from the manifests, or the model is wrong about this path";
+            } else {
+                d.outcome = report::Outcome::failed;
+                d.message = "static analysis predicted allowed, but the cluster blocked it (" + out.result.result +
+                            "): something besides these NetworkPolicies stops it (another policy, the target not listening, a node "
+                            "firewall), or the model is wrong about this path";
+            }
+            if (failed(d.outcome)) verdict = report::Outcome::failed;
+            finish_case(suite, std::move(d));
+        }
+        return verdict;
+    }
+
+    report::Outcome smoke_create(const Release& r, report::Suite& suite, std::optional<std::chrono::milliseconds> timeout, std::string& failure) {
+        static const char* k_steps[][2] = {{"login", "smoke: log in to the Argo CD API"},
+                                           {"create", "smoke: create Application"},
+                                           {"wait", "smoke: Application Synced and Healthy"}};
+        auto skip_from = [&](std::size_t from, const std::string& why) {
+            for (std::size_t i = from; i < 3; ++i) skip(suite, k_steps[i][1], why);
+            return report::Outcome::skipped;
+        };
+        if (!m_o.smoke_enabled) return skip_from(0, "--no-smoke");
+        if (!r.smoke_target) return skip_from(0, "the manifests run no Argo CD API server (argocd-server), e.g. core-install");
+        if (!m_state.healthy) return skip_from(0, "Argo CD did not become Healthy");
+        auto k = kubectl();
+        auto own = owner(k);
+        if (!own) return skip_from(0, "cannot create the probe owner: " + own.error().describe());
+        // The initial admin password, registered so that nothing written out can show it.
+        auto args = kube::base_args(k.target());
+        args.insert(args.end(), {"get", "secret", m_o.smoke.admin_secret, "--namespace", m_o.ns, "--ignore-not-found", "--output",
+                                 "jsonpath={.data.password}"});
+        if (auto pw = k.output(args, left(30s)); pw && !pw->empty()) {
+            Redactor::global().add(*pw);
+            if (auto plain = text::base64_decode(*pw)) Redactor::global().add(*plain);
+        }
+        auto options = m_o.smoke;
+        if (timeout) options.timeout_s = static_cast<int>(timeout->count() / 1000);
+        auto started = m_o.now_ms();
+        auto pod = "preflight-smoke-" + std::to_string(++m_batches);
+        auto log = probe::run_to_completion(k, m_o.ns, probe::smoke_pod_manifest(*r.smoke_target, options, pod, *own), pod, "smoke",
+                                            left(std::chrono::seconds(options.timeout_s + 60)));
+        release_owner(k);
+        phase_counts("smoke");
+        if (!log) {
+            auto c = action_case(k_steps[0][1]);
+            c.outcome = report::Outcome::error;
+            c.message = log.error().describe();
+            failure = c.message;
+            finish_case(suite, std::move(c));
+            skip_from(1, "the smoke pod did not run");
+            return report::Outcome::error;
+        }
+        auto parsed = probe::parse_smoke(*log);
+        for (std::size_t i = 0; i < 3; ++i) {
+            auto it = std::find_if(parsed.begin(), parsed.end(), [&](const probe::SmokeStep& s) { return s.step == k_steps[i][0]; });
+            if (it == parsed.end()) {
+                if (i == 0) failure = "no output from the smoke pod";
+                skip_from(i, i == 0 ? "no output from the smoke pod" : "an earlier step failed");
+                return i == 0 ? report::Outcome::error : report::Outcome::failed;
+            }
+            auto c = action_case(k_steps[i][1]);
+            c.start_ms = started;
+            c.outcome = it->ok ? report::Outcome::passed : report::Outcome::failed;
+            c.message = it->detail;
+            if (i == 2 && it->ok) {
+                m_smoke_created = true;
+                if (auto h = application_health(k)) c.evidence.push_back({"Application " + m_o.smoke.app, *h});
+            }
+            if (!it->ok) failure = c.name + ": " + c.message;
+            finish_case(suite, std::move(c));
+            if (!it->ok) {
+                skip_from(i + 1, "an earlier step failed");
+                return report::Outcome::failed;
+            }
+        }
+        return report::Outcome::passed;
+    }
+
+    std::optional<std::string> application_health(kube::Kubectl& k) {
+        auto args = kube::base_args(k.target());
+        args.insert(args.end(), {"get", "applications.argoproj.io", m_o.smoke.app, "--namespace", m_o.ns, "--output", "json"});
+        auto app = k.output(args, left(30s));
+        if (!app) return std::nullopt;
+        auto docs = model::parse_documents("application", *app);
+        if (!docs || docs->empty()) return std::nullopt;
+        auto h = health::assess((*docs)[0]);
+        if (!h) return std::nullopt;
+        return std::string(health::to_string(h->status)) + ": " + h->message;
+    }
+
+    // The Application made earlier must still be Synced and Healthy (read from the cluster).
+    report::Outcome smoke_verify(report::Suite& suite, std::string& failure) {
+        if (!m_smoke_created) return skip(suite, "smoke: Application still Synced and Healthy", "no smoke Application was created earlier");
+        auto k = kubectl();
+        auto c = action_case("smoke: Application still Synced and Healthy");
+        // Argo CD needs a moment after an upgrade: poll its status through one watch-free loop of
+        // gets, bounded by the smoke timeout.
+        auto until = std::chrono::steady_clock::now() + left(std::chrono::seconds(m_o.smoke.timeout_s));
+        std::optional<std::string> h;
+        while (true) {
+            h = application_health(k);
+            if (h && h->starts_with("Healthy") && h->find("sync: Synced") != std::string::npos) break;
+            if (std::chrono::steady_clock::now() >= until || proc::interrupt_level() > 0) break;
+            std::this_thread::sleep_for(1s);
+        }
+        phase_counts("smoke");
+        bool ok = h && h->starts_with("Healthy") && h->find("sync: Synced") != std::string::npos;
+        c.outcome = ok ? report::Outcome::passed : report::Outcome::failed;
+        c.message = h ? "Application " + m_o.smoke.app + ": " + *h : "Application " + m_o.smoke.app + " not found";
+        if (!ok) failure = c.message;
+        finish_case(suite, std::move(c));
+        return ok ? report::Outcome::passed : report::Outcome::failed;
+    }
+
+    // Best effort: a failing command is noted in index.txt and the next one runs.
+    void diagnostics(const std::string& step, report::Suite& suite) {
+        auto c = action_case("collect diagnostics");
+        if (m_o.artifacts_dir.empty()) {
+            c.outcome = report::Outcome::skipped;
+            c.message = "no artifacts directory";
+            finish_case(suite, std::move(c));
+            return;
+        }
+        fs::path dir = fs::path(m_o.artifacts_dir) / "diagnostics" / safe_name(step);
+        std::error_code ec;
+        fs::create_directories(dir / "logs", ec);
+        fs::create_directories(dir / "describe", ec);
+        std::vector<std::string> index;
+        auto k = kubectl();
+        auto save = [&](const fs::path& file, const kube::Args& args) -> std::optional<std::string> {
+            auto out = k.output(args, left(60s), true);
+            if (!out) {
+                index.push_back(file.filename().string() + ": " + out.error().message);
+                return std::nullopt;
+            }
+            (void)write_file_atomic(file.string(), *out);
+            index.push_back(fs::relative(file, dir).string());
+            return std::optional<std::string>(std::move(*out));
+        };
+        const auto& ns = m_o.ns;
+        save(dir / "events.json", kube::get_json_args(k.target(), "events", ns));
+        save(dir / "pods.json", kube::get_json_args(k.target(), "pods", ns));
+        save(dir / "workloads.json", kube::get_json_args(k.target(), "deployments,statefulsets,daemonsets,jobs,replicasets", ns));
+        std::vector<std::string> failing_pods;
+        for (const auto& s : m_state.stuck)
+            if (std::find(failing_pods.begin(), failing_pods.end(), s.pod) == failing_pods.end()) failing_pods.push_back(s.pod);
+        for (const auto& pod : failing_pods) save(dir / "describe" / (safe_name(pod) + ".txt"), kube::describe_args(k.target(), ns, "pod", pod));
+        for (const auto& p : m_snapshot) {
+            if (p["kind"].str() != "Pod") continue;
+            std::string pod(p.at_path({"metadata", "name"}).str());
+            std::map<std::string, std::int64_t> restarts;
+            std::vector<std::string> started;
+            for (const char* key : {"initContainerStatuses", "containerStatuses"})
+                for (const auto& cs : p.at_path({"status", key}).items) {
+                    restarts[std::string(cs["name"].str())] = cs["restartCount"].as_int().value_or(0);
+                    const auto& st = cs["state"];
+                    if (st.find("running") || st.find("terminated") || cs.at_path({"lastState", "terminated"}).is_mapping())
+                        started.push_back(std::string(cs["name"].str()));
+                }
+            for (const char* key : {"initContainers", "containers"})
+                for (const auto& container : p.at_path({"spec", key}).items) {
+                    std::string name(container["name"].str());
+                    if (std::find(started.begin(), started.end(), name) == started.end()) continue;  // never ran: no logs
+                    auto base = dir / "logs" / safe_name(pod + "." + name);
+                    if (restarts[name] > 0) save(base.string() + ".previous.log", kube::logs_args(k.target(), ns, pod, name, true));
+                    save(base.string() + ".log", kube::logs_args(k.target(), ns, pod, name, false));
+                }
+        }
+        if (auto r = m_provider.collect_logs((dir / "cluster-logs").string()); !r) index.push_back("cluster-logs: " + r.error().message);
+        else if (m_provider.info().provider == "kind") index.push_back("cluster-logs/");
+        if (m_current) {
+            (void)write_file_atomic((dir / "manifests.yaml").string(), m_current->manifests);
+            (void)write_file_atomic((dir / "static-findings.txt").string(), m_current->static_summary);
+            index.push_back("manifests.yaml");
+            index.push_back("static-findings.txt");
+        }
+        (void)write_file_atomic((dir / "index.txt").string(), text::join(index, "\n") + "\n");
+        c.message = "written to " + dir.string();
+        finish_case(suite, std::move(c));
+        phase_counts("diagnostics");
+    }
+
+    CountingRunner m_counting;
+    cluster::ClusterProvider& m_provider;
+    const SessionOptions& m_o;
+    report::Run& m_run;
+    std::chrono::steady_clock::time_point m_deadline, m_step_deadline;
+    std::string m_work_dir;
+    bool m_created = false, m_namespace_applied = false, m_smoke_created = false;
+    const Release* m_current = nullptr;
+    health::InstallState m_state;
+    std::vector<model::Value> m_snapshot;
+    std::optional<Result<probe::Owner>> m_owner;
+    bool m_canary_done = false, m_enforced = false;
+    std::string m_why_unproven;
+    int m_batches = 0;
+    std::string m_prefix, m_classname;
+};
+
+}  // namespace
+
+void run_scenario(proc::Runner& runner, cluster::ClusterProvider& provider, const Scenario& scenario, const Release& candidate,
+                  const Release* baseline, const SessionOptions& options, report::Run& run) {
+    run.set_property("scenario", scenario.name);
+    Session session(runner, provider, options, run);
+    bool ok = session.start(options.spec.workers);
+    // Taken after start(): adding a suite may move the others (it is a vector).
+    auto& suite = run.suite("scenario " + scenario.name);
+    suite.start_ms = options.now_ms();
+    // cleanup actions, last in first out, after every step.
+    std::vector<std::pair<const Step*, const Action*>> cleanups;
+    bool stopped = !ok;
+    for (const auto& step : scenario.steps) {
+        auto step_case = session.start_case(step.name, scenario.name + "/" + step.name);
+        if (stopped || session.interrupted()) {
+            step_case.outcome = report::Outcome::skipped;
+            step_case.message = session.interrupted() ? "interrupted" : ok ? "an earlier step failed" : "the cluster could not be set up";
+            session.finish_case(suite, std::move(step_case));
+            continue;
+        }
+        session.set_step_deadline(step.timeout);
+        for (const auto& a : step.cleanup) cleanups.emplace_back(&step, &a);
+        std::string failure;
+        auto outcome = report::Outcome::passed;
+        std::size_t index = 0;
+        for (; index < step.try_.size(); ++index) {
+            auto o = session.run_action(step.try_[index], step, suite, candidate, baseline, failure);
+            if (failed(o) || session.interrupted()) {
+                outcome = session.interrupted() ? report::Outcome::skipped : o;
+                ++index;
+                break;
+            }
+        }
+        for (; index < step.try_.size(); ++index) {
+            auto c = session.start_case(step.name + ": " + step.try_[index].describe(), scenario.name + "/" + step.name);
+            c.outcome = report::Outcome::skipped;
+            c.message = "an earlier action of the step failed";
+            session.finish_case(suite, std::move(c));
+        }
+        if (failed(outcome) && !session.interrupted())
+            for (const auto& a : step.catch_) session.run_action(a, step, suite, candidate, baseline, failure);
+        if (!session.interrupted()) {
+            std::string ignored;
+            for (const auto& a : step.finally_) {
+                std::string finally_failure;
+                auto o = session.run_action(a, step, suite, candidate, baseline, finally_failure);
+                if (failed(o) && !failed(outcome)) {
+                    outcome = report::Outcome::failed;
+                    failure = finally_failure;
+                }
+            }
+        }
+        step_case.outcome = session.interrupted() ? report::Outcome::skipped : failed(outcome) ? report::Outcome::failed : report::Outcome::passed;
+        step_case.message = session.interrupted() ? "interrupted by signal " + std::to_string(proc::last_signal()) : failure;
+        session.finish_case(suite, std::move(step_case));
+        if (failed(outcome) && step.on_failure == OnFailure::stop) stopped = true;
+        if (session.interrupted()) run.interrupted = true;
+    }
+    session.set_step_deadline(std::nullopt);
+    for (auto it = cleanups.rbegin(); it != cleanups.rend() && !session.interrupted(); ++it) {
+        std::string ignored;
+        session.run_action(*it->second, *it->first, suite, candidate, baseline, ignored);
+    }
+    suite.duration_ms = options.now_ms() - suite.start_ms;
+    session.finish(run.verdict() != report::Outcome::passed || run.interrupted);  // adds "cleanup": `suite` is not used after this
+}
+
+}  // namespace preflight::scenario
