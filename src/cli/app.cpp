@@ -109,19 +109,17 @@ int run(const std::vector<std::string>& args, Streams streams) {
     runc->add_option("--probe-timeout", run_opts.probe_timeout_s, "seconds a probe waits for a connection")->capture_default_str()->check(CLI::Range(1, 120));
     runc->footer(k_exit_codes);
 
-    struct Later {
-        const char* name;
-        const char* help;
-    };
-    std::vector<std::pair<CLI::App*, std::string>> later;
-    std::vector<std::string> ignored;
-    for (Later l : {Later{"promote", "after a passing report, move the pin in your Application or kustomization"}}) {
-        auto* sub = app.add_subcommand(l.name, std::string(l.help) + " (not implemented yet)");
-        sub->add_option("args", ignored, "arguments (not read yet)");
-        sub->allow_extras();
-        sub->footer(k_exit_codes);
-        later.emplace_back(sub, l.name);
-    }
+    PromoteOptions promote_opts;
+    auto* promote = app.add_subcommand("promote", "after a passing run, move the pin (targetRevision or ?ref=) in your files");
+    promote->add_option("--report", promote_opts.report, "report.json of the run")->required();
+    promote->add_option("files", promote_opts.files, "Application or kustomization FILEs to rewrite")->required();
+    promote->add_option("--revision", promote_opts.revision, "refuse unless the report validated this tag or commit");
+    promote->add_option("--source", promote_opts.source, "the Argo CD repository the pin points into (default: the report's)");
+    promote->add_flag("--dry-run", promote_opts.dry_run, "print a unified diff, change nothing");
+    promote->add_option("--github-output", promote_opts.github_output, "append outputs there (default: $GITHUB_OUTPUT when set)");
+    promote->add_option("--dotenv", promote_opts.dotenv, "append PREFLIGHT_VERDICT, _REVISION, _TAG, _COMMIT, _CHANGED_FILES (GitLab dotenv report)");
+    promote->footer("Exit codes: 0 pinned (or already pinned), 1 the report did not pass, 2 a bad report, file or revision.\n");
+
     auto* version = app.add_subcommand("version", "print the version");
 
     std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -149,11 +147,7 @@ int run(const std::vector<std::string>& args, Streams streams) {
     if (resolve->parsed()) return cmd_resolve(g, resolve_opts, streams);
     if (health->parsed()) return cmd_health(g, health_opts, streams);
     if (runc->parsed()) return cmd_run(g, run_opts, streams);
-    for (auto& [sub, name] : later)
-        if (sub->parsed()) {
-            streams.err << "argocd-preflight " << name << ": not implemented yet\n";
-            return 2;
-        }
+    if (promote->parsed()) return cmd_promote(g, promote_opts, streams);
     streams.err << "argocd-preflight: no subcommand\n";
     return 2;
 }

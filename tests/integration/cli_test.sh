@@ -22,8 +22,8 @@ if [ "$part" = basic ]; then
   "$bin" analyze --help >"$tmp/out"; contains "analyze --help" "$tmp/out" "--baseline"
   "$bin" --bogus >"$tmp/out" 2>"$tmp/err"; expect_exit "unknown flag" 2 $?
   [ -s "$tmp/out" ] && failed "usage error printed to stdout" || pass "usage error only on stderr"
-  "$bin" promote x >"$tmp/out" 2>"$tmp/err"; expect_exit "promote is not implemented yet" 2 $?
-  contains "promote says so" "$tmp/err" "not implemented yet"
+  "$bin" promote x >"$tmp/out" 2>"$tmp/err"; expect_exit "promote without --report" 2 $?
+  contains "promote names what it needs" "$tmp/err" "--report is required"
   [ -s "$tmp/out" ] && failed "promote printed a result" || pass "promote prints no result"
   "$bin" run >"$tmp/out" 2>"$tmp/err"; expect_exit "run without a candidate" 2 $?
   contains "run names what it needs" "$tmp/err" "exactly one of --candidate REF or --manifests"

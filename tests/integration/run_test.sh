@@ -423,9 +423,43 @@ candidate)
   # The manifests applied are those of the commit, not of the branch that moved on.
   grep -qs 'deployments/publisher' "$FAKE_KIND_HOME"/deleted/*/requests.log || fail "the tagged manifests were not applied"
   ! grep -qs 'configmaps/moved-on' "$FAKE_KIND_HOME"/deleted/*/requests.log || fail "applied a file from after the tag"
+  # Promotion from that report: a diff first, then exactly one line of the team's file.
+  cp "$FIX/argocd-app.yaml" "$T/app.yaml"
+  "$BIN" promote --report "$OUT/report.json" --source https://github.com/argoproj/argo-cd --dry-run "$T/app.yaml" >"$T/diff" 2>"$T/err"
+  expect_rc $? 0
+  contains "$T/diff" '-    targetRevision: stable      # floating: to be pinned'
+  contains "$T/diff" '+    targetRevision: v9.9.9      # floating: to be pinned'
+  cmp -s "$T/app.yaml" "$FIX/argocd-app.yaml" || fail "--dry-run changed the file"
+  "$BIN" promote --report "$OUT/report.json" --source https://github.com/argoproj/argo-cd --revision v9.9.9 \
+    --github-output "$T/gh" --dotenv "$T/promote.env" "$T/app.yaml" >/dev/null 2>"$T/err"
+  expect_rc $? 0
+  [ "$(diff "$FIX/argocd-app.yaml" "$T/app.yaml" | grep -c '^[<>]')" = 2 ] || fail "promote must change exactly one line"
+  contains "$T/gh" 'verdict=passed'
+  contains "$T/gh" 'revision=v9.9.9'
+  contains "$T/gh" "commit=$commit"
+  contains "$T/promote.env" 'PREFLIGHT_REVISION=v9.9.9'
+  contains "$T/promote.env" "PREFLIGHT_CHANGED_FILES=$T/app.yaml"
+  # A report for another revision is refused.
+  "$BIN" promote --report "$OUT/report.json" --source https://github.com/argoproj/argo-cd --revision v1.0.0 "$T/app.yaml" >/dev/null 2>"$T/err"
+  expect_rc $? 2
+  contains "$T/err" 'validated v9.9.9'
   run "$FIX/healthy.json" --candidate '--upload-pack=touch /tmp/pwned' --source "$R"
   expect_rc $rc 2
   no_clusters_left
+  ;;
+promote-refused)
+  # A failed run never moves the pin, and says so to the pipeline.
+  run "$FIX/init-blocked.json" --manifests "$FIX/app.yaml"
+  expect_rc $rc 1
+  cp "$FIX/argocd-app.yaml" "$T/app.yaml"
+  "$BIN" promote --report "$OUT/report.json" --github-output "$T/gh" "$T/app.yaml" >/dev/null 2>"$T/err"
+  expect_rc $? 1
+  contains "$T/err" 'did not pass (verdict failed): the pin stays where it is'
+  contains "$T/gh" 'verdict=failed'
+  cmp -s "$T/app.yaml" "$FIX/argocd-app.yaml" || fail "a failed report changed the file"
+  "$BIN" promote --report "$FIX/argocd-app.yaml" "$T/app.yaml" >/dev/null 2>"$T/err"
+  expect_rc $? 2
+  contains "$T/err" 'not a JSON report'
   ;;
 *) echo "unknown case $CASE"; exit 2 ;;
 esac

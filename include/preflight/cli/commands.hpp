@@ -49,6 +49,20 @@ struct RunOptions {
 // `run`: static stage, then a fresh install on a throwaway cluster. Returns the exit code.
 int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s);
 
+struct PromoteOptions {
+    std::string report;              // report.json of a passing run
+    std::vector<std::string> files;  // the team's Application / kustomization files
+    std::string revision;            // refuse unless the report validated this one
+    std::string source;              // default: the report's candidate.source
+    bool dry_run = false;
+    std::string github_output;  // default: $GITHUB_OUTPUT
+    std::string dotenv;
+};
+
+// `promote`: rewrite the pin to the revision a passing report validated. 0 done (or already
+// pinned), 1 the report did not pass, 2 a bad report, file or revision.
+int cmd_promote(const GlobalOptions& g, const PromoteOptions& o, Streams& s);
+
 struct HealthOptions {
     std::vector<std::string> inputs;
 };

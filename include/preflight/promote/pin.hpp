@@ -1,0 +1,38 @@
+// Moving the pin: rewrite the one value that names the Argo CD revision (an Application's
+// targetRevision, or the ?ref= of a kustomization's remote resource), leaving every other byte
+// of the file as it was. Pure: text in, text out.
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "preflight/util/error.hpp"
+
+namespace preflight::promote {
+
+struct Change {
+    int line = 0;          // 1-based
+    std::string what;      // "Application argocd: spec.source.targetRevision"
+    std::string from, to;  // the old and new value
+};
+
+struct Rewrite {
+    std::string text;  // the new content (== input when nothing changed)
+    std::vector<Change> changes;
+};
+
+// In `text` (file `file`): every Application (argoproj.io) source whose repoURL is `source`
+// gets targetRevision `revision`; every kustomization resource URL into `source` gets its
+// ?ref= (or, for raw.githubusercontent.com URLs, its revision path segment) set to `revision`.
+// Error::input when the file has nothing that pins `source`, or when a value cannot be
+// rewritten in place (a multi-line scalar, an alias).
+Result<Rewrite> pin(std::string_view file, std::string_view text, std::string_view source, std::string_view revision);
+
+// Whether two git URLs name the same repository (scheme, .git suffix, trailing slash and case
+// of the host ignored).
+bool same_repository(std::string_view a, std::string_view b);
+
+// A unified diff of `before` -> `after` for `file` (3 lines of context), "" when equal.
+std::string unified_diff(std::string_view file, std::string_view before, std::string_view after);
+
+}  // namespace preflight::promote

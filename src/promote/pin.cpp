@@ -1,0 +1,188 @@
+// Splicing one scalar at its source position, so comments, order and formatting stay.
+#include "preflight/promote/pin.hpp"
+
+#include <algorithm>
+
+#include "preflight/model/manifest.hpp"
+#include "preflight/util/text.hpp"
+
+namespace preflight::promote {
+namespace {
+
+std::string normalize(std::string_view url) {
+    std::string u(url);
+    for (const char* scheme : {"https://", "http://", "ssh://", "git://"})
+        if (u.starts_with(scheme)) u = u.substr(std::string_view(scheme).size());
+    if (auto at = u.find('@'); at != std::string::npos && at < u.find('/')) u = u.substr(at + 1);  // git@host:org/repo
+    if (auto colon = u.find(':'); colon != std::string::npos && colon < u.find('/')) u[colon] = '/';
+    while (!u.empty() && u.back() == '/') u.pop_back();
+    if (u.ends_with(".git")) u.resize(u.size() - 4);
+    auto slash = u.find('/');
+    std::transform(u.begin(), u.begin() + static_cast<long>(slash == std::string::npos ? u.size() : slash), u.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return u;
+}
+
+// Byte offset of 1-based (line, col) in `text`, or npos.
+std::size_t offset_of(std::string_view text, int line, int col) {
+    std::size_t pos = 0;
+    for (int l = 1; l < line; ++l) {
+        pos = text.find('\n', pos);
+        if (pos == std::string_view::npos) return pos;
+        ++pos;
+    }
+    return pos + static_cast<std::size_t>(col - 1);
+}
+
+struct Splice {
+    std::size_t begin = 0, end = 0;  // the scalar's characters, without quotes
+    std::string replacement;
+    Change change;
+};
+
+// The characters of scalar `v` as written: [begin, end) without quotes; Error when it is not
+// written on one line as its value reads (block scalars, escapes, folding).
+Result<std::pair<std::size_t, std::size_t>> locate(std::string_view file, std::string_view text, const model::Value& v) {
+    auto pos = offset_of(text, v.mark.line, v.mark.col);
+    auto bad = [&] {
+        return fail(ErrorKind::input, std::string(file) + ":" + std::to_string(v.mark.line) + ":" + std::to_string(v.mark.col) +
+                                          ": cannot rewrite this value in place (write it as a plain or quoted scalar on one line)");
+    };
+    if (pos == std::string_view::npos || pos >= text.size()) return bad();
+    std::size_t begin = pos;
+    if (text[pos] == '"' || text[pos] == '\'') ++begin;
+    if (text.substr(begin, v.scalar.size()) != v.scalar) return bad();
+    return std::pair{begin, begin + v.scalar.size()};
+}
+
+// The new form of a kustomization resource URL into the source, or nullopt when it is not one.
+std::optional<std::string> repin_url(std::string_view url, std::string_view source, std::string_view revision) {
+    auto repo = normalize(source);  // host/org/repo
+    std::string u(url);
+    // https://github.com/org/repo/path?ref=X (kustomize remote target)
+    auto q = u.find("?ref=");
+    if (q == std::string::npos) q = u.find("&ref=");
+    if (q != std::string::npos) {
+        auto base = u.substr(0, u.find('?'));
+        auto n = normalize(base);
+        if (n != repo && !n.starts_with(repo + "/") && !n.starts_with(repo + "//")) return std::nullopt;
+        auto value_begin = q + 5;
+        auto value_end = u.find('&', value_begin);
+        return u.substr(0, value_begin) + std::string(revision) + (value_end == std::string::npos ? "" : u.substr(value_end));
+    }
+    // https://raw.githubusercontent.com/org/repo/REV/path
+    constexpr std::string_view raw = "raw.githubusercontent.com/";
+    auto r = u.find(raw);
+    if (r != std::string::npos) {
+        auto rest = u.substr(r + raw.size());  // org/repo/REV/path
+        auto parts = text::split(rest, '/');
+        if (parts.size() < 4) return std::nullopt;
+        std::string as_repo = "github.com/" + std::string(parts[0]) + "/" + std::string(parts[1]);
+        if (normalize(as_repo) != repo) return std::nullopt;
+        std::string out = u.substr(0, r + raw.size()) + std::string(parts[0]) + "/" + std::string(parts[1]) + "/" + std::string(revision);
+        for (std::size_t i = 3; i < parts.size(); ++i) out += "/" + std::string(parts[i]);
+        return out;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+bool same_repository(std::string_view a, std::string_view b) { return normalize(a) == normalize(b); }
+
+Result<Rewrite> pin(std::string_view file, std::string_view text, std::string_view source, std::string_view revision) {
+    auto docs = model::parse_documents(file, text);
+    if (!docs) return std::unexpected(docs.error());
+    std::vector<Splice> splices;
+    std::vector<std::string> problems;
+    auto add = [&](const model::Value& v, std::string replacement, std::string what) {
+        auto span = locate(file, text, v);
+        if (!span) {
+            problems.push_back(span.error().message);
+            return;
+        }
+        if (v.scalar == replacement) return;  // already pinned there
+        splices.push_back({span->first, span->second, replacement, Change{v.mark.line, std::move(what), v.scalar, replacement}});
+    };
+    bool pins_source = false;
+    for (const auto& doc : *docs) {
+        auto kind = doc["kind"].str();
+        auto api = doc["apiVersion"].str();
+        if (kind == "Application" && api.starts_with("argoproj.io/")) {
+            std::string name(doc.at_path({"metadata", "name"}).str());
+            auto visit = [&](const model::Value& src, const std::string& path) {
+                if (!same_repository(src["repoURL"].str(), source)) return;
+                pins_source = true;
+                const auto* rev = src.find("targetRevision");
+                if (!rev || !rev->is_scalar()) {
+                    problems.push_back(std::string(file) + ":" + std::to_string(src.mark.line) + ": Application " + name + " " + path +
+                                       " has no targetRevision to rewrite; add `targetRevision: <current>` first");
+                    return;
+                }
+                add(*rev, std::string(revision), "Application " + name + ": " + path + ".targetRevision");
+            };
+            if (const auto* s = doc.at_path({"spec"}).find("source")) visit(*s, "spec.source");
+            const auto& many = doc.at_path({"spec", "sources"});
+            for (std::size_t i = 0; i < many.items.size(); ++i) visit(many.items[i], "spec.sources[" + std::to_string(i) + "]");
+        } else if (kind == "Kustomization" || doc.find("resources") || doc.find("bases")) {
+            for (const char* key : {"resources", "bases"})
+                for (const auto& r : doc[key].items) {
+                    if (!r.is_scalar()) continue;
+                    auto url = repin_url(r.str(), source, revision);
+                    if (!url) continue;
+                    pins_source = true;
+                    add(r, *url, std::string("kustomization ") + key + " entry");
+                }
+        }
+    }
+    if (!problems.empty()) return fail(ErrorKind::input, text::join(problems, "\n"));
+    if (!pins_source)
+        return fail(ErrorKind::input, std::string(file) + ": nothing here pins " + std::string(source) +
+                                          " (an argoproj.io Application whose source repoURL is it, or a kustomization resource from it)");
+    // Splice from the end so earlier offsets stay valid.
+    std::sort(splices.begin(), splices.end(), [](const Splice& a, const Splice& b) { return a.begin > b.begin; });
+    Rewrite out{std::string(text), {}};
+    for (const auto& s : splices) {
+        out.text.replace(s.begin, s.end - s.begin, s.replacement);
+        out.changes.push_back(s.change);
+    }
+    std::reverse(out.changes.begin(), out.changes.end());
+    return out;
+}
+
+std::string unified_diff(std::string_view file, std::string_view before, std::string_view after) {
+    if (before == after) return "";
+    auto a = text::split(before, '\n');
+    auto b = text::split(after, '\n');
+    if (before.ends_with('\n') && !a.empty()) a.pop_back();  // no phantom line after the last newline
+    if (after.ends_with('\n') && !b.empty()) b.pop_back();
+    // Only in-place rewrites happen here: same number of lines, some of them changed.
+    std::string out = "--- a/" + std::string(file) + "\n+++ b/" + std::string(file) + "\n";
+    if (a.size() != b.size()) {
+        out += "@@ -1," + std::to_string(a.size()) + " +1," + std::to_string(b.size()) + " @@\n";
+        for (auto l : a) out += "-" + std::string(l) + "\n";
+        for (auto l : b) out += "+" + std::string(l) + "\n";
+        return out;
+    }
+    constexpr std::size_t k_context = 3;
+    std::vector<std::size_t> changed;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (a[i] != b[i]) changed.push_back(i);
+    // Hunks: changes closer than 2 * context lines share one.
+    for (std::size_t h = 0; h < changed.size();) {
+        std::size_t last = h;
+        while (last + 1 < changed.size() && changed[last + 1] - changed[last] <= 2 * k_context) ++last;
+        std::size_t start = changed[h] >= k_context ? changed[h] - k_context : 0;
+        std::size_t stop = std::min(a.size(), changed[last] + k_context + 1);
+        out += "@@ -" + std::to_string(start + 1) + "," + std::to_string(stop - start) + " +" + std::to_string(start + 1) + "," +
+               std::to_string(stop - start) + " @@\n";
+        for (std::size_t k = start; k < stop; ++k) {
+            if (a[k] == b[k]) out += " " + std::string(a[k]) + "\n";
+            else out += "-" + std::string(a[k]) + "\n+" + std::string(b[k]) + "\n";
+        }
+        h = last + 1;
+    }
+    return out;
+}
+
+}  // namespace preflight::promote

@@ -1,0 +1,126 @@
+// Moving the pin changes exactly the value that names the revision, nothing else.
+#include <doctest/doctest.h>
+
+#include "preflight/promote/pin.hpp"
+
+using namespace preflight::promote;
+
+namespace {
+const char* k_source = "https://github.com/argoproj/argo-cd";
+
+int lines_differing(const std::string& a, const std::string& b) {
+    int n = 0;
+    std::size_t i = 0, j = 0;
+    while (i <= a.size() && j <= b.size()) {
+        auto ei = a.find('\n', i), ej = b.find('\n', j);
+        if (a.substr(i, ei - i) != b.substr(j, ej - j)) ++n;
+        if (ei == std::string::npos || ej == std::string::npos) break;
+        i = ei + 1;
+        j = ej + 1;
+    }
+    return n;
+}
+}  // namespace
+
+TEST_CASE("an Application full of comments: one line changes, every other byte stays") {
+    const std::string app = R"(# Argo CD manages itself. Pinned on purpose: see the May 2024 incident.
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: argocd   # self-managed
+  namespace: argocd
+spec:
+  project: platform
+  source:
+    repoURL: https://github.com/argoproj/argo-cd.git   # upstream
+    # targetRevision: stable   <- never again
+    targetRevision: "v2.11.0"   # moved by argocd-preflight promote
+    path: manifests/cluster-install
+  destination: {server: https://kubernetes.default.svc, namespace: argocd}
+---
+# Another app in the same file, from another repository: untouched.
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: guestbook}
+spec:
+  source: {repoURL: https://github.com/argoproj/argocd-example-apps, targetRevision: v2.11.0, path: guestbook}
+)";
+    auto r = pin("argocd-app.yaml", app, k_source, "v3.5.1");
+    REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
+    REQUIRE(r->changes.size() == 1);
+    CHECK(r->changes[0].line == 12);
+    CHECK(r->changes[0].from == "v2.11.0");
+    CHECK(r->changes[0].to == "v3.5.1");
+    CHECK(r->changes[0].what == "Application argocd: spec.source.targetRevision");
+    CHECK(lines_differing(app, r->text) == 1);
+    CHECK(r->text.find("    targetRevision: \"v3.5.1\"   # moved by argocd-preflight promote\n") != std::string::npos);
+    CHECK(r->text.find("targetRevision: v2.11.0, path: guestbook") != std::string::npos);
+    CHECK(r->text.find("# targetRevision: stable   <- never again") != std::string::npos);
+    // Pinning again changes nothing.
+    auto again = pin("argocd-app.yaml", r->text, k_source, "v3.5.1");
+    REQUIRE(again.has_value());
+    CHECK(again->changes.empty());
+    CHECK(again->text == r->text);
+}
+
+TEST_CASE("multi-source Applications: only the source from the Argo CD repository") {
+    const std::string app = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: argocd}\nspec:\n  sources:\n"
+                            "  - repoURL: git@github.com:argoproj/argo-cd.git\n    targetRevision: stable\n    path: manifests\n"
+                            "  - repoURL: https://git.example/platform/values\n    targetRevision: main\n";
+    auto r = pin("a.yaml", app, k_source, "0123456789abcdef0123456789abcdef01234567");
+    REQUIRE(r.has_value());
+    REQUIRE(r->changes.size() == 1);
+    CHECK(r->changes[0].what == "Application argocd: spec.sources[0].targetRevision");
+    CHECK(r->text.find("targetRevision: main") != std::string::npos);
+}
+
+TEST_CASE("kustomization: the ?ref= of remote targets and the revision segment of raw URLs") {
+    const std::string k = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: argocd\nresources:\n"
+                          "- https://github.com/argoproj/argo-cd/manifests/cluster-install?ref=v2.11.0&timeout=90s  # upstream\n"
+                          "- 'https://raw.githubusercontent.com/argoproj/argo-cd/v2.11.0/manifests/install.yaml'\n"
+                          "- https://github.com/other/repo/base?ref=v2.11.0\n- local-patch.yaml\n";
+    auto r = pin("kustomization.yaml", k, k_source, "v3.5.1");
+    REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
+    CHECK(r->changes.size() == 2);
+    CHECK(r->text.find("cluster-install?ref=v3.5.1&timeout=90s  # upstream\n") != std::string::npos);
+    CHECK(r->text.find("'https://raw.githubusercontent.com/argoproj/argo-cd/v3.5.1/manifests/install.yaml'") != std::string::npos);
+    CHECK(r->text.find("other/repo/base?ref=v2.11.0") != std::string::npos);
+    CHECK(lines_differing(k, r->text) == 2);
+}
+
+TEST_CASE("refusals: nothing pins the source, a value that cannot be rewritten in place, no targetRevision") {
+    auto none = pin("x.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n", k_source, "v1");
+    REQUIRE_FALSE(none.has_value());
+    CHECK(none.error().message.find("nothing here pins https://github.com/argoproj/argo-cd") != std::string::npos);
+    auto block = pin("b.yaml",
+                     "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: a}\nspec:\n  source:\n"
+                     "    repoURL: https://github.com/argoproj/argo-cd\n    targetRevision: >-\n      v2.11.0\n",
+                     k_source, "v3.5.1");
+    REQUIRE_FALSE(block.has_value());
+    CHECK(block.error().message.find("b.yaml:7:21: cannot rewrite this value in place") != std::string::npos);
+    auto missing = pin("m.yaml",
+                       "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: a}\nspec:\n  source: {repoURL: https://github.com/argoproj/argo-cd}\n",
+                       k_source, "v3.5.1");
+    REQUIRE_FALSE(missing.has_value());
+    CHECK(missing.error().message.find("has no targetRevision") != std::string::npos);
+}
+
+TEST_CASE("the same repository, however it is written") {
+    CHECK(same_repository("https://github.com/argoproj/argo-cd", "https://github.com/argoproj/argo-cd.git"));
+    CHECK(same_repository("https://GitHub.com/argoproj/argo-cd/", "git@github.com:argoproj/argo-cd.git"));
+    CHECK(same_repository("ssh://git@github.com/argoproj/argo-cd", "https://github.com/argoproj/argo-cd"));
+    CHECK_FALSE(same_repository("https://github.com/argoproj/argo-cd", "https://github.com/ArgoProj/Argo-CD-fork"));
+    CHECK_FALSE(same_repository("https://github.com/argoproj/argo-cd", "https://github.com/argoproj/argocd-example-apps"));
+}
+
+TEST_CASE("unified diff: context, hunks, nothing for equal texts") {
+    std::string a, b;
+    for (int i = 1; i <= 20; ++i) {
+        a += "line " + std::to_string(i) + "\n";
+        b += (i == 5 ? std::string("LINE 5") : i == 18 ? std::string("LINE 18") : "line " + std::to_string(i)) + "\n";
+    }
+    auto d = unified_diff("f.yaml", a, b);
+    CHECK(d.starts_with("--- a/f.yaml\n+++ b/f.yaml\n@@ -2,7 +2,7 @@\n line 2\n line 3\n line 4\n-line 5\n+LINE 5\n line 6\n"));
+    CHECK(d.find("@@ -15,6 +15,6 @@\n line 15\n line 16\n line 17\n-line 18\n+LINE 18\n line 19\n line 20\n") != std::string::npos);
+    CHECK(unified_diff("f.yaml", a, a).empty());
+}
