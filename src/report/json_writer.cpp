@@ -24,6 +24,7 @@ std::string write_json(const Run& input, const Redactor& redactor) {
     json::array notices;
     for (const auto& n : run.notices) notices.emplace_back(n);
     root["notices"] = std::move(notices);
+    if (!run.root_cause.empty()) root["root_cause"] = run.root_cause;
     auto c = run.counts();
     root["counts"] = {{"total", c.total}, {"passed", c.passed}, {"failed", c.failed},
                       {"errors", c.errors}, {"skipped", c.skipped}};
@@ -46,6 +47,11 @@ std::string write_json(const Run& input, const Redactor& redactor) {
             json::array ev;
             for (const auto& e : cs.evidence) ev.push_back(json::object{{"name", e.name}, {"text", e.text}});
             co["evidence"] = std::move(ev);
+            if (!cs.facts.empty()) {
+                json::object facts;
+                for (const auto& [k, v] : cs.facts) facts[k] = v;
+                co["facts"] = std::move(facts);
+            }
             cases.push_back(std::move(co));
         }
         so["cases"] = std::move(cases);

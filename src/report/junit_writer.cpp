@@ -74,6 +74,7 @@ std::string write_junit(const Run& input, const Redactor& redactor) {
         out += "      <property name=\"tool.version\" value=\"" + xml_escape(run.version) + "\"/>\n";
         for (const auto& [k, v] : run.properties)
             out += "      <property name=\"" + xml_escape(k) + "\" value=\"" + xml_escape(v) + "\"/>\n";
+        if (!run.root_cause.empty()) out += "      <property name=\"root_cause\" value=\"" + xml_escape(run.root_cause) + "\"/>\n";
         out += "    </properties>\n";
         for (const auto& cs : s.cases) {
             std::string classname = cs.classname.empty() ? s.name : cs.classname;

@@ -37,6 +37,72 @@ std::string fence(const std::string& text) {
     return std::string(std::max<std::size_t>(3, longest + 1), '`');
 }
 
+// Mermaid task names may not hold ':', '#' or ';'.
+std::string task_name(std::string_view s) {
+    std::string out;
+    for (char c : s) out += (c == ':' || c == '#' || c == ';') ? ' ' : c;
+    return out;
+}
+
+// The phases as a Mermaid gantt: a bar per suite, or per step for scenario suites.
+std::string timeline(const Run& run) {
+    struct Bar {
+        std::string section, name;
+        std::int64_t start, end;
+        Outcome outcome;
+    };
+    std::vector<Bar> bars;
+    for (const auto& s : run.suites) {
+        if (s.start_ms <= 0) continue;
+        bool steps = false;
+        if (s.name.starts_with("scenario "))
+            for (const auto& c : s.cases)
+                if (c.name.find(": ") == std::string::npos && c.start_ms > 0) {
+                    auto o = c.outcome;
+                    bars.push_back({s.name, c.name, c.start_ms, c.start_ms + std::max<std::int64_t>(c.duration_ms, 1), o});
+                    steps = true;
+                }
+        if (!steps) {
+            auto o = Outcome::passed;
+            for (const auto& c : s.cases)
+                if (c.outcome == Outcome::failed || c.outcome == Outcome::error) o = c.outcome;
+            bars.push_back({s.name, s.name, s.start_ms, s.start_ms + std::max<std::int64_t>(s.duration_ms, 1), o});
+        }
+    }
+    if (bars.size() < 2) return "";
+    std::string out = "```mermaid\ngantt\n  title Timeline\n  dateFormat x\n  axisFormat %M:%S\n";
+    std::string section;
+    int id = 0;
+    for (const auto& b : bars) {
+        if (b.section != section) {
+            section = b.section;
+            out += "  section " + task_name(section) + "\n";
+        }
+        const char* tag = b.outcome == Outcome::passed ? "done, " : b.outcome == Outcome::skipped ? "" : "crit, ";
+        out += "  " + task_name(b.name) + " :" + tag + "t" + std::to_string(id++) + ", " + std::to_string(b.start) + ", " +
+               std::to_string(b.end) + "\n";
+    }
+    return out + "```\n\n";
+}
+
+// Probe cases (those with an "expected" fact): expected vs observed, the static prediction beside.
+std::string probe_matrix(const Run& run) {
+    std::string rows;
+    for (const auto& s : run.suites)
+        for (const auto& c : s.cases) {
+            auto fact = [&](const char* k) {
+                for (const auto& [key, v] : c.facts)
+                    if (key == k) return v;
+                return std::string();
+            };
+            if (fact("expected").empty()) continue;
+            rows += "| " + std::string(icon(c.outcome)) + " | " + cell(c.name) + " | " + cell(fact("expected")) + " | " + cell(fact("observed")) +
+                    " | " + cell(fact("static")) + " |\n";
+        }
+    if (rows.empty()) return "";
+    return "### Probes\n\n| | probe | expected | observed | static analysis |\n|---|---|---|---|---|\n" + rows + "\n";
+}
+
 }  // namespace
 
 std::string write_markdown(const Run& input, const Redactor& redactor) {
@@ -47,7 +113,10 @@ std::string write_markdown(const Run& input, const Redactor& redactor) {
                       (v == Outcome::passed ? "passed" : v == Outcome::failed ? "failed" : "error") + "\n\n";
     out += std::to_string(c.passed) + " passed, " + std::to_string(c.failed) + " failed, " +
            std::to_string(c.errors) + " errors, " + std::to_string(c.skipped) + " skipped.\n\n";
+    if (!run.root_cause.empty()) out += "**Root cause:** " + cell(run.root_cause) + "\n\n";
     for (const auto& n : run.notices) out += "> **Note:** " + cell(n) + "\n\n";
+    out += timeline(run);
+    out += probe_matrix(run);
     if (!run.properties.empty()) {
         out += "| property | value |\n|---|---|\n";
         for (const auto& [k, val] : run.properties) out += "| " + cell(k) + " | `" + cell(val) + "` |\n";
@@ -62,12 +131,20 @@ std::string write_markdown(const Run& input, const Redactor& redactor) {
     for (const auto& s : run.suites)
         for (const auto& cs : s.cases) {
             if (cs.outcome != Outcome::failed && cs.outcome != Outcome::error) continue;
-            out += "<details><summary>" + std::string(icon(cs.outcome)) + " " + cell(cs.name) + "</summary>\n\n";
             std::string body = cs.detail;
             for (const auto& e : cs.evidence) body += "\n----- " + e.name + " -----\n" + e.text;
+            if (body.empty()) continue;  // the table row already says all there is
+            out += "<details><summary>" + std::string(icon(cs.outcome)) + " " + cell(cs.name) + "</summary>\n\n";
             auto f = fence(body);
             out += f + "\n" + body + "\n" + f + "\n\n</details>\n\n";
         }
+    // GitHub refuses a step summary over 1 MiB: keep the head, say what was cut.
+    constexpr std::size_t k_limit = 1000 * 1000;
+    if (out.size() > k_limit) {
+        auto cut = out.rfind("\n<details>", k_limit - 200);
+        out.resize(cut == std::string::npos ? k_limit - 200 : cut);
+        out += "\n\n_Truncated to fit GitHub's 1 MiB step summary; the full report is in report.json and junit.xml._\n";
+    }
     return out;
 }
 

@@ -79,6 +79,7 @@ Run redacted(const Run& run, const Redactor& r) {
     fix(out.command);
     for (auto& [k, v] : out.properties) fix(v);
     for (auto& n : out.notices) fix(n);
+    fix(out.root_cause);
     for (auto& s : out.suites) {
         fix(s.name);
         for (auto& c : s.cases) {
@@ -90,6 +91,7 @@ Run redacted(const Run& run, const Redactor& r) {
                 fix(e.name);
                 fix(e.text);
             }
+            for (auto& [k, v] : c.facts) fix(v);
         }
     }
     return out;

@@ -56,6 +56,7 @@ std::string write_text(const Run& input, const Redactor& redactor, TextStyle sty
     };
     for (const auto& n : run.notices) out += "NOTE: " + n + "\n";
     if (!run.notices.empty()) out += "\n";
+    if (!run.root_cause.empty()) out += "ROOT CAUSE: " + run.root_cause + "\n\n";
     for (const auto& s : run.suites) {
         out += s.name + "\n";
         for (const auto& c : s.cases) {

@@ -437,6 +437,9 @@ private:
             bool reached = obs == probe::Observed::reachable || obs == probe::Observed::auth_failed;
             c.message = "expected " + std::string(expect_reach ? "reachable" : "blocked") + ", observed " + observed_text(out.result) +
                         "; static analysis: " + (spec.predicted_allowed ? "allowed" : "blocked");
+            c.facts = {{"expected", expect_reach ? "reachable" : "blocked"},
+                       {"observed", observed_text(out.result)},
+                       {"static", spec.predicted_allowed ? "allowed" : "blocked"}};
             if (obs == probe::Observed::not_run) {
                 c.outcome = report::Outcome::skipped;
             } else if (!expect_reach && !m_enforced) {
@@ -723,6 +726,7 @@ void run_scenario(proc::Runner& runner, cluster::ClusterProvider& provider, cons
         }
         step_case.outcome = session.interrupted() ? report::Outcome::skipped : failed(outcome) ? report::Outcome::failed : report::Outcome::passed;
         step_case.message = session.interrupted() ? "interrupted by signal " + std::to_string(proc::last_signal()) : failure;
+        if (failed(step_case.outcome) && run.root_cause.empty()) run.root_cause = step.name + ": " + failure;
         session.finish_case(suite, std::move(step_case));
         if (failed(outcome) && step.on_failure == OnFailure::stop) stopped = true;
         if (session.interrupted()) run.interrupted = true;

@@ -32,6 +32,11 @@ report::Run sample_run() {
     p.start_ms = run.start_ms + 1200;
     p.add({"redis from argocd-server", "", report::Outcome::skipped, "cluster does not enforce NetworkPolicy", "", {}, p.start_ms, 0});
     p.add({"kind create cluster", "", report::Outcome::error, "docker daemon not answering", "", {}, p.start_ms, 12345});
+    report::Case probe{"redis: Deployment/argocd-server -> argocd-redis:6379", "probes", report::Outcome::failed, "expected reachable, observed blocked"};
+    probe.start_ms = p.start_ms;
+    probe.facts = {{"expected", "reachable"}, {"observed", "blocked (timeout)"}, {"static", "allowed"}};
+    p.add(probe);
+    run.root_cause = "install candidate: Deployment/argocd-redis stuck in Init: secret-init: dial tcp 10.96.0.1:443: i/o timeout";
     return run;
 }
 
@@ -113,4 +118,33 @@ TEST_CASE("markdown fences grow past backticks in evidence") {
     run.suite("s").add({"c", "", report::Outcome::failed, "m", "has ``` inside"});
     auto md = report::write_markdown(run, none);
     CHECK(md.find("````\nhas ``` inside") != std::string::npos);
+}
+
+TEST_CASE("markdown: a timeline of the phases, a probe matrix, the root cause first") {
+    Redactor none;
+    auto md = report::write_markdown(sample_run(), none);
+    auto verdict = md.find("argocd-preflight analyze: error");
+    auto cause = md.find("**Root cause:** install candidate: Deployment/argocd-redis stuck in Init");
+    auto gantt = md.find("```mermaid\ngantt\n");
+    REQUIRE(verdict != std::string::npos);
+    REQUIRE(cause != std::string::npos);
+    REQUIRE(gantt != std::string::npos);
+    CHECK(verdict < cause);
+    CHECK(cause < gantt);
+    // Task names lose the characters Mermaid reads as syntax; failed phases are marked crit.
+    CHECK(md.find("  static analysis :crit, t0, 1780000000000, 1780000001200\n") != std::string::npos);
+    CHECK(md.find("| ❌ | redis: Deployment/argocd-server -> argocd-redis:6379 | reachable | blocked (timeout) | allowed |") != std::string::npos);
+}
+
+TEST_CASE("markdown stays under GitHub's 1 MiB step summary limit") {
+    Redactor none;
+    auto run = sample_run();
+    auto& s = run.suite("static analysis");
+    for (int i = 0; i < 400; ++i) {
+        report::Case c{"huge " + std::to_string(i), "", report::Outcome::failed, "m", std::string(4000, 'x')};
+        s.add(c);
+    }
+    auto md = report::write_markdown(run, none);
+    CHECK(md.size() < 1024 * 1024);
+    CHECK(md.find("Truncated to fit GitHub's 1 MiB step summary") != std::string::npos);
 }

@@ -28,6 +28,8 @@ struct Case {
     std::vector<Evidence> evidence;
     std::int64_t start_ms = 0;  // ms since the Unix epoch (injected clock)
     std::int64_t duration_ms = 0;
+    // Structured facts some cases carry, in order: a probe's "expected", "observed", "static".
+    std::vector<std::pair<std::string, std::string>> facts;
 };
 
 struct Suite {
@@ -45,6 +47,7 @@ struct Run {
     std::string command;  // "analyze", "run", ...
     std::vector<std::pair<std::string, std::string>> properties;  // revision, commit, endpoint...
     std::vector<std::string> notices;  // shown first: "cluster does not enforce NetworkPolicy"
+    std::string root_cause;            // one line: why the run failed, when it did
     std::vector<Suite> suites;
     std::int64_t start_ms = 0;
     std::int64_t duration_ms = 0;
