@@ -88,6 +88,9 @@ int run(const std::vector<std::string>& args, Streams streams) {
     runc->add_option("--kubeconfig", run_opts.kubeconfig, "existing provider: kubeconfig FILE");
     runc->add_option("--context", run_opts.context, "existing provider: context in the kubeconfig");
     runc->add_option("--node-image", run_opts.node_image, std::string("kind node image, pinned by digest (default ") + cluster::k_default_node_image + ")");
+    runc->add_option("--kind-api-address", run_opts.kind_api_address, "kind: publish the API server on this address (0.0.0.0 in docker:dind)");
+    runc->add_option("--kubeconfig-host", run_opts.kubeconfig_host,
+                     "kind: reach the API server through this host (docker in GitLab's docker:dind); also added to its certificate");
     runc->add_option("--workers", run_opts.workers, "kind worker nodes (default: 3 for HA flavours, else 0)");
     runc->add_option("--retain", run_opts.retain, "keep the cluster: never, on-failure, always")->capture_default_str();
     runc->add_option("--timeout", run_opts.timeout_s, "seconds for the whole run")->capture_default_str()->check(CLI::Range(1, 86400));
@@ -112,13 +115,25 @@ int run(const std::vector<std::string>& args, Streams streams) {
     PromoteOptions promote_opts;
     auto* promote = app.add_subcommand("promote", "after a passing run, move the pin (targetRevision or ?ref=) in your files");
     promote->add_option("--report", promote_opts.report, "report.json of the run")->required();
-    promote->add_option("files", promote_opts.files, "Application or kustomization FILEs to rewrite")->required();
+    promote->add_option("files", promote_opts.files, "Application or kustomization FILEs to rewrite (none: only publish the outputs)");
     promote->add_option("--revision", promote_opts.revision, "refuse unless the report validated this tag or commit");
     promote->add_option("--source", promote_opts.source, "the Argo CD repository the pin points into (default: the report's)");
     promote->add_flag("--dry-run", promote_opts.dry_run, "print a unified diff, change nothing");
     promote->add_option("--github-output", promote_opts.github_output, "append outputs there (default: $GITHUB_OUTPUT when set)");
     promote->add_option("--dotenv", promote_opts.dotenv, "append PREFLIGHT_VERDICT, _REVISION, _TAG, _COMMIT, _CHANGED_FILES (GitLab dotenv report)");
     promote->footer("Exit codes: 0 pinned (or already pinned), 1 the report did not pass, 2 a bad report, file or revision.\n");
+
+    MatrixOptions matrix_opts;
+    auto* matrix = app.add_subcommand("matrix", "print the CI matrix (flavours x scenarios x node images) as JSON for GitHub or YAML for GitLab");
+    matrix->add_option("--flavours", matrix_opts.flavours, "comma-separated flavours")->delimiter(',')->capture_default_str();
+    matrix->add_option("--scenarios", matrix_opts.scenarios, "comma-separated scenario names or files")->delimiter(',')->capture_default_str();
+    matrix->add_option("--node-images", matrix_opts.node_images, "comma-separated kind node images (default: the pinned one)")->delimiter(',');
+    matrix->add_option("--for", matrix_opts.target, "github (strategy.matrix JSON) or gitlab (parallel:matrix YAML)")->capture_default_str();
+
+    MergeOptions merge_opts;
+    auto* merge = app.add_subcommand("merge-reports", "combine the report.json files of parallel jobs into one report and one verdict");
+    merge->add_option("reports", merge_opts.reports, "report.json FILEs")->required();
+    merge->footer(k_exit_codes);
 
     auto* version = app.add_subcommand("version", "print the version");
 
@@ -148,6 +163,8 @@ int run(const std::vector<std::string>& args, Streams streams) {
     if (health->parsed()) return cmd_health(g, health_opts, streams);
     if (runc->parsed()) return cmd_run(g, run_opts, streams);
     if (promote->parsed()) return cmd_promote(g, promote_opts, streams);
+    if (matrix->parsed()) return cmd_matrix(g, matrix_opts, streams);
+    if (merge->parsed()) return cmd_merge_reports(g, merge_opts, streams);
     streams.err << "argocd-preflight: no subcommand\n";
     return 2;
 }

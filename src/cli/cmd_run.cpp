@@ -205,6 +205,8 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
     scenario::SessionOptions so;
     so.ns = g.ns;
     so.spec.node_image = o.node_image;
+    so.spec.api_address = o.kind_api_address;
+    so.spec.kubeconfig_host = o.kubeconfig_host;
     so.spec.workers = o.workers >= 0 ? o.workers : sc->workers ? *sc->workers : (flavour.starts_with("ha") ? 3 : 0);
     so.spec.kubeconfig = o.kubeconfig;
     so.spec.context = o.context;

@@ -1,6 +1,8 @@
 // KindProvider: an ephemeral kind cluster per run, with its own kubeconfig file.
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <random>
 #include <set>
 
@@ -34,10 +36,34 @@ std::optional<KindVersion> parse_kind_version(std::string_view text) {
     return out;
 }
 
-std::string kind_config(int workers) {
+std::string kind_config(int workers, const std::string& api_address, const std::vector<std::string>& extra_sans) {
     std::string c = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n";
     for (int i = 0; i < workers; ++i) c += "- role: worker\n";
+    if (!api_address.empty()) c += "networking:\n  apiServerAddress: \"" + api_address + "\"\n";
+    if (!extra_sans.empty()) {
+        c += "kubeadmConfigPatches:\n- |\n  kind: ClusterConfiguration\n  apiServer:\n    certSANs:\n";
+        for (const auto& san : extra_sans) c += "    - \"" + san + "\"\n";
+    }
     return c;
+}
+
+std::string with_server_host(std::string_view text, std::string_view host) {
+    std::vector<std::string> lines;
+    for (auto line : text::split(text, '\n')) {
+        std::string l(line);
+        auto key = l.find("server: ");
+        if (key != std::string::npos) {
+            auto scheme = l.find("://", key);
+            if (scheme != std::string::npos) {
+                auto start = scheme + 3;
+                auto end = l.find_first_of(":/", start);
+                if (l[start] == '[') end = l.find(']', start) + 1;  // [::1]:port
+                if (end != std::string::npos && end > start) l = l.substr(0, start) + std::string(host) + l.substr(end);
+            }
+        }
+        lines.push_back(std::move(l));
+    }
+    return text::join(lines, "\n");
 }
 
 std::string cluster_name(std::uint64_t entropy) {
@@ -102,13 +128,23 @@ public:
         m_info.context = "kind-" + m_info.name;
         m_info.node_image = spec.node_image.empty() ? k_default_node_image : spec.node_image;
         auto config = (std::filesystem::path(spec.work_dir) / "kind-config.yaml").string();
-        if (auto w = write_file_atomic(config, kind_config(spec.workers)); !w) return std::unexpected(w.error());
+        std::vector<std::string> sans;
+        if (!spec.kubeconfig_host.empty()) sans.push_back(spec.kubeconfig_host);
+        if (auto w = write_file_atomic(config, kind_config(spec.workers, spec.api_address, sans)); !w) return std::unexpected(w.error());
         proc::Command cmd{{"kind", "create", "cluster", "--name", m_info.name, "--config", config, "--image", m_info.node_image,
                            "--kubeconfig", m_info.kubeconfig, "--wait", "120s"},
                           spec.create_timeout};
         m_created = true;  // a failed create may leave nodes behind (--retain is not passed, but be safe)
         auto r = proc::check(cmd, m_runner.run(cmd));
         if (!r) return std::unexpected(r.error().with_context("creating kind cluster " + m_info.name));
+        if (!spec.kubeconfig_host.empty()) {
+            // kind wrote the address it published on; reach it through the given host instead.
+            std::ifstream in(m_info.kubeconfig);
+            std::stringstream text;
+            text << in.rdbuf();
+            if (!in) return fail(ErrorKind::infrastructure, "cannot read " + m_info.kubeconfig);
+            if (auto w = write_file_atomic(m_info.kubeconfig, with_server_host(text.str(), spec.kubeconfig_host)); !w) return std::unexpected(w.error());
+        }
         return {};
     }
 

@@ -338,6 +338,40 @@ scenario-file)
   grep -q "scenario upgrade installs the baseline" "$T/stderr" || fail "upgrade without a baseline must be refused"
   [ "$(grep -c '"create"' "$FAKE_KIND_HOME/calls.log")" = 1 ] || fail "no cluster may be created for a refused scenario"
   ;;
+dind)
+  # GitLab's docker:dind: kind publishes on 0.0.0.0, the tool reaches it through a host name.
+  run "$FIX/healthy.json" --manifests "$FIX/app.yaml" --kind-api-address 0.0.0.0 --kubeconfig-host 127.0.0.1 --retain always
+  expect_rc $rc 0
+  cfg=$(ls "$FAKE_KIND_HOME"/clusters/*/config.yaml)
+  contains "$cfg" 'apiServerAddress: "0.0.0.0"'
+  contains "$cfg" '- "127.0.0.1"'
+  contains "$OUT/kubeconfig" 'server: http://127.0.0.1:'
+  lacks "$OUT/kubeconfig" '0.0.0.0'
+  ;;
+matrix-merge)
+  "$BIN" matrix --flavours install,ha --scenarios fresh-install,ha --node-images a@sha256:1,b@sha256:2 >"$T/m.json"
+  expect_rc $? 0
+  python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["include"]; assert len(m) == 6, m; assert sum(1 for e in m if e["scenario"] == "ha") == 2, m; assert all(e["flavour"] == "ha" for e in m if e["scenario"] == "ha"), m' "$T/m.json" || fail "matrix"
+  "$BIN" matrix --for gitlab --scenarios upgrade >"$T/m.yml"
+  contains "$T/m.yml" 'SCENARIO: "upgrade"'
+  # Two jobs, one failed: one merged report, the worst verdict.
+  mkdir -p "$T/job1" "$T/job2"
+  run "$FIX/healthy.json" --manifests "$FIX/app.yaml"
+  cp "$OUT/report.json" "$T/job1/report.json"
+  run "$FIX/init-blocked.json" --manifests "$FIX/app.yaml"
+  cp "$OUT/report.json" "$T/job2/report.json"
+  "$BIN" merge-reports "$T/job1/report.json" "$T/job2/report.json" --report-dir "$T/merged" >"$T/merged.txt" 2>"$T/err"
+  expect_rc $? 1
+  contains "$T/merged/report.json" '"command":"merge-reports"'
+  contains "$T/merged/report.json" 'fresh-install / scenario fresh-install'
+  contains "$T/merged/report.json" 'fresh-install#2 / scenario fresh-install'
+  contains "$T/merged/summary.md" '**Root cause:** fresh-install#2: install candidate: Deployment/publisher stuck in Init'
+  "$BIN" merge-reports "$T/job1/report.json" --report-dir "$T/merged1" >/dev/null 2>&1
+  expect_rc $? 0
+  "$BIN" merge-reports "$FIX/app.yaml" >/dev/null 2>"$T/err"
+  expect_rc $? 2
+  no_clusters_left
+  ;;
 second-signal)
   # A second signal cuts cleanup short, and the report still says what was left behind.
   FAKE_KIND_DELETE_DELAY=30 KUBE_SIM_SCENARIO=$FIX/never-ready.json PATH=$SIMPATH "$BIN" run --manifests "$FIX/app.yaml" --report-dir "$OUT" >"$T/stdout" 2>"$T/stderr" &

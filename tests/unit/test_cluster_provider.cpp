@@ -58,3 +58,17 @@ TEST_CASE("the default node image is pinned by digest") {
     CHECK(image.find("@sha256:") != std::string::npos);
     CHECK(image.size() == image.find("@sha256:") + 8 + 64);
 }
+
+TEST_CASE("kind in docker-in-docker: published address, certificate SANs, kubeconfig host") {
+    auto c = kind_config(1, "0.0.0.0", {"docker"});
+    CHECK(c.find("networking:\n  apiServerAddress: \"0.0.0.0\"\n") != std::string::npos);
+    CHECK(c.find("kubeadmConfigPatches:\n- |\n  kind: ClusterConfiguration\n  apiServer:\n    certSANs:\n    - \"docker\"\n") != std::string::npos);
+    CHECK(kind_config(0).find("networking") == std::string::npos);
+    const std::string kc = "clusters:\n- cluster:\n    certificate-authority-data: abc\n    server: https://0.0.0.0:41235\n  name: kind-x\n"
+                           "- cluster:\n    server: https://127.0.0.1:6443/prefix\n  name: other\n";
+    auto out = with_server_host(kc, "docker");
+    CHECK(out.find("server: https://docker:41235\n") != std::string::npos);
+    CHECK(out.find("server: https://docker:6443/prefix\n") != std::string::npos);
+    CHECK(out.find("certificate-authority-data: abc") != std::string::npos);
+    CHECK(with_server_host("server: https://[::1]:6443\n", "docker") == "server: https://docker:6443\n");
+}

@@ -30,6 +30,7 @@ struct RunOptions {
     std::string provider = "kind";
     std::string kubeconfig, context;
     std::string node_image;
+    std::string kind_api_address, kubeconfig_host;  // kind in docker-in-docker
     int workers = -1;  // -1: 3 for the HA flavours, 0 otherwise
     std::string retain = "never";
     int timeout_s = 1800, wait_timeout_s = 900, git_timeout_s = 120;
@@ -62,6 +63,21 @@ struct PromoteOptions {
 // `promote`: rewrite the pin to the revision a passing report validated. 0 done (or already
 // pinned), 1 the report did not pass, 2 a bad report, file or revision.
 int cmd_promote(const GlobalOptions& g, const PromoteOptions& o, Streams& s);
+
+struct MatrixOptions {
+    std::vector<std::string> flavours{"install"};
+    std::vector<std::string> scenarios{"fresh-install"};
+    std::vector<std::string> node_images;  // empty: the default pinned image
+    std::string target = "github";
+};
+// `matrix`: the CI matrix (flavours x scenarios x node images) for strategy.matrix / parallel:matrix.
+int cmd_matrix(const GlobalOptions& g, const MatrixOptions& o, Streams& s);
+
+struct MergeOptions {
+    std::vector<std::string> reports;  // report.json of each job
+};
+// `merge-reports`: one report and one verdict from parallel jobs. Exit code of the merged verdict.
+int cmd_merge_reports(const GlobalOptions& g, const MergeOptions& o, Streams& s);
 
 struct HealthOptions {
     std::vector<std::string> inputs;

@@ -17,6 +17,10 @@ struct ClusterSpec {
     std::string work_dir;    // private directory for kubeconfig and config files
     std::string node_image;  // kind: pinned by digest
     int workers = 0;         // kind: worker nodes besides the control plane
+    // kind in docker-in-docker (GitLab's docker:dind): publish the API server on this address
+    // (e.g. 0.0.0.0) and reach it through this host (e.g. docker), which the certificate then
+    // names too. Empty: kind's defaults (127.0.0.1).
+    std::string api_address, kubeconfig_host;
     std::chrono::milliseconds create_timeout{300'000};
     std::string kubeconfig, context;  // existing: where to go
     std::string ns;  // existing: the namespace the run will own (must not exist yet)
@@ -58,7 +62,11 @@ struct KindVersion {
 std::optional<KindVersion> parse_kind_version(std::string_view text);
 // A kind.x-k8s.io/v1alpha4 Cluster config: one control plane and `workers` workers; the default
 // CNI (kindnet) is kept because it is what enforces NetworkPolicy (kind >= v0.24).
-std::string kind_config(int workers);
+// `api_address` sets networking.apiServerAddress; `extra_sans` are added to the API server
+// certificate (a kubeadm ClusterConfiguration patch kind translates to the node's version).
+std::string kind_config(int workers, const std::string& api_address = "", const std::vector<std::string>& extra_sans = {});
+// The kubeconfig `text` with the server host of every cluster replaced by `host`.
+std::string with_server_host(std::string_view text, std::string_view host);
 // "preflight-" + 8 hex characters from `entropy`: valid for kind (^[a-z0-9.-]+$), short enough
 // for node hostnames.
 std::string cluster_name(std::uint64_t entropy);

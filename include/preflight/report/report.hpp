@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "preflight/util/error.hpp"
+
 namespace preflight {
 class Redactor;
 }
@@ -76,6 +78,12 @@ struct TextStyle {
     bool colour = false;
 };
 std::string write_text(const Run& run, const Redactor& redactor, TextStyle style = {});
+
+// Reads a report written by write_json back into a tree; Error::input naming `name` otherwise.
+Result<Run> read_json(std::string_view text, const std::string& name);
+// Jobs' runs as one: suites and properties prefixed with each job's label ("install/upgrade"),
+// the first failure's root cause, the worst verdict (it is computed from the cases).
+Run merge(const std::vector<std::pair<std::string, Run>>& jobs);
 
 // Version of the JSON report schema (docs/report-schema.md).
 inline constexpr const char* k_json_schema = "argocd-preflight/report/v1";

@@ -1,0 +1,105 @@
+// `matrix` and `merge-reports`: fan a pre-flight out over CI jobs and bring the verdicts back.
+#include <boost/json.hpp>
+
+#include <filesystem>
+#include <map>
+
+#include "preflight/cli/commands.hpp"
+#include "preflight/cluster/provider.hpp"
+#include "preflight/revision/resolve.hpp"
+#include "preflight/scenario/scenario.hpp"
+#include "preflight/util/files.hpp"
+#include "preflight/util/text.hpp"
+
+namespace preflight::cli {
+
+int cmd_matrix(const GlobalOptions& g, const MatrixOptions& o, Streams& s) {
+    if (o.target != "github" && o.target != "gitlab")
+        return report_error(Error{ErrorKind::usage, "--for: expected github or gitlab, got '" + o.target + "'", {}}, s);
+    std::vector<std::string> problems;
+    for (const auto& f : o.flavours)
+        if (auto r = revision::flavour_path(f); !r) problems.push_back(r.error().message);
+    struct Entry {
+        std::string flavour, scenario, node_image;
+    };
+    std::vector<Entry> entries;
+    std::vector<std::string> images = o.node_images.empty() ? std::vector<std::string>{cluster::k_default_node_image} : o.node_images;
+    for (const auto& name : o.scenarios) {
+        const scenario::Shipped* shipped = nullptr;
+        for (const auto& sh : scenario::shipped_scenarios())
+            if (name == sh.name) shipped = &sh;
+        std::optional<std::string> fixed;
+        if (shipped) {
+            auto parsed = scenario::parse_scenario(name, shipped->text);
+            if (parsed) fixed = parsed->flavour;
+        } else if (!std::filesystem::exists(name)) {
+            problems.push_back("--scenarios: '" + name + "' is neither a shipped scenario nor a file");
+            continue;
+        } else {
+            auto src = read_sources({name}, s.in);
+            if (!src) {
+                problems.push_back(src.error().message);
+                continue;
+            }
+            auto parsed = scenario::parse_scenario(src->front().name, src->front().text);
+            if (!parsed) {
+                problems.push_back(parsed.error().message);
+                continue;
+            }
+            fixed = parsed->flavour;
+        }
+        // A scenario that fixes its flavour (ha) runs once, with it.
+        std::vector<std::string> flavours = fixed ? std::vector<std::string>{*fixed} : o.flavours;
+        for (const auto& f : flavours)
+            for (const auto& img : images) entries.push_back({f, name, img});
+    }
+    if (!problems.empty()) return report_error(Error{ErrorKind::usage, text::join(problems, "\n"), {}}, s);
+    std::string out;
+    if (o.target == "github") {
+        boost::json::array include;
+        for (const auto& e : entries) include.push_back({{"flavour", e.flavour}, {"scenario", e.scenario}, {"node_image", e.node_image}});
+        out = boost::json::serialize(boost::json::object{{"include", include}}) + "\n";
+    } else {
+        out = "parallel:\n  matrix:\n";
+        for (const auto& e : entries)
+            out += "    - FLAVOUR: \"" + e.flavour + "\"\n      SCENARIO: \"" + e.scenario + "\"\n      NODE_IMAGE: \"" + e.node_image + "\"\n";
+    }
+    if (auto r = emit(g, out, s); !r) return report_error(r.error(), s);
+    return 0;
+}
+
+int cmd_merge_reports(const GlobalOptions& g, const MergeOptions& o, Streams& s) {
+    auto format = parse_format(g.format, false);
+    if (!format) return report_error(format.error(), s);
+    std::vector<std::pair<std::string, report::Run>> jobs;
+    std::map<std::string, int> seen;
+    std::vector<std::string> problems;
+    for (const auto& path : o.reports) {
+        auto src = read_sources({path}, s.in);
+        if (!src) {
+            problems.push_back(src.error().message);
+            continue;
+        }
+        auto run = report::read_json(src->front().text, path);
+        if (!run) {
+            problems.push_back(run.error().message);
+            continue;
+        }
+        // The job's label: what it ran, as the matrix spelled it.
+        std::string label;
+        for (const auto* key : {"scenario", "candidate.flavour"})
+            for (const auto& [k, v] : run->properties)
+                if (k == key) label += (label.empty() ? "" : "/") + v;
+        if (label.empty()) label = std::filesystem::path(path).parent_path().filename().string();
+        if (label.empty()) label = run->command;
+        if (int n = ++seen[label]; n > 1) label += "#" + std::to_string(n);
+        jobs.emplace_back(label, std::move(*run));
+    }
+    if (!problems.empty()) return report_error(Error{ErrorKind::input, text::join(problems, "\n"), {}}, s);
+    auto merged = report::merge(jobs);
+    if (auto r = write_report_dir(g, merged); !r) return report_error(r.error(), s);
+    if (auto r = emit(g, render(merged, *format, false), s); !r) return report_error(r.error(), s);
+    return exit_code_for(merged);
+}
+
+}  // namespace preflight::cli
