@@ -6,13 +6,17 @@ GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 BIN := $(BUILD)/argocd-preflight
 
 # make preflight variables (see README):
-MANIFESTS ?= ../shared/argocd/v3.5.1/install.yaml
-BASELINE ?=
+MODE ?= run                 # run: the full gate on an ephemeral kind cluster; static: analyze only
+CANDIDATE ?= stable         # the ref to prove...
+MANIFESTS ?=                # ...or your rendered install instead (static mode: what to analyze)
+SOURCE ?= https://github.com/argoproj/argo-cd
+BASELINE ?=                 # the ref running today (upgrade and rollback scenarios)
+SCENARIO ?= fresh-install   # fresh-install, upgrade, rollback, ha, or a scenario file
+FLAVOUR ?= install
 FORMAT ?= text
 OUT ?= out
-SCENARIO ?= fresh-install
-CANDIDATE ?= stable
-FLAVOUR ?= install
+ARGS ?=                     # anything else for `run`, e.g. --no-smoke --retain on-failure
+STATIC_DEFAULT := ../shared/argocd/v3.5.1/install.yaml
 
 .PHONY: setup build test preflight clean bench
 
@@ -28,11 +32,16 @@ build: setup $(BUILD)/CMakeCache.txt
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
-# The static pre-flight on the candidate's manifests, with every report written to $(OUT)/.
-# (The cluster stages — `run` — are not built yet; see README.)
+# The gate, with every report (junit.xml, report.json, summary.md, diagnostics) in $(OUT)/.
 preflight: build
 	@mkdir -p $(OUT)
-	$(BIN) analyze $(MANIFESTS) $(if $(BASELINE),--baseline $(BASELINE)) --format $(FORMAT) --report-dir $(OUT)
+ifeq ($(strip $(MODE)),static)
+	$(BIN) analyze $(or $(strip $(MANIFESTS)),$(STATIC_DEFAULT)) $(if $(strip $(BASELINE)),--baseline $(BASELINE)) --format $(FORMAT) --report-dir $(OUT)
+else
+	$(BIN) run --scenario $(strip $(SCENARIO)) --flavour $(strip $(FLAVOUR)) --source $(strip $(SOURCE)) \
+	  $(if $(strip $(MANIFESTS)),--manifests $(MANIFESTS),--candidate $(strip $(CANDIDATE))) \
+	  $(if $(strip $(BASELINE)),--baseline $(strip $(BASELINE))) --format $(FORMAT) --report-dir $(OUT) $(ARGS)
+endif
 
 clean:
 	rm -rf $(BUILD) $(OUT)
