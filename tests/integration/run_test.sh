@@ -303,6 +303,12 @@ upgrade-incident)
   # The static stage compared against the baseline: a need new in the candidate that its policies block.
   outcome_is "$OUT/junit.xml" 'baseline-regression: argocd/argocd-redis[Deployment] -> kube-apiserver' failure 'the candidate adds a need the policies do not allow'
   [ -d "$OUT/diagnostics/upgrade_to_candidate" ] || fail "no diagnostics for the failed step"
+  # The verdict and the root cause in every format.
+  contains "$OUT/report.json" '"root_cause":"upgrade to candidate: Deployment/argocd-redis stuck in Init: secret-init'
+  contains "$OUT/summary.md" '**Root cause:** upgrade to candidate: Deployment/argocd-redis stuck in Init'
+  contains "$OUT/junit.xml" '<property name="root_cause" value="upgrade to candidate: Deployment/argocd-redis stuck in Init'
+  contains "$OUT/summary.md" '```mermaid'
+  contains "$OUT/summary.md" '| ❌ | upgrade to candidate: api-server: Deployment/argocd-redis -> kubernetes.default.svc:443 | reachable |'
   no_clusters_left
   ;;
 rollback)
@@ -314,6 +320,24 @@ rollback)
   outcome_is "$OUT/junit.xml" 'roll back to baseline' passed
   outcome_is "$OUT/junit.xml" 'roll back to baseline: workloads Healthy' passed
   outcome_is "$OUT/junit.xml" 'roll back to baseline: smoke: Application still Synced and Healthy' passed
+  no_clusters_left
+  ;;
+rollback-healthy)
+  # A good candidate: up, and back down, both Healthy, the Application surviving both hops.
+  need_shared v2.11.0; need_shared v3.5.1
+  run "$FIX/smoke-ok.json" --scenario rollback --baseline-manifests "$SHARED/argocd/v2.11.0/install.yaml" --manifests "$SHARED/argocd/v3.5.1/install.yaml"
+  expect_rc $rc 0
+  outcome_is "$OUT/junit.xml" 'upgrade to candidate' passed
+  outcome_is "$OUT/junit.xml" 'roll back to baseline' passed
+  outcome_is "$OUT/junit.xml" 'roll back to baseline: smoke: Application still Synced and Healthy' passed
+  lacks "$OUT/report.json" '"root_cause"'
+  no_clusters_left
+  ;;
+scenario-ha-fails)
+  run "$FIX/init-blocked.json" --scenario ha --manifests "$FIX/app.yaml"
+  expect_rc $rc 1
+  outcome_is "$OUT/junit.xml" 'install candidate' failure 'Deployment/publisher stuck in Init: make-token'
+  [ -d "$OUT/diagnostics/install_candidate" ] || fail "no diagnostics"
   no_clusters_left
   ;;
 scenario-ha)
