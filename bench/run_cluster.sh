@@ -3,7 +3,7 @@
 # how many kubectl processes each phase starts, for a short and a long wait (the count must not
 # grow with the duration). The simulator records the moment (all pods Ready, or the first
 # CrashLoopBackOff) in milestones.log; the tool's verdict time is the end of its
-# "workloads Healthy" case. Usage: bench/run_cluster.sh [BINARY]
+# "<step>: workloads Healthy" case. Usage: bench/run_cluster.sh [BINARY]
 set -euo pipefail
 bin=$(realpath "${1:-build/argocd-preflight}")
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,7 +20,7 @@ measure() { # name scenario-json
 import json, sys
 name, report, milestones = sys.argv[1], sys.argv[2], sys.argv[3]
 r = json.load(open(report))
-case = next(c for s in r["suites"] for c in s["cases"] if c["name"] == "workloads Healthy")
+case = next(c for s in r["suites"] for c in s["cases"] if c["name"].endswith("workloads Healthy"))
 verdict = (case["start_ms"] + case["duration_ms"]) / 1000.0
 run_end = (r["start_ms"] + r["duration_ms"]) / 1000.0
 lines = [l.split(" ", 1) for l in open(milestones).read().splitlines()]

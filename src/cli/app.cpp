@@ -107,6 +107,8 @@ int run(const std::vector<std::string>& args, Streams streams) {
     runc->add_option("--smoke-repo", run_opts.smoke_repo, "git repository of the smoke Application")->capture_default_str();
     runc->add_option("--smoke-path", run_opts.smoke_path, "path in that repository")->capture_default_str();
     runc->add_option("--smoke-revision", run_opts.smoke_revision, "revision of that repository")->capture_default_str();
+    runc->add_option("--admin-secret", run_opts.admin_secret, "Secret (key: password) with the admin password the smoke test logs in with")
+        ->capture_default_str();
     runc->add_option("--smoke-timeout", run_opts.smoke_timeout_s, "seconds for the smoke Application to become Synced and Healthy")
         ->capture_default_str()->check(CLI::Range(10, 3600));
     runc->add_option("--probe-timeout", run_opts.probe_timeout_s, "seconds a probe waits for a connection")->capture_default_str()->check(CLI::Range(1, 120));

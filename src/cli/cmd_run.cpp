@@ -222,6 +222,7 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
     so.smoke.path = o.smoke_path;
     so.smoke.revision = o.smoke_revision;
     so.smoke.timeout_s = o.smoke_timeout_s;
+    so.smoke.admin_secret = o.admin_secret;
     so.smoke.dest_ns = g.ns;  // the run's own namespace: removed with it on an existing cluster
     so.now_ms = now_ms;
     auto provider = o.provider == "kind" ? cluster::make_kind_provider(runner) : cluster::make_existing_provider(runner);

@@ -45,6 +45,7 @@ struct RunOptions {
     std::string smoke_path = "guestbook";
     std::string smoke_revision = "HEAD";
     int smoke_timeout_s = 300;
+    std::string admin_secret = "argocd-initial-admin-secret";  // Argo CD's documented initial admin Secret
 };
 
 // `run`: static stage, then a fresh install on a throwaway cluster. Returns the exit code.
