@@ -6,5 +6,11 @@
 int main(int argc, char** argv) {
     std::ios::sync_with_stdio(false);
     std::vector<std::string> args(argv + 1, argv + argc);
-    return preflight::cli::run(args, {std::cin, std::cout, std::cerr});
+    try {
+        return preflight::cli::run(args, {std::cin, std::cout, std::cerr});
+    } catch (const std::exception& e) {
+        // A bug, not a verdict: say so, and never exit 0 or 1 for it.
+        std::cerr << "argocd-preflight: internal error: " << e.what() << "\n";
+        return 3;
+    }
 }

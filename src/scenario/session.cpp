@@ -673,10 +673,12 @@ private:
 
 }  // namespace
 
-void run_scenario(proc::Runner& runner, cluster::ClusterProvider& provider, const Scenario& scenario, const Release& candidate,
-                  const Release* baseline, const SessionOptions& options, report::Run& run) {
-    run.set_property("scenario", scenario.name);
-    Session session(runner, provider, options, run);
+namespace {
+
+// The steps: try until an action fails, catch on failure, finally always; cleanup actions of
+// every started step last in, first out after the last step.
+void run_steps(Session& session, const Scenario& scenario, const Release& candidate, const Release* baseline, const SessionOptions& options,
+               report::Run& run) {
     bool ok = session.start(options.spec.workers);
     // Taken after start(): adding a suite may move the others (it is a vector).
     auto& suite = run.suite("scenario " + scenario.name);
@@ -737,7 +739,25 @@ void run_scenario(proc::Runner& runner, cluster::ClusterProvider& provider, cons
         session.run_action(*it->second, *it->first, suite, candidate, baseline, ignored);
     }
     suite.duration_ms = options.now_ms() - suite.start_ms;
-    session.finish(run.verdict() != report::Outcome::passed || run.interrupted);  // adds "cleanup": `suite` is not used after this
+}
+
+}  // namespace
+
+void run_scenario(proc::Runner& runner, cluster::ClusterProvider& provider, const Scenario& scenario, const Release& candidate,
+                  const Release* baseline, const SessionOptions& options, report::Run& run) {
+    run.set_property("scenario", scenario.name);
+    Session session(runner, provider, options, run);
+    try {
+        run_steps(session, scenario, candidate, baseline, options, run);
+    } catch (const std::exception& e) {
+        // A bug must not leave a cluster behind: report it, then clean up as always.
+        auto& suite = run.suite("scenario " + scenario.name);
+        auto c = session.start_case("internal error", scenario.name);
+        c.outcome = report::Outcome::error;
+        c.message = std::string("internal error: ") + e.what() + " (the cluster is cleaned up all the same)";
+        session.finish_case(suite, std::move(c));
+    }
+    session.finish(run.verdict() != report::Outcome::passed || run.interrupted);
 }
 
 }  // namespace preflight::scenario
