@@ -714,9 +714,11 @@ void run_steps(Session& session, const Scenario& scenario, const Release& candid
             session.finish_case(suite, std::move(c));
         }
         if (failed(outcome) && !session.interrupted())
-            for (const auto& a : step.catch_) session.run_action(a, step, suite, candidate, baseline, failure);
+            for (const auto& a : step.catch_) {
+                std::string catch_failure;  // the step's failure stays the one that made it fail
+                session.run_action(a, step, suite, candidate, baseline, catch_failure);
+            }
         if (!session.interrupted()) {
-            std::string ignored;
             for (const auto& a : step.finally_) {
                 std::string finally_failure;
                 auto o = session.run_action(a, step, suite, candidate, baseline, finally_failure);
