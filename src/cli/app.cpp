@@ -40,7 +40,7 @@ void add_globals(CLI::App& app, GlobalOptions& g) {
 }  // namespace
 
 int run(const std::vector<std::string>& args, Streams streams) {
-    CLI::App app{"argocd-preflight: prove an Argo CD release on a throwaway mirror before you pin it."};
+    CLI::App app{"argocd-preflight: prove an Argo CD release on a throwaway mirror before you pin it.", "argocd-preflight"};
     app.footer(k_exit_codes);
     app.require_subcommand(1);
     app.fallthrough();
@@ -75,8 +75,8 @@ int run(const std::vector<std::string>& args, Streams streams) {
     health->footer(std::string("Exit codes: 0 every object with a health rule is Healthy, 1 otherwise, 2 bad input.\n"));
 
     RunOptions run_opts;
-    auto* runc = app.add_subcommand("run", "install the candidate from scratch on an ephemeral kind cluster (or a namespace of an existing "
-                                           "cluster), wait with watches, explain any failure, clean up");
+    auto* runc = app.add_subcommand("run", "run a scenario (fresh-install, upgrade, rollback, ha) on an ephemeral kind cluster or a new "
+                                           "namespace of an existing one: install, wait, probe, explain any failure, clean up");
     runc->add_option("--scenario", run_opts.scenario, "fresh-install, upgrade, rollback, ha, or a scenario FILE")->capture_default_str();
     runc->add_option("--candidate", run_opts.candidate, "ref to prove: stable, a tag, a branch or a commit of --source");
     runc->add_option("--baseline", run_opts.baseline, "ref running today (upgrade and rollback scenarios)");
