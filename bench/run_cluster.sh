@@ -36,3 +36,20 @@ measure ready-after-2s "{\"ready_after_s\": 2, \"workloads\": {$secret}}"
 measure ready-after-8s "{\"ready_after_s\": 8, \"workloads\": {$secret}}"
 measure init-stuck-after-1s "{\"ready_after_s\": 1, \"workloads\": {\"publisher\": {\"fail\": {\"container\": \"make-token\", \"every_s\": 1, \"log\": \"error: dial tcp 10.96.0.1:443: i/o timeout\"}}}}"
 measure init-stuck-after-5s "{\"ready_after_s\": 1, \"workloads\": {\"publisher\": {\"fail\": {\"container\": \"make-token\", \"every_s\": 5, \"log\": \"error: dial tcp 10.96.0.1:443: i/o timeout\"}}}}"
+
+# Probes and smoke on Argo CD v3.5.1 (needs ../shared): the probes phase must cost the same
+# number of kubectl processes however many probes there are (one apply, one watch, one logs).
+shared=${SHARED:-$here/../shared}
+if [ -f "$shared/argocd/v3.5.1/install.yaml" ]; then
+  export FAKE_KIND_HOME=$tmp/kind-probes
+  KUBE_SIM_SCENARIO=$here/tests/fixtures/run/smoke-ok.json PATH=$here/tests/sim/bin:$PATH "$bin" run \
+    --manifests "$shared/argocd/v3.5.1/install.yaml" --report-dir "$tmp/out-probes" --log-level warn >/dev/null 2>&1 || true
+  python3 - "$tmp/out-probes/report.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+probes = [c for s in r["suites"] for c in s["cases"] if c.get("facts")]
+phase = next((s for s in r["suites"] if s["name"].startswith("scenario")), None)
+procs = {k.split(".")[-1]: v for k, v in r["properties"].items() if k.startswith("kubectl.processes.")}
+print(f"v3.5.1 with probes and smoke: {len(probes)} probes, kubectl processes {procs}, run {r['duration_ms']} ms, verdict {r['verdict']}")
+PY
+fi

@@ -34,6 +34,29 @@ Args logs_args(const Target& t, std::string_view ns, std::string_view pod, std::
     if (previous) a.emplace_back("--previous");
     return a;
 }
+Args logs_by_label_args(const Target& t, std::string_view ns, std::string_view selector, std::string_view container, int max_pods) {
+    return with(t, {"logs", "--namespace", ns, "--selector", selector, "--container", container, "--prefix", "--tail", "-1",
+                    "--max-log-requests", std::to_string(max_pods)});
+}
+
+std::map<std::string, std::string> split_prefixed_logs(std::string_view text) {
+    std::map<std::string, std::string> out;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        auto end = text.find('\n', pos);
+        auto line = text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+        pos = end == std::string_view::npos ? text.size() : end + 1;
+        // "[pod/NAME/CONTAINER] text"
+        if (!line.starts_with("[pod/")) continue;
+        auto close = line.find("] ");
+        auto slash = line.find('/', 5);
+        if (close == std::string_view::npos || slash == std::string_view::npos || slash > close) continue;
+        auto& lines = out[std::string(line.substr(5, slash - 5))];
+        lines += std::string(line.substr(close + 2)) + "\n";
+    }
+    return out;
+}
+
 Args describe_args(const Target& t, std::string_view ns, std::string_view resource, std::string_view name) {
     return with(t, {"describe", "--namespace", ns, resource, name});
 }

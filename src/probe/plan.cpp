@@ -137,9 +137,11 @@ json::object labels_json(const model::Labels& labels) {
 
 }  // namespace
 
-std::string pod_manifest(const Spec& spec, const std::string& pod_name, const std::string& image, int timeout_s, const Owner& owner) {
+std::string pod_manifest(const Spec& spec, const std::string& pod_name, const std::string& image, int timeout_s, const Owner& owner,
+                         const std::string& batch) {
     auto labels = labels_json(spec.labels);
     if (!labels.contains(k_probe_label)) labels[k_probe_label] = "shadow";
+    if (!batch.empty()) labels[k_batch_label] = batch;
     json::array env{json::object{{"name", "PROBE_KIND"}, {"value", to_string(spec.kind)}},
                     json::object{{"name", "PROBE_HOST"}, {"value", spec.host}},
                     json::object{{"name", "PROBE_PORT"}, {"value", std::to_string(spec.port)}},

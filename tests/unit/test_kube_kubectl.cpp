@@ -80,3 +80,14 @@ TEST_CASE("live view: ADDED, MODIFIED and DELETED events keep the latest object;
     CHECK_FALSE(view.wait_change(std::chrono::milliseconds(0)));
     CHECK(view.snapshot().size() == 2);
 }
+
+TEST_CASE("one kubectl for a batch's logs: selector, prefix, and the lines split back per pod") {
+    auto a = logs_by_label_args(k_target, "ns1", "argocd-preflight.io/batch=probe-1", "probe", 12);
+    CHECK(joined(a).ends_with("logs --namespace ns1 --selector argocd-preflight.io/batch=probe-1 --container probe --prefix --tail -1 "
+                              "--max-log-requests 12"));
+    auto logs = split_prefixed_logs("[pod/p-0/probe] first\n[pod/p-1/probe] PREFLIGHT-PROBE result=pong detail=PONG\n"
+                                    "[pod/p-0/probe] second\nnot prefixed\n[pod/broken line\n");
+    REQUIRE(logs.size() == 2);
+    CHECK(logs["p-0"] == "first\nsecond\n");
+    CHECK(logs["p-1"] == "PREFLIGHT-PROBE result=pong detail=PONG\n");
+}

@@ -1,6 +1,7 @@
 // kubectl: pure argv builders, and a thin client that runs them through a proc::Runner.
 #pragma once
 #include <chrono>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,11 @@ Args get_json_args(const Target& t, std::string_view resource, std::string_view 
 // A list then a watch, printed as one {"type","object"} JSON per line.
 Args watch_args(const Target& t, std::string_view resource, std::string_view ns);
 Args logs_args(const Target& t, std::string_view ns, std::string_view pod, std::string_view container, bool previous);
+// Logs of container `container` of every pod labelled `selector`, each line prefixed with
+// "[pod/NAME/CONTAINER] ": one process for a whole batch of pods.
+Args logs_by_label_args(const Target& t, std::string_view ns, std::string_view selector, std::string_view container, int max_pods);
+// Splits the output of logs_by_label_args into pod name -> its lines.
+std::map<std::string, std::string> split_prefixed_logs(std::string_view text);
 Args describe_args(const Target& t, std::string_view ns, std::string_view resource, std::string_view name);
 Args version_args(const Target& t);
 Args delete_namespace_args(const Target& t, std::string_view ns);

@@ -50,8 +50,11 @@ struct Owner {
     std::string name, uid;
 };
 
-// JSON manifest of the shadow pod for `spec`. The connection timeout is `timeout_s`.
-std::string pod_manifest(const Spec& spec, const std::string& pod_name, const std::string& image, int timeout_s, const Owner& owner);
+// JSON manifest of the shadow pod for `spec`. The connection timeout is `timeout_s`; `batch`
+// labels the pods of one run_batch (their logs are read with one kubectl call).
+std::string pod_manifest(const Spec& spec, const std::string& pod_name, const std::string& image, int timeout_s, const Owner& owner,
+                         const std::string& batch = "");
+inline constexpr const char* k_batch_label = "argocd-preflight.io/batch";
 // The POSIX sh script a probe pod runs; it prints one line "PREFLIGHT-PROBE result=R detail=D".
 const std::string& script();
 
