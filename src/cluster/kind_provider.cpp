@@ -110,6 +110,7 @@ public:
         auto line = std::string(text::split(r->out, '\n').front());
         m_info.tool_version = line;
         auto v = parse_kind_version(line);
+        m_version = v;
         if (!v) {
             m_info.enforces_network_policy = false;
             m_info.enforcement_note = "cannot read the kind version from '" + line + "'; NetworkPolicy enforcement unknown";
@@ -127,6 +128,9 @@ public:
         m_info.kubeconfig = (std::filesystem::path(spec.work_dir) / "kubeconfig").string();
         m_info.context = "kind-" + m_info.name;
         m_info.node_image = spec.node_image.empty() ? k_default_node_image : spec.node_image;
+        if (spec.node_image.empty() && m_version && m_version->major == 0 && m_version->minor < 32)
+            m_info.notices.push_back("the default node image was built for kind v0.32.0 and kind supports only images built for its "
+                                     "release; this is " + m_info.tool_version + ": upgrade kind or pass --node-image built for it");
         auto config = (std::filesystem::path(spec.work_dir) / "kind-config.yaml").string();
         std::vector<std::string> sans;
         if (!spec.kubeconfig_host.empty()) sans.push_back(spec.kubeconfig_host);
@@ -188,6 +192,7 @@ public:
 private:
     proc::Runner& m_runner;
     ClusterInfo m_info;
+    std::optional<KindVersion> m_version;
     bool m_created = false;
 };
 

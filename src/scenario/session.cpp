@@ -125,6 +125,7 @@ public:
             return false;
         }
         const auto& info = m_provider.info();
+        for (const auto& n : info.notices) m_run.notices.push_back(n);
         create.message = info.provider + " " + info.name + (info.node_image.empty() ? "" : " (" + info.node_image + ")");
         m_run.set_property("cluster.provider", info.provider);
         m_run.set_property("cluster.name", info.name);

@@ -437,6 +437,12 @@ old-kind)
   FAKE_KIND_VERSION=v0.23.0 run "$FIX/healthy.json" --manifests "$FIX/app.yaml"
   expect_rc $rc 0
   contains "$OUT/report.json" 'does not enforce NetworkPolicy'
+  contains "$OUT/report.json" 'the default node image was built for kind v0.32.0'
+  # With an image of its own, only the enforcement notice remains.
+  FAKE_KIND_VERSION=v0.31.0 run "$FIX/healthy.json" --manifests "$FIX/app.yaml" --node-image kindest/node:v1.33.1@sha256:abc
+  expect_rc $rc 0
+  lacks "$OUT/report.json" 'the default node image was built'
+  lacks "$OUT/report.json" 'does not enforce NetworkPolicy'
   no_clusters_left
   ;;
 skew)

@@ -35,6 +35,7 @@ struct ClusterInfo {
     // Whether the cluster's network plugin is known to enforce NetworkPolicy, and why not.
     bool enforces_network_policy = true;
     std::string enforcement_note;
+    std::vector<std::string> notices;  // other things the run should say first
 };
 
 class ClusterProvider {
