@@ -5,32 +5,72 @@
 
 namespace preflight::kube {
 
+Result<std::unique_ptr<proc::Stream>> LiveView::open(std::size_t index) {
+    proc::Command cmd{watch_args(m_kubectl->target(), m_names[index], m_ns), m_lifetime};
+    return m_kubectl->runner().stream(
+        cmd, [this](std::string line) { on_line(line); },
+        [this, index] {
+            std::lock_guard lock(m_mutex);
+            if (!m_stopping) m_ended.push_back(index);
+            ++m_version;
+            m_changed.notify_all();
+        });
+}
+
 Result<void> LiveView::start(Kubectl& kubectl, std::string_view ns, const std::vector<std::string>& resources,
                              std::chrono::milliseconds lifetime) {
+    m_kubectl = &kubectl;
+    m_ns = ns;
+    m_lifetime = lifetime;
     for (const auto& r : resources) {
-        proc::Command cmd{watch_args(kubectl.target(), r, ns), lifetime};
-        auto index = m_streams.size();
-        auto s = kubectl.runner().stream(
-            cmd, [this](std::string line) { on_line(line); },
-            [this, index] {
-                std::lock_guard lock(m_mutex);
-                if (!m_stopping && !m_broken) {
-                    m_broken = "watch of " + (index < m_names.size() ? m_names[index] : std::string("a resource")) + " ended";
-                    if (index < m_streams.size() && m_streams[index]) {
-                        auto tail = m_streams[index]->err_tail();
-                        if (!tail.empty()) *m_broken += ": " + tail;
-                    }
-                }
-                ++m_version;
-                m_changed.notify_all();
-            });
+        std::size_t index;
+        {
+            std::lock_guard lock(m_mutex);
+            index = m_names.size();
+            m_names.push_back(r);
+            m_streams.emplace_back();
+        }
+        auto s = open(index);
         if (!s) return std::unexpected(s.error());
         std::lock_guard lock(m_mutex);
-        m_names.push_back(r);
-        m_streams.push_back(std::move(*s));
+        m_streams[index] = std::move(*s);
         ++m_started;
     }
     return {};
+}
+
+int LiveView::revive(int max_restarts) {
+    std::vector<std::size_t> ended;
+    {
+        std::lock_guard lock(m_mutex);
+        ended.swap(m_ended);
+    }
+    int revived = 0;
+    for (auto index : ended) {
+        std::string why;
+        {
+            std::lock_guard lock(m_mutex);
+            why = m_streams[index] ? m_streams[index]->err_tail() : "";
+        }
+        if (m_streams[index]) m_streams[index]->stop();  // its thread has finished; join it
+        if (m_restarts[index] >= max_restarts) {
+            std::lock_guard lock(m_mutex);
+            if (!m_broken)
+                m_broken = "watch of " + m_names[index] + " ended " + std::to_string(m_restarts[index] + 1) + " times" + (why.empty() ? "" : ": " + why);
+            continue;
+        }
+        ++m_restarts[index];
+        auto s = open(index);
+        std::lock_guard lock(m_mutex);
+        if (!s) {
+            if (!m_broken) m_broken = "restarting the watch of " + m_names[index] + ": " + s.error().describe();
+            continue;
+        }
+        m_streams[index] = std::move(*s);
+        ++m_started;
+        ++revived;
+    }
+    return revived;
 }
 
 void LiveView::on_line(const std::string& line) {

@@ -321,6 +321,7 @@ private:
                                    text::join(m_state.pending, "; ");
                     break;
                 }
+                view.revive();
                 if (auto broken = view.broken()) {
                     wait.outcome = report::Outcome::error;
                     wait.message = *broken;

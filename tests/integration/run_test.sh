@@ -399,6 +399,14 @@ matrix-merge)
   expect_rc $? 2
   no_clusters_left
   ;;
+watch-closed)
+  # The API server ends watches early; the waits restart them and still see the install through.
+  printf '{"watch_close_after_s": 0.7, "ready_after_s": 2.0, "workloads": {"publisher": {"on_success": {"container": "make-token", "create_secret": {"name": "shared-token", "data": {"token": "t"}}}}}}' > "$T/close.json"
+  run "$T/close.json" --manifests "$FIX/app.yaml"
+  expect_rc $rc 0
+  python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["properties"]; assert int(p["kubectl.watch_processes"]) > 5, p' "$OUT/report.json" || fail "the watches were not restarted"
+  no_clusters_left
+  ;;
 second-signal)
   # A second signal cuts cleanup short, and the report still says what was left behind.
   FAKE_KIND_DELETE_DELAY=30 KUBE_SIM_SCENARIO=$FIX/never-ready.json PATH=$SIMPATH "$BIN" run --manifests "$FIX/app.yaml" --report-dir "$OUT" >"$T/stdout" 2>"$T/stderr" &

@@ -13,6 +13,7 @@ Scenario (all keys optional):
 {
   "server_version": "1.33",          # minor version the API reports
   "latency_ms": 0,                   # added to every request
+  "watch_close_after_s": 1800,       # the server ends every watch after this (as API servers do)
   "ready_after_s": 0.3,              # pod start -> Ready, unless a workload rule says otherwise
   "nodes": 1,
   "workloads": {                     # by workload name (the test scripts the cluster)
@@ -831,7 +832,7 @@ def make_handler(store, cluster, args):
 
         def watch(self, g, res, ns, q):
             since = int(q.get("resourceVersion") or 0)
-            timeout = float(q.get("timeoutSeconds") or 1800)
+            timeout = min(float(q.get("timeoutSeconds") or 1800), float(sc.get("watch_close_after_s", 1800)))
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Transfer-Encoding", "chunked")

@@ -33,10 +33,19 @@ public:
     bool wait_change(std::chrono::milliseconds timeout);
     // Every object currently known, in a stable order (kind, name).
     std::vector<model::Value> snapshot() const;
-    // A watch that ended before stop(): "kubectl get pods ... exited 1: <stderr>".
+    // Restarts watches that ended on their own (an API server closes watches after a while),
+    // each relisting what exists; after `max_restarts` of one watch, its next end is broken().
+    // Returns how many were restarted.
+    int revive(int max_restarts = 5);
+    // A watch that ended and could not be revived: "watch of pods ended: <stderr>".
     std::optional<std::string> broken() const;
     void stop();
     int processes_started() const { return m_started; }
+
+private:
+    Result<std::unique_ptr<proc::Stream>> open(std::size_t index);
+
+public:
     int malformed_lines() const;
 
 private:
@@ -46,6 +55,11 @@ private:
     std::map<std::tuple<std::string, std::string, std::string>, model::Value> m_objects;
     std::vector<std::unique_ptr<proc::Stream>> m_streams;
     std::vector<std::string> m_names;
+    std::vector<std::size_t> m_ended;  // streams that ended before stop(), not yet revived
+    Kubectl* m_kubectl = nullptr;
+    std::string m_ns;
+    std::chrono::milliseconds m_lifetime{0};
+    std::map<std::size_t, int> m_restarts;
     std::optional<std::string> m_broken;
     bool m_stopping = false;
     int m_started = 0, m_malformed = 0;
