@@ -1,14 +1,12 @@
 // `run`: the candidate's manifests (from its exact commit, or rendered by the team), the static
-// stage, then a fresh install on a throwaway cluster with diagnostics and guaranteed cleanup.
+// stage, then a scenario on a throwaway cluster with diagnostics and guaranteed cleanup.
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <filesystem>
-#include <random>
 
 #include "preflight/cli/commands.hpp"
 #include "preflight/cli/stages.hpp"
-#include "preflight/kube/kubectl.hpp"
 #include "preflight/probe/plan.hpp"
 #include "preflight/probe/smoke.hpp"
 #include "preflight/proc/runner.hpp"
@@ -100,7 +98,7 @@ Result<scenario::Scenario> load_scenario(const std::string& name_or_file, Stream
 }
 
 // A loaded release: the model kept alive with the Release built from it.
-struct Loaded2 {
+struct LoadedRelease {
     Loaded loaded;
     scenario::Release release;
     analysis::Analysis analysis;
@@ -176,8 +174,8 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
 
     // Static stage: the prediction (with the baseline comparison when there is one), also
     // joined to live evidence later.
-    auto cand = std::make_unique<Loaded2>();
-    auto base = has_baseline ? std::make_unique<Loaded2>() : nullptr;
+    auto cand = std::make_unique<LoadedRelease>();
+    auto base = has_baseline ? std::make_unique<LoadedRelease>() : nullptr;
     std::string cand_text = joined_text(cand_m->sources);
     if (auto r = load_sources(std::move(cand_m->sources), *config, g.jobs, cand->loaded); !r) return report_error(r.error(), s);
     std::string base_text;
