@@ -95,7 +95,7 @@ Result<std::vector<Outcome>> run_batch(kube::Kubectl& kubectl, const std::vector
     }
     if (auto r = kubectl.apply(list, options.ns, 60s); !r) return std::unexpected(r.error().with_context("creating probe pods"));
     std::map<std::string, std::string> not_run;
-    auto pods = wait_finished(kubectl, options.ns, names, options.deadline, not_run);
+    wait_finished(kubectl, options.ns, names, options.deadline, not_run);
     // Every pod's verdict line with one kubectl; a pod missing from it is asked for on its own.
     std::map<std::string, std::string> logs;
     if (not_run.size() < names.size()) {
