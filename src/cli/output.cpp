@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <ostream>
 
+#include "preflight/proc/runner.hpp"
 #include "preflight/util/files.hpp"
 #include "preflight/util/redactor.hpp"
 
@@ -54,6 +55,22 @@ void setup_logging(const std::string& level, std::ostream& err) {
     logger->set_pattern("%^%l%$: %v");
     logger->set_level(spdlog::level::from_str(level));
     spdlog::set_default_logger(logger);
+    // debug: every command (redacted, ready to paste), its exit code and duration; trace: the
+    // tail of what it printed. Stdin (manifests) is never logged.
+    proc::set_observer([](const proc::Command& cmd, const proc::Outcome* out) {
+        if (!spdlog::should_log(spdlog::level::debug)) return;
+        if (!out) {
+            spdlog::debug("started {}", proc::display(cmd.argv));
+            return;
+        }
+        spdlog::debug("{} -> {} in {} ms", proc::display(cmd.argv),
+                      out->timed_out ? std::string("timed out") : "exit " + std::to_string(out->exit_code), out->elapsed.count());
+        if (spdlog::should_log(spdlog::level::trace)) {
+            auto tail = [](const std::string& t) { return t.size() > 2000 ? "…" + t.substr(t.size() - 2000) : t; };
+            if (!out->out.empty()) spdlog::trace("stdout: {}", cmd.secret_output ? std::string("(a secret, not shown)") : tail(out->out));
+            if (!out->err.empty()) spdlog::trace("stderr: {}", tail(out->err));
+        }
+    });
 }
 
 std::int64_t now_ms() {

@@ -53,6 +53,12 @@ void keep_tail(std::string& s, std::size_t max) {
     if (s.size() > max) s.erase(0, s.size() - max);
 }
 
+Observer g_observer;
+
+void observe(const Command& cmd, const Outcome* outcome) {
+    if (g_observer) g_observer(cmd, outcome);
+}
+
 std::atomic<int> g_signals{0};
 std::atomic<int> g_last_signal{0};
 
@@ -173,6 +179,8 @@ private:
 
 }  // namespace
 
+void set_observer(Observer observer) { g_observer = std::move(observer); }
+
 void install_signal_handlers() {
     struct sigaction sa {};
     sa.sa_handler = on_signal;
@@ -190,6 +198,7 @@ Result<std::unique_ptr<Stream>> ProcessRunner::stream(const Command& cmd, std::f
     auto s = std::make_unique<ProcessStream>(cmd, std::move(on_line), std::move(on_exit));
     if (s->start_error())
         return fail(ErrorKind::infrastructure, "cannot start " + display(cmd.argv) + ": " + s->start_error().message());
+    observe(cmd, nullptr);
     return std::unique_ptr<Stream>(std::move(s));
 }
 
@@ -257,9 +266,10 @@ Result<Outcome> ProcessRunner::run(const Command& cmd) {
         io.run_for(std::min<std::chrono::steady_clock::duration>(deadline - now, std::chrono::milliseconds(50)));
     }
     child.wait(ec);
-    if (aborted) return fail(ErrorKind::interrupted, display(cmd.argv) + ": stopped by signal");
-    result.exit_code = result.timed_out ? -1 : child.exit_code();
+    result.exit_code = result.timed_out || aborted ? -1 : child.exit_code();
     result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    observe(cmd, &result);
+    if (aborted) return fail(ErrorKind::interrupted, display(cmd.argv) + ": stopped by signal");
     return result;
 }
 

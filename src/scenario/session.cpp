@@ -505,9 +505,11 @@ private:
         auto args = kube::base_args(k.target());
         args.insert(args.end(), {"get", "secret", m_o.smoke.admin_secret, "--namespace", m_o.ns, "--ignore-not-found", "--output",
                                  "jsonpath={.data.password}"});
-        if (auto pw = k.output(args, left(30s)); pw && !pw->empty()) {
-            Redactor::global().add(*pw);
-            if (auto plain = text::base64_decode(*pw)) Redactor::global().add(*plain);
+        proc::Command get{args, left(30s)};
+        get.secret_output = true;
+        if (auto pw = proc::check(get, k.runner().run(get)); pw && !pw->out.empty()) {
+            Redactor::global().add(pw->out);
+            if (auto plain = text::base64_decode(pw->out)) Redactor::global().add(*plain);
         }
         auto options = m_o.smoke;
         if (timeout) options.timeout_s = static_cast<int>(timeout->count() / 1000);

@@ -32,7 +32,7 @@ no_clusters_left() {
 }
 run() { # run SCENARIO ARGS... -> rc in $rc, stdout in $T/stdout, stderr in $T/stderr
   local sc=$1; shift
-  KUBE_SIM_SCENARIO=$sc PATH=$SIMPATH "$BIN" run --report-dir "$OUT" --log-level info "$@" >"$T/stdout" 2>"$T/stderr"
+  KUBE_SIM_SCENARIO=$sc PATH=$SIMPATH "$BIN" run --report-dir "$OUT" --log-level "${LOG_LEVEL:-info}" "$@" >"$T/stdout" 2>"$T/stderr"
   rc=$?
 }
 outcome_is() { # junit case-name failure|skipped|error|passed [message-fragment]
@@ -262,8 +262,10 @@ smoke-degraded)
 smoke-redaction)
   # The API echoes the admin password in an error: every output masks it.
   need_shared v3.5.1
-  run "$FIX/smoke-leak.json" --manifests "$SHARED/argocd/v3.5.1/install.yaml"
+  LOG_LEVEL=trace run "$FIX/smoke-leak.json" --manifests "$SHARED/argocd/v3.5.1/install.yaml"
   expect_rc $rc 1
+  grep -q 'stdout: (a secret, not shown)' "$T/stderr" || fail "the Secret read was not marked secret in trace logs"
+  lacks "$T/stderr" "$(printf 'adm1n-Pa55-7c3d' | base64)"
   outcome_is "$OUT/junit.xml" 'smoke: log in to the Argo CD API' failure 'invalid username or password'
   outcome_is "$OUT/junit.xml" 'smoke: create Application' skipped 'an earlier step failed'
   for f in "$OUT/junit.xml" "$OUT/report.json" "$OUT/summary.md" "$T/stdout" "$T/stderr"; do lacks "$f" 'adm1n-Pa55-7c3d'; done

@@ -21,6 +21,8 @@ struct Command {
     std::size_t max_output = 4u << 20;       // per stream; the tail is kept
     // Cleanup commands keep running after the first SIGINT/SIGTERM; only a second one stops them.
     bool survives_first_signal = false;
+    // Its stdout is a secret (e.g. a Secret's data): observers must not show it.
+    bool secret_output = false;
 };
 
 struct Outcome {
@@ -65,6 +67,11 @@ public:
     Result<std::unique_ptr<Stream>> stream(const Command& cmd, std::function<void(std::string)> on_line,
                                            std::function<void()> on_exit) override;
 };
+
+// Called after every finished command and when a stream starts (outcome nullptr), e.g. to log
+// it; set once by the CLI, before any command runs. proc itself logs nothing.
+using Observer = std::function<void(const Command& cmd, const Outcome* outcome)>;
+void set_observer(Observer observer);
 
 // SIGINT/SIGTERM handling for the whole process: the handlers only count signals; runners and
 // waits poll the count. 0: none, 1: finish with cleanup, 2+: stop cleanup too.
