@@ -198,7 +198,11 @@ public:
             auto del = start_case(keep ? "cluster retained" : "delete cluster", "cleanup");
             if (keep) {
                 std::error_code ec;
-                std::string kept = m_o.artifacts_dir.empty() ? "" : (fs::path(m_o.artifacts_dir) / "kubeconfig").string();
+                // Only the throwaway cluster's own kubeconfig; an existing cluster's is the user's
+                // file (and credentials) and stays where it is.
+                std::string kept = m_o.artifacts_dir.empty() || m_provider.info().provider != "kind"
+                                       ? ""
+                                       : (fs::path(m_o.artifacts_dir) / "kubeconfig").string();
                 if (!kept.empty() && fs::exists(m_provider.info().kubeconfig)) {
                     fs::create_directories(m_o.artifacts_dir, ec);
                     fs::copy_file(m_provider.info().kubeconfig, kept, fs::copy_options::overwrite_existing, ec);

@@ -477,6 +477,11 @@ existing)
   run "$FIX/healthy.json" --manifests "$FIX/app.yaml" --provider existing --kubeconfig "$T/team.kubeconfig" --namespace trial
   expect_rc $rc 0
   contains "$FAKE_KIND_HOME/clusters/team/requests.log" 'DELETE /api/v1/namespaces/trial'
+  # Retained on an existing cluster: the namespace stays, the user's kubeconfig is not copied.
+  run "$FIX/healthy.json" --manifests "$FIX/app.yaml" --provider existing --kubeconfig "$T/team.kubeconfig" --namespace kept --retain always
+  expect_rc $rc 0
+  [ ! -e "$OUT/kubeconfig" ] || fail "an existing cluster's kubeconfig was copied into the artifacts"
+  lacks "$FAKE_KIND_HOME/clusters/team/requests.log" 'DELETE /api/v1/namespaces/kept'
   # A namespace that exists is never taken over.
   run "$FIX/healthy.json" --manifests "$FIX/app.yaml" --provider existing --kubeconfig "$T/team.kubeconfig" --namespace default
   expect_rc $rc 3
