@@ -5,9 +5,9 @@
 #include <map>
 
 #include "preflight/cli/commands.hpp"
+#include "preflight/cli/stages.hpp"
 #include "preflight/cluster/provider.hpp"
 #include "preflight/revision/resolve.hpp"
-#include "preflight/scenario/scenario.hpp"
 #include "preflight/util/files.hpp"
 #include "preflight/util/text.hpp"
 
@@ -25,29 +25,12 @@ int cmd_matrix(const GlobalOptions& g, const MatrixOptions& o, Streams& s) {
     std::vector<Entry> entries;
     std::vector<std::string> images = o.node_images.empty() ? std::vector<std::string>{cluster::k_default_node_image} : o.node_images;
     for (const auto& name : o.scenarios) {
-        const scenario::Shipped* shipped = nullptr;
-        for (const auto& sh : scenario::shipped_scenarios())
-            if (name == sh.name) shipped = &sh;
-        std::optional<std::string> fixed;
-        if (shipped) {
-            auto parsed = scenario::parse_scenario(name, shipped->text);
-            if (parsed) fixed = parsed->flavour;
-        } else if (!std::filesystem::exists(name)) {
-            problems.push_back("--scenarios: '" + name + "' is neither a shipped scenario nor a file");
+        auto parsed = load_scenario(name, s);
+        if (!parsed) {
+            problems.push_back("--scenarios: " + parsed.error().message);
             continue;
-        } else {
-            auto src = read_sources({name}, s.in);
-            if (!src) {
-                problems.push_back(src.error().message);
-                continue;
-            }
-            auto parsed = scenario::parse_scenario(src->front().name, src->front().text);
-            if (!parsed) {
-                problems.push_back(parsed.error().message);
-                continue;
-            }
-            fixed = parsed->flavour;
         }
+        std::optional<std::string> fixed = parsed->flavour;
         // A scenario that fixes its flavour (ha) runs once, with it.
         std::vector<std::string> flavours = fixed ? std::vector<std::string>{*fixed} : o.flavours;
         for (const auto& f : flavours)

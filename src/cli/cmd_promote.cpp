@@ -1,5 +1,4 @@
 // `promote`: after a passing report, move the pin in the team's files and tell the pipeline.
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
@@ -22,27 +21,18 @@ struct ReportFacts {
 Result<ReportFacts> read_report(const std::string& path, Streams& s) {
     auto sources = read_sources({path}, s.in);
     if (!sources) return std::unexpected(sources.error());
-    boost::system::error_code ec;
-    auto doc = boost::json::parse(sources->front().text, ec);
-    if (ec || !doc.is_object()) return fail(ErrorKind::input, path + ": not a JSON report (" + ec.message() + ")");
-    const auto& o = doc.as_object();
-    auto str = [](const boost::json::object& obj, const char* key) -> std::string {
-        auto it = obj.find(key);
-        return it != obj.end() && it->value().is_string() ? std::string(it->value().as_string()) : "";
-    };
-    if (str(o, "schema") != report::k_json_schema)
-        return fail(ErrorKind::input, path + ": not an argocd-preflight report (schema '" + str(o, "schema") + "', expected " + report::k_json_schema + ")");
-    if (str(o, "command") != "run") return fail(ErrorKind::input, path + ": a report of `" + str(o, "command") + "`, not of `run`: only a run proves a revision");
+    auto run = report::read_json(sources->front().text, path);
+    if (!run) return std::unexpected(run.error());
+    if (run->command != "run") return fail(ErrorKind::input, path + ": a report of `" + run->command + "`, not of `run`: only a run proves a revision");
     ReportFacts f;
-    f.verdict = str(o, "verdict");
-    if (auto it = o.find("interrupted"); it != o.end() && it->value().is_bool()) f.interrupted = it->value().as_bool();
-    if (auto it = o.find("properties"); it != o.end() && it->value().is_object()) {
-        const auto& p = it->value().as_object();
-        f.revision = str(p, "promote.revision");
-        f.tag = str(p, "candidate.tag");
-        f.commit = str(p, "candidate.commit");
-        f.ref = str(p, "candidate.ref");
-        f.source = str(p, "candidate.source");
+    f.verdict = report::to_string(run->verdict());
+    f.interrupted = run->interrupted;
+    for (const auto& [k, v] : run->properties) {
+        if (k == "promote.revision") f.revision = v;
+        else if (k == "candidate.tag") f.tag = v;
+        else if (k == "candidate.commit") f.commit = v;
+        else if (k == "candidate.ref") f.ref = v;
+        else if (k == "candidate.source") f.source = v;
     }
     return f;
 }

@@ -83,20 +83,6 @@ Result<Manifests> manifests_from_paths(proc::Runner& runner, const RunOptions& o
     return Manifests{std::move(*sources), path};
 }
 
-// The scenario named NAME (shipped) or read from FILE.
-Result<scenario::Scenario> load_scenario(const std::string& name_or_file, Streams& s) {
-    for (const auto& shipped : scenario::shipped_scenarios())
-        if (name_or_file == shipped.name) return scenario::parse_scenario(std::string("scenarios/") + shipped.name + ".yaml", shipped.text);
-    if (!fs::exists(name_or_file)) {
-        std::string names;
-        for (const auto& shipped : scenario::shipped_scenarios()) names += (names.empty() ? "" : ", ") + std::string(shipped.name);
-        return fail(ErrorKind::usage, "--scenario: '" + name_or_file + "' is neither a shipped scenario (" + names + ") nor a file");
-    }
-    auto sources = read_sources({name_or_file}, s.in);
-    if (!sources) return std::unexpected(sources.error());
-    return scenario::parse_scenario(sources->front().name, sources->front().text);
-}
-
 // A loaded release: the model kept alive with the Release built from it.
 struct LoadedRelease {
     Loaded loaded;

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include <filesystem>
+
 #include "preflight/model/manifest.hpp"
 #include "preflight/util/text.hpp"
 
@@ -100,6 +102,19 @@ void add_static_cases(const analysis::Analysis& result, report::Suite& suite, st
         c.message = "no workload in the input calls the API server, uses Redis or needs DNS under a policy";
         suite.add(std::move(c));
     }
+}
+
+Result<scenario::Scenario> load_scenario(const std::string& name_or_file, Streams& s) {
+    for (const auto& shipped : scenario::shipped_scenarios())
+        if (name_or_file == shipped.name) return scenario::parse_scenario(std::string("scenarios/") + shipped.name + ".yaml", shipped.text);
+    if (!std::filesystem::exists(name_or_file)) {
+        std::string names;
+        for (const auto& shipped : scenario::shipped_scenarios()) names += (names.empty() ? "" : ", ") + std::string(shipped.name);
+        return fail(ErrorKind::usage, "scenario '" + name_or_file + "' is neither a shipped scenario (" + names + ") nor a file");
+    }
+    auto sources = read_sources({name_or_file}, s.in);
+    if (!sources) return std::unexpected(sources.error());
+    return scenario::parse_scenario(sources->front().name, sources->front().text);
 }
 
 }  // namespace preflight::cli

@@ -311,15 +311,6 @@ std::optional<Health> assess(const model::Value& object) {
     return it->second.assess(object);
 }
 
-const std::vector<std::string>& kinds_with_rules() {
-    static const std::vector<std::string> kinds = [] {
-        std::vector<std::string> k;
-        for (const auto& [name, rule] : rules()) k.push_back(name);
-        return k;
-    }();
-    return kinds;
-}
-
 std::vector<StuckContainer> stuck_containers(const model::Value& pod, int min_repeats) {
     std::vector<StuckContainer> out;
     auto scan = [&](const Value& statuses, bool init) {

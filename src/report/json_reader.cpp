@@ -33,7 +33,7 @@ Outcome outcome(const std::string& s) {
 Result<Run> read_json(std::string_view text, const std::string& name) {
     boost::system::error_code ec;
     auto doc = json::parse(text, ec);
-    if (ec || !doc.is_object()) return fail(ErrorKind::input, name + ": not JSON (" + ec.message() + ")");
+    if (ec || !doc.is_object()) return fail(ErrorKind::input, name + ": not a JSON report (" + ec.message() + ")");
     const auto& o = doc.as_object();
     if (str(o, "schema") != k_json_schema)
         return fail(ErrorKind::input, name + ": not an argocd-preflight report (schema '" + str(o, "schema") + "', expected " + k_json_schema + ")");

@@ -27,15 +27,13 @@ std::string lower(std::string_view s) {
 std::string decisive_line(std::string_view log) {
     static const char* markers[] = {"error", "fatal", "timeout", "timed out", "refused", "denied", "failed", "panic", "no such host",
                                     "forbidden", "unauthorized", "not found"};
-    std::string last;
-    for (const auto& raw : text::split(log, '\n')) {
-        auto line = trim(raw);
-        if (line.empty()) continue;
-        last = line;
-    }
+    // From the end: the first line that reads like an error wins; the last non-empty one is the fallback.
     auto lines = text::split(log, '\n');
+    std::string last;
     for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
         auto line = trim(*it);
+        if (line.empty()) continue;
+        if (last.empty()) last = line;
         auto l = lower(line);
         for (const char* m : markers)
             if (l.find(m) != std::string::npos) return line;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <thread>
 
 #include "preflight/health/health.hpp"
 #include "preflight/kube/kubectl.hpp"
@@ -238,11 +239,9 @@ public:
         suite.add(std::move(c));
     }
     void phase_counts(const std::string& phase) {
-        auto key = "kubectl.processes." + phase;
-        int before = 0;
-        for (const auto& [k, v] : m_run.properties)
-            if (k == key) before = std::stoi(v);
-        m_run.set_property(key, std::to_string(before + m_counting.take()));
+        auto& n = m_phase_processes[phase];
+        n += m_counting.take();
+        m_run.set_property("kubectl.processes." + phase, std::to_string(n));
     }
 
 private:
@@ -546,7 +545,7 @@ private:
             c.message = it->detail;
             if (i == 2 && it->ok) {
                 m_smoke_created = true;
-                if (auto h = application_health(k)) c.evidence.push_back({"Application " + m_o.smoke.app, *h});
+                if (auto app = application_state(k)) c.evidence.push_back({"Application " + m_o.smoke.app, app->text()});
             }
             if (!it->ok) failure = c.name + ": " + c.message;
             finish_case(suite, std::move(c));
@@ -558,7 +557,14 @@ private:
         return report::Outcome::passed;
     }
 
-    std::optional<std::string> application_health(kube::Kubectl& k) {
+    // The smoke Application as Argo CD reports it: its health, and whether it is Synced.
+    struct AppState {
+        health::Health health;
+        bool synced = false;
+        std::string text() const { return std::string(health::to_string(health.status)) + ": " + health.message; }
+        bool good() const { return synced && health.status == health::Status::healthy; }
+    };
+    std::optional<AppState> application_state(kube::Kubectl& k) {
         auto args = kube::base_args(k.target());
         args.insert(args.end(), {"get", "applications.argoproj.io", m_o.smoke.app, "--namespace", m_o.ns, "--output", "json"});
         auto app = k.output(args, left(30s));
@@ -567,7 +573,7 @@ private:
         if (!docs || docs->empty()) return std::nullopt;
         auto h = health::assess((*docs)[0]);
         if (!h) return std::nullopt;
-        return std::string(health::to_string(h->status)) + ": " + h->message;
+        return AppState{*h, (*docs)[0].at_path({"status", "sync", "status"}).str() == "Synced"};
     }
 
     // The Application made earlier must still be Synced and Healthy (read from the cluster).
@@ -578,17 +584,16 @@ private:
         // Argo CD needs a moment after an upgrade: poll its status through one watch-free loop of
         // gets, bounded by the smoke timeout.
         auto until = std::chrono::steady_clock::now() + left(std::chrono::seconds(m_o.smoke.timeout_s));
-        std::optional<std::string> h;
+        std::optional<AppState> app;
         while (true) {
-            h = application_health(k);
-            if (h && h->starts_with("Healthy") && h->find("sync: Synced") != std::string::npos) break;
-            if (std::chrono::steady_clock::now() >= until || proc::interrupt_level() > 0) break;
+            app = application_state(k);
+            if ((app && app->good()) || std::chrono::steady_clock::now() >= until || proc::interrupt_level() > 0) break;
             std::this_thread::sleep_for(1s);
         }
         phase_counts("smoke");
-        bool ok = h && h->starts_with("Healthy") && h->find("sync: Synced") != std::string::npos;
+        bool ok = app && app->good();
         c.outcome = ok ? report::Outcome::passed : report::Outcome::failed;
-        c.message = h ? "Application " + m_o.smoke.app + ": " + *h : "Application " + m_o.smoke.app + " not found";
+        c.message = "Application " + m_o.smoke.app + (app ? ": " + app->text() : " not found");
         if (!ok) failure = c.message;
         finish_case(suite, std::move(c));
         return ok ? report::Outcome::passed : report::Outcome::failed;
@@ -676,6 +681,7 @@ private:
     bool m_canary_done = false, m_enforced = false;
     std::string m_why_unproven;
     int m_batches = 0;
+    std::map<std::string, int> m_phase_processes;  // kubectl processes started per phase
     std::string m_prefix, m_classname;
 };
 

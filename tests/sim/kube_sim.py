@@ -379,20 +379,21 @@ class Cluster:
             return rule.get("result", "ok")
         return self.sc.get("network_default", "ok")
 
-    def service_ready(self, ns, host):
-        """Whether the Service `host` ("name.ns.svc:port") has a Ready pod behind it."""
+    def pods_behind(self, ns, host):
+        """The pods the Service `host` ("name.ns.svc") selects, with its namespace."""
         name = host.split(".")[0]
         svc_ns = host.split(".")[1] if host.count(".") >= 2 else ns
         svc = self.store.get("", "services", svc_ns, name)
-        if svc is None:
-            return False
-        sel = svc.get("spec", {}).get("selector") or {}
-        for p in self.store.list("", "pods", svc_ns):
-            labels = p["metadata"].get("labels") or {}
-            if sel and all(labels.get(k) == v for k, v in sel.items()) and any(
-                    c.get("type") == "Ready" and c.get("status") == "True" for c in p.get("status", {}).get("conditions", [])):
-                return True
-        return False
+        sel = (svc or {}).get("spec", {}).get("selector") or {}
+        if not sel:
+            return svc_ns, []
+        return svc_ns, [p for p in self.store.list("", "pods", svc_ns)
+                        if all((p["metadata"].get("labels") or {}).get(k) == v for k, v in sel.items())]
+
+    def service_ready(self, ns, host):
+        """Whether the Service `host` has a Ready pod behind it."""
+        return any(any(c.get("type") == "Ready" and c.get("status") == "True" for c in p.get("status", {}).get("conditions", []))
+                   for p in self.pods_behind(ns, host)[1])
 
     def run_smoke(self, pod, env):
         """What the argocd CLI in the smoke pod would print, and the Application Argo CD would make."""
@@ -428,14 +429,8 @@ class Cluster:
     def redis_password(self, ns, host):
         """The password the Redis behind Service `host` was started with (--requirepass $(VAR) with
         VAR from a Secret), or None when it requires none."""
-        name = host.split(".")[0]
-        svc_ns = host.split(".")[1] if host.count(".") >= 2 else ns
-        svc = self.store.get("", "services", svc_ns, name)
-        sel = (svc or {}).get("spec", {}).get("selector") or {}
-        for p in self.store.list("", "pods", svc_ns):
-            labels = p["metadata"].get("labels") or {}
-            if not sel or any(labels.get(k) != v for k, v in sel.items()):
-                continue
+        svc_ns, pods = self.pods_behind(ns, host)
+        for p in pods:
             for c in p["spec"].get("containers", []):
                 argv = " ".join((c.get("command") or []) + (c.get("args") or []))
                 if "--requirepass" not in argv:
@@ -464,6 +459,28 @@ class Cluster:
                     "auth-failed AUTH failed: WRONGPASS invalid username-password pair or user is disabled."
             return "pong PONG"
         return "connected Error: Server closed the connection"
+
+    def fail_cycle(self, pod, st, cs, fail, t, logs_for):
+        """A container that runs, fails with the scripted exit code and log, and is restarted
+        every `every_s`: terminated once, then CrashLoopBackOff with the last termination."""
+        name, pod_name, ns = cs["name"], pod["metadata"]["name"], pod["metadata"].get("namespace", "")
+        n = st["restarts"].get(name, -1)
+        if t >= st["next"]:
+            n += 1
+            st["restarts"][name] = n
+            st["next"] = t + fail.get("every_s", 0.3)
+            logs_for(name, fail.get("log", ""))
+            self.event(ns, pod, "BackOff", "Back-off restarting failed container %s in pod %s" % (name, pod_name), "Warning")
+        term = {"exitCode": fail.get("exit_code", 1), "reason": "Error"}
+        cs["restartCount"] = max(n, 0)
+        if n < 1:
+            cs["state"] = {"terminated": dict(term)}
+            return
+        cs["lastState"] = {"terminated": dict(term)}
+        cs["state"] = {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 10s restarting failed container=%s pod=%s" % (name, pod_name)}}
+        if not self.crash_seen:
+            self.crash_seen = True
+            self.milestone("crash-loop %s/%s" % (pod_name, name))
 
     def container_status(self, c, **state):
         return {"name": c["name"], "image": c.get("image", ""), "ready": False, "restartCount": 0, "started": False, **state}
@@ -541,25 +558,7 @@ class Cluster:
             name = c["name"]
             if fail and fail.get("container") == name:
                 blocked = True
-                n = st["restarts"].get(name, -1)
-                if t >= st["next"]:
-                    n += 1
-                    st["restarts"][name] = n
-                    st["next"] = t + fail.get("every_s", 0.3)
-                    logs_for(name, fail.get("log", ""))
-                    self.event(ns, pod, "BackOff", "Back-off restarting failed container %s in pod %s" % (name, pod["metadata"]["name"]), "Warning")
-                term = {"exitCode": fail.get("exit_code", 1), "reason": "Error"}
-                cs = init_statuses[st["init_index"]]
-                cs["restartCount"] = max(n, 0)
-                if n >= 1:
-                    cs["lastState"] = {"terminated": dict(term)}
-                    cs["state"] = {"waiting": {"reason": "CrashLoopBackOff",
-                                               "message": "back-off 10s restarting failed container=%s pod=%s" % (name, pod["metadata"]["name"])}}
-                    if not self.crash_seen:
-                        self.crash_seen = True
-                        self.milestone("crash-loop %s/%s" % (pod["metadata"]["name"], name))
-                else:
-                    cs["state"] = {"terminated": dict(term)}
+                self.fail_cycle(pod, st, init_statuses[st["init_index"]], fail, t, logs_for)
             elif t - st["start"] >= min(ready_after, 0.05 * (st["init_index"] + 1)):
                 logs_for(name, self.sc.get("logs", {}).get("%s/%s" % (st["workload"], name), ""))
                 on_success = rule.get("on_success")
@@ -590,20 +589,7 @@ class Cluster:
                     all_ready = False
                     continue
                 if fail and fail.get("container") == name:
-                    n = st["restarts"].get(name, -1)
-                    if t >= st["next"]:
-                        n += 1
-                        st["restarts"][name] = n
-                        st["next"] = t + fail.get("every_s", 0.3)
-                        logs_for(name, fail.get("log", ""))
-                        self.event(ns, pod, "BackOff", "Back-off restarting failed container %s" % name, "Warning")
-                    cs["restartCount"] = max(n, 0)
-                    term = {"exitCode": fail.get("exit_code", 1), "reason": "Error"}
-                    if n >= 1:
-                        cs["lastState"] = {"terminated": dict(term)}
-                        cs["state"] = {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 10s restarting failed container=%s" % name}}
-                    else:
-                        cs["state"] = {"terminated": dict(term)}
+                    self.fail_cycle(pod, st, cs, fail, t, logs_for)
                     all_ready = False
                     continue
                 logs_for(name, self.sc.get("logs", {}).get("%s/%s" % (st["workload"], name), "started\n"))

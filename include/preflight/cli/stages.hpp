@@ -7,6 +7,7 @@
 #include "preflight/analysis/checks.hpp"
 #include "preflight/cli/output.hpp"
 #include "preflight/model/manifest.hpp"
+#include "preflight/scenario/scenario.hpp"
 #include "preflight/util/files.hpp"
 
 namespace preflight::cli {
@@ -25,6 +26,9 @@ Result<void> load(const std::vector<std::string>& paths, const analysis::ModelCo
 Result<void> load_sources(std::vector<SourceText> sources, const analysis::ModelConfig& config, unsigned jobs, Loaded& out);
 bool colour_wanted(const GlobalOptions& g);
 std::string finding_detail(const analysis::Finding& f);
+// The scenario named NAME (shipped, compiled in) or read from FILE; Error::usage when it is
+// neither, Error::input with every problem of an invalid one.
+Result<scenario::Scenario> load_scenario(const std::string& name_or_file, Streams& s);
 // One case per static result (a warning passes with "warning:" in its message).
 void add_static_cases(const analysis::Analysis& result, report::Suite& suite, std::int64_t started);
 

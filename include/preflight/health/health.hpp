@@ -23,9 +23,6 @@ struct Health {
 // Service (LoadBalancer), Ingress, HorizontalPodAutoscaler, APIService, argoproj.io Application.
 std::optional<Health> assess(const model::Value& object);
 
-// Kinds `assess` has a rule for (for help text and docs).
-const std::vector<std::string>& kinds_with_rules();
-
 // A container of a pod that cannot make progress on its own: the signal `run` decides on
 // before any deadline.
 struct StuckContainer {
