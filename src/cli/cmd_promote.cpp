@@ -1,9 +1,16 @@
 // `promote`: after a passing report, move the pin in the team's files and tell the pipeline.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <random>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "preflight/cli/commands.hpp"
 #include "preflight/promote/pin.hpp"
@@ -37,21 +44,73 @@ Result<ReportFacts> read_report(const std::string& path, Streams& s) {
     return f;
 }
 
-// `name=value` lines for $GITHUB_OUTPUT or a dotenv file; a value with a newline (never expected)
-// uses GitHub's delimiter form so it cannot inject other outputs.
+// `name=value` lines for $GITHUB_OUTPUT or a dotenv file. A value with a newline uses GitHub's
+// delimiter form (a random delimiter that does not occur in it) so it cannot inject other
+// outputs; a dotenv file has no such form, so the value is refused rather than dropped.
 Result<void> append_outputs(const std::string& path, const std::vector<std::pair<std::string, std::string>>& values, bool github) {
-    std::ofstream out(path, std::ios::app);
-    if (!out) return fail(ErrorKind::infrastructure, "cannot write " + path);
+    std::string block;
     for (const auto& [k, v] : values) {
-        if (v.find('\n') == std::string::npos) {
-            out << k << "=" << v << "\n";
+        if (v.find_first_of("\r\n") == std::string::npos) {
+            block += k + "=" + v + "\n";
         } else if (github) {
-            std::string delim = "EOF_" + std::to_string(std::random_device{}());
-            out << k << "<<" << delim << "\n" << v << "\n" << delim << "\n";
+            std::string delim;
+            do delim = "EOF_" + std::to_string(std::random_device{}()) + std::to_string(std::random_device{}());
+            while (v.find(delim) != std::string::npos);
+            block += k + "<<" + delim + "\n" + v + "\n" + delim + "\n";
+        } else {
+            return fail(ErrorKind::input, path + ": the value of " + k + " has a line break, which a dotenv file cannot hold; nothing was written");
         }
     }
-    if (!out) return fail(ErrorKind::infrastructure, "cannot write " + path);
+    // One append of the whole block: readers never see half of our outputs.
+    int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) return fail(ErrorKind::infrastructure, "cannot write outputs to " + path + ": " + std::strerror(errno));
+    std::size_t done = 0;
+    while (done < block.size()) {
+        ssize_t n = ::write(fd, block.data() + done, block.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            int e = errno;
+            ::close(fd);
+            return fail(ErrorKind::infrastructure, "cannot write outputs to " + path + ": " + std::strerror(e));
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (::close(fd) != 0) return fail(ErrorKind::infrastructure, "cannot write outputs to " + path + ": " + std::strerror(errno));
     return {};
+}
+
+// The files `promote` was given, expanded: a directory stands for its *.yaml, *.yml and *.json
+// files (recursively; files there that pin nothing are left alone), `-` for stdin -> stdout.
+struct Target {
+    std::string path;  // "-" for stdin
+    bool from_directory = false;
+};
+
+Result<std::vector<Target>> expand(const std::vector<std::string>& args) {
+    std::vector<Target> out;
+    for (const auto& a : args) {
+        std::error_code ec;
+        if (a != "-" && std::filesystem::is_directory(a, ec)) {
+            std::vector<std::string> found;
+            std::filesystem::recursive_directory_iterator it(a, ec);
+            if (ec) return fail(ErrorKind::input, a + ": cannot list directory: " + ec.message());
+            for (; it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+                if (ec) return fail(ErrorKind::input, a + ": cannot list directory: " + ec.message());
+                if (it->is_directory() && it->path().filename().string().starts_with(".")) {
+                    it.disable_recursion_pending();  // .git and friends
+                    continue;
+                }
+                auto ext = it->path().extension().string();
+                if (it->is_regular_file() && (ext == ".yaml" || ext == ".yml" || ext == ".json")) found.push_back(it->path().string());
+            }
+            std::sort(found.begin(), found.end());
+            if (found.empty()) return fail(ErrorKind::input, a + ": directory holds no *.yaml, *.yml or *.json file");
+            for (auto& f : found) out.push_back({std::move(f), true});
+        } else {
+            out.push_back({a, false});
+        }
+    }
+    return out;
 }
 
 }  // namespace
@@ -81,55 +140,94 @@ int cmd_promote(const GlobalOptions& g, const PromoteOptions& o, Streams& s) {
         }
         return {};
     };
-    if (!passed) {
-        if (auto r = publish(outputs); !r) return report_error(r.error(), s);
-        return report_error(Error{ErrorKind::check_failed,
-                                  o.report + " did not pass (verdict " + outputs[0].second + "): the pin stays where it is", {}},
-                            s);
-    }
+    // Outputs go out on every path (pipelines branch on them); a failure to publish them is
+    // reported after the failure that matters more.
+    auto fail_with = [&](Error e, const std::string& what) {
+        auto all = outputs;
+        all.emplace_back("changed-files", "");
+        std::string line = what;
+        for (auto& c : line)
+            if (c == '\n' || c == '\r') c = ' ';
+        all.emplace_back("error", line);
+        if (auto r = publish(all); !r) e.message += "\n(also: " + r.error().message + ")";
+        return report_error(e, s);
+    };
+    if (!passed)
+        return fail_with(Error{ErrorKind::check_failed, o.report + " did not pass (verdict " + outputs[0].second + "): the pin stays where it is", {}},
+                         "the report did not pass");
     if (pin.empty())
-        return report_error(Error{ErrorKind::input, o.report + " validated no revision (a run with --manifests): promote needs a run with --candidate", {}}, s);
+        return fail_with(Error{ErrorKind::input, o.report + " validated no revision (a run with --manifests): promote needs a run with --candidate", {}},
+                         "the report validated no revision");
+    if (auto ok = promote::check_revision(pin); !ok)
+        return fail_with(Error{ErrorKind::input, o.report + ": " + ok.error().message, {}}, "the report's revision cannot be pinned");
     if (!o.revision.empty() && o.revision != facts->tag && o.revision != facts->commit && o.revision != facts->ref &&
         !(o.revision.size() >= 7 && facts->commit.starts_with(o.revision)))
-        return report_error(Error{ErrorKind::input, o.report + " validated " + pin + " (commit " + facts->commit + "), not " + o.revision +
-                                                        ": run the pre-flight for the revision you want to pin",
-                                  {}},
-                            s);
+        return fail_with(Error{ErrorKind::input, o.report + " validated " + pin + " (commit " + facts->commit + "), not " + o.revision +
+                                                     ": run the pre-flight for the revision you want to pin",
+                               {}},
+                         "the report validated another revision");
     std::string source = o.source.empty() ? facts->source : o.source;
-    if (source.empty()) return report_error(Error{ErrorKind::input, o.report + " names no source repository: pass --source", {}}, s);
+    if (source.empty()) return fail_with(Error{ErrorKind::input, o.report + " names no source repository: pass --source", {}}, "no source repository");
+    auto targets = expand(o.files);
+    if (!targets) return fail_with(targets.error(), targets.error().message);
+    int stdin_uses = 0;
+    for (const auto& t : *targets) stdin_uses += t.path == "-";
+    if (stdin_uses > 1) return fail_with(Error{ErrorKind::usage, "`-` (stdin) given more than once", {}}, "`-` given more than once");
     std::vector<std::string> problems, changed;
-    std::string diff, summary;
-    std::vector<std::pair<std::string, std::string>> writes;
-    for (const auto& file : o.files) {
-        auto src = read_sources({file}, s.in);
+    std::string diff, summary, to_stdout;
+    bool any_pin = false;
+    WriteSet writes;
+    for (const auto& t : *targets) {
+        auto src = read_sources({t.path}, s.in);
         if (!src) {
             problems.push_back(src.error().describe());
             continue;
         }
         const auto& text = src->front().text;
-        auto rewritten = promote::pin(file, text, source, pin);
+        std::string shown = t.path == "-" ? "<stdin>" : t.path;
+        auto rewritten = promote::pin(shown, text, source, pin);
         if (!rewritten) {
+            // In a directory, files that pin nothing are someone else's; a parse or splice
+            // problem in them is still reported.
+            if (t.from_directory && rewritten.error().message.find(": nothing here pins ") != std::string::npos) continue;
             problems.push_back(rewritten.error().message);
             continue;
         }
+        any_pin = true;
         for (const auto& c : rewritten->changes)
-            summary += file + ":" + std::to_string(c.line) + ": " + c.what + ": " + c.from + " -> " + c.to + "\n";
-        if (rewritten->text == text) {
-            summary += file + ": already pinned to " + pin + "\n";
+            summary += shown + ":" + std::to_string(c.line) + ": " + c.what + ": " + c.from + " -> " + c.to + "\n";
+        if (t.path == "-") {
+            to_stdout = rewritten->text;
+            if (rewritten->text != text) {
+                diff += promote::unified_diff(shown, text, rewritten->text);
+                changed.push_back("-");
+            }
             continue;
         }
-        diff += promote::unified_diff(file, text, rewritten->text);
-        changed.push_back(file);
-        writes.emplace_back(file, std::move(rewritten->text));
+        if (rewritten->text == text) {
+            summary += shown + ": already pinned to " + pin + "\n";
+            continue;
+        }
+        diff += promote::unified_diff(shown, text, rewritten->text);
+        changed.push_back(t.path);
+        if (!o.dry_run)
+            if (auto r = writes.add(t.path, rewritten->text); !r) problems.push_back(r.error().message);
     }
-    if (!problems.empty()) return report_error(Error{ErrorKind::input, text::join(problems, "\n"), {}}, s);
+    if (problems.empty() && !targets->empty() && !any_pin)
+        problems.push_back("nothing in " + text::join(o.files, ", ") + " pins " + source);
+    if (!problems.empty())
+        return fail_with(Error{ErrorKind::input, text::join(problems, "\n") + "\nno file was changed", {}}, "no file was changed: " + problems.front());
     if (!o.dry_run)
-        for (const auto& [file, content] : writes)
-            if (auto r = write_file_atomic(file, content); !r) return report_error(r.error(), s);
+        if (auto r = writes.commit(); !r) return fail_with(r.error(), "no file was changed: " + r.error().message);
     outputs.emplace_back("changed-files", text::join(changed, " "));
     if (!o.dry_run)
-        if (auto r = publish(outputs); !r) return report_error(r.error(), s);
+        if (auto r = publish(outputs); !r) return report_error(r.error().with_context("the files were pinned, but the outputs"), s);
     s.err << summary;
+    if (stdin_uses && !o.dry_run) {
+        s.out << to_stdout;
+        s.out.flush();
+        return 0;
+    }
     if (auto r = emit(g, o.dry_run ? diff : summary, s); !r) return report_error(r.error(), s);
     return 0;
 }

@@ -121,6 +121,9 @@ std::string joined_text(const std::vector<SourceText>& sources) {
 }  // namespace
 
 int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
+    // First of all: a signal from here on is counted, never the default kill, so every
+    // interruption ends in the same place (exit 130, an interrupted report, no pin).
+    proc::install_signal_handlers();
     auto format = parse_format(g.format, false);
     if (!format) return report_error(format.error(), s);
     if (o.candidate.empty() == o.manifests.empty())
@@ -139,7 +142,6 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
     if (sc->needs_baseline() && !has_baseline)
         return report_error(Error{ErrorKind::usage, "scenario " + sc->name + " installs the baseline: give --baseline REF or --baseline-manifests FILE|DIR", {}}, s);
     std::string flavour = sc->flavour.value_or(o.flavour);
-    proc::install_signal_handlers();
     proc::ProcessRunner runner;
 
     report::Run run;
@@ -147,28 +149,67 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
     run.version = PREFLIGHT_VERSION;
     run.start_ms = now_ms();
     run.set_property("namespace", g.ns);
+    std::string phase = "resolving the candidate";
+    auto signalled = [] { return proc::interrupt_level() > 0; };
+    // The report, the pin and the exit code, decided once at the end. A signal that arrives
+    // while the report is written makes it rewrite the report as interrupted: a run that saw a
+    // signal never passes, whenever the signal came.
+    auto finish = [&]() -> int {
+        for (int attempt = 0;; ++attempt) {
+            run.duration_ms = now_ms() - run.start_ms;
+            std::erase_if(run.properties, [](const auto& p) { return p.first == "promote.revision"; });
+            if (signalled() && !run.interrupted) {
+                run.interrupted = true;
+                run.suite("run").add({"interrupted", "run", report::Outcome::error,
+                                      "interrupted by signal " + std::to_string(proc::last_signal()) + " while " + phase, "", {}});
+                run.notices.insert(run.notices.begin(), "interrupted by signal " + std::to_string(proc::last_signal()) + ": partial report");
+                if (run.root_cause.empty()) run.root_cause = "interrupted by signal " + std::to_string(proc::last_signal()) + " while " + phase;
+            }
+            if (run.verdict() == report::Outcome::passed && !run.interrupted) {
+                std::string pin;
+                for (const auto& [k, v] : run.properties)
+                    if (k == "candidate.tag" || (k == "candidate.commit" && pin.empty())) pin = v;
+                if (!pin.empty()) run.set_property("promote.revision", pin);
+            }
+            if (auto r = write_report_dir(g, run); !r) report_error(r.error(), s);
+            if (!run.interrupted && signalled() && attempt == 0) continue;
+            if (run.verdict() == report::Outcome::passed && !run.interrupted)
+                for (const auto& [k, v] : run.properties)
+                    if (k == "promote.revision") spdlog::info("✓ safe to pin: targetRevision: {}", v);
+            if (auto r = emit(g, render(run, *format, colour_wanted(g)), s); !r) return report_error(r.error(), s);
+            return exit_code_for(run);
+        }
+    };
+    // An error caused by a signal (a killed child, a command never started) is an interruption.
+    auto bail = [&](const Error& e) -> int {
+        if (e.kind == ErrorKind::interrupted || signalled()) return finish();
+        return report_error(e, s);
+    };
     auto get = [&](const std::string& role, const std::string& ref, const std::string& path) {
         return ref.empty() ? manifests_from_paths(runner, o, role, path, s, run) : manifests_at_commit(runner, o, role, ref, flavour, run);
     };
     auto cand_m = get("candidate", o.candidate, o.manifests);
-    if (!cand_m) return report_error(cand_m.error().with_context("getting the candidate's manifests"), s);
+    if (!cand_m) return bail(cand_m.error().with_context("getting the candidate's manifests"));
     std::optional<Result<Manifests>> base_m;
     if (has_baseline) {
+        phase = "resolving the baseline";
         base_m = get("baseline", o.baseline, o.baseline_manifests);
-        if (!*base_m) return report_error(base_m->error().with_context("getting the baseline's manifests"), s);
+        if (!*base_m) return bail(base_m->error().with_context("getting the baseline's manifests"));
     }
+    phase = "analysing the manifests";
+    if (signalled()) return finish();
 
     // Static stage: the prediction (with the baseline comparison when there is one), also
     // joined to live evidence later.
     auto cand = std::make_unique<LoadedRelease>();
     auto base = has_baseline ? std::make_unique<LoadedRelease>() : nullptr;
     std::string cand_text = joined_text(cand_m->sources);
-    if (auto r = load_sources(std::move(cand_m->sources), *config, g.jobs, cand->loaded); !r) return report_error(r.error(), s);
+    if (auto r = load_sources(std::move(cand_m->sources), *config, g.jobs, cand->loaded); !r) return bail(r.error());
     std::string base_text;
     if (base) {
         base_text = joined_text((*base_m)->sources);
         if (auto r = load_sources(std::move((*base_m)->sources), *config, g.jobs, base->loaded); !r)
-            return report_error(r.error().with_context("baseline"), s);
+            return bail(r.error().with_context("baseline"));
         base->analysis = analysis::analyze(base->loaded.inventory, *base->loaded.engine, *config);
     }
     auto started = now_ms();
@@ -210,22 +251,13 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
     so.smoke.dest_ns = g.ns;  // the run's own namespace: removed with it on an existing cluster
     so.now_ms = now_ms;
     auto provider = o.provider == "kind" ? cluster::make_kind_provider(runner) : cluster::make_existing_provider(runner);
+    phase = "running scenario " + sc->name;
+    if (signalled()) return finish();
     scenario::run_scenario(runner, *provider, *sc, cand->release, base ? &base->release : nullptr, so, run);
-    run.duration_ms = now_ms() - run.start_ms;
-
-    if (run.verdict() == report::Outcome::passed && !run.interrupted) {
-        std::string pin;
-        for (const auto& [k, v] : run.properties)
-            if (k == "candidate.tag" || (k == "candidate.commit" && pin.empty())) pin = v;
-        if (!pin.empty()) {
-            run.set_property("promote.revision", pin);
-            spdlog::info("✓ safe to pin: targetRevision: {}", pin);
-        }
-    }
-    if (run.interrupted) run.notices.insert(run.notices.begin(), "interrupted by signal " + std::to_string(proc::last_signal()) + ": partial report");
-    if (auto r = write_report_dir(g, run); !r) report_error(r.error(), s);
-    if (auto r = emit(g, render(run, *format, colour_wanted(g)), s); !r) return report_error(r.error(), s);
-    return exit_code_for(run);
+    phase = "writing the report";
+    if (run.interrupted)
+        run.notices.insert(run.notices.begin(), "interrupted by signal " + std::to_string(proc::last_signal()) + ": partial report");
+    return finish();
 }
 
 }  // namespace preflight::cli

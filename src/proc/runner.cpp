@@ -194,6 +194,7 @@ int last_signal() { return g_last_signal.load(); }
 Result<std::unique_ptr<Stream>> ProcessRunner::stream(const Command& cmd, std::function<void(std::string)> on_line,
                                                       std::function<void()> on_exit) {
     if (cmd.argv.empty()) return fail(ErrorKind::usage, "empty command");
+    if (should_abort(cmd)) return fail(ErrorKind::interrupted, display(cmd.argv) + ": not started (a signal arrived)");
     if (!find_program(cmd.argv[0])) return fail(ErrorKind::infrastructure, cmd.argv[0] + ": not found on PATH");
     auto s = std::make_unique<ProcessStream>(cmd, std::move(on_line), std::move(on_exit));
     if (s->start_error())
@@ -204,6 +205,7 @@ Result<std::unique_ptr<Stream>> ProcessRunner::stream(const Command& cmd, std::f
 
 Result<Outcome> ProcessRunner::run(const Command& cmd) {
     if (cmd.argv.empty()) return fail(ErrorKind::usage, "empty command");
+    if (should_abort(cmd)) return fail(ErrorKind::interrupted, display(cmd.argv) + ": not started (a signal arrived)");
     auto exe = find_program(cmd.argv[0]);
     if (!exe) return fail(ErrorKind::infrastructure, cmd.argv[0] + ": not found on PATH");
     auto started = std::chrono::steady_clock::now();

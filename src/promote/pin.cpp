@@ -2,6 +2,7 @@
 #include "preflight/promote/pin.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "preflight/model/manifest.hpp"
 #include "preflight/util/text.hpp"
@@ -36,8 +37,10 @@ std::size_t offset_of(std::string_view text, int line, int col) {
 
 struct Splice {
     std::size_t begin = 0, end = 0;  // the scalar's characters, without quotes
-    std::string replacement;
+    std::string replacement;         // the value as it reads
+    std::string written;             // as spliced: quoted when a plain scalar needs it
     Change change;
+    int col = 0;                     // the scalar's column (its mark)
 };
 
 // The characters of scalar `v` as written: [begin, end) without quotes; Error when it is not
@@ -86,11 +89,77 @@ std::optional<std::string> repin_url(std::string_view url, std::string_view sour
     return std::nullopt;
 }
 
+// A plain scalar that YAML (1.1 as kubectl and Argo CD read it, or 1.2) would not take as a
+// string: it must be quoted when spliced in where a plain scalar stood.
+bool plain_would_not_be_string(std::string_view v) {
+    if (v.empty()) return true;
+    std::string lower;
+    for (char c : v) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const char* word : {"~", "null", "y", "yes", "n", "no", "true", "false", "on", "off", ".inf", "-.inf", "+.inf", ".nan"})
+        if (lower == word) return true;
+    // Numbers in any base or form, and anything starting like one, are quoted: `1.10` is a float,
+    // `0x1f` and `010` integers, `1_000` and `1:20` YAML 1.1 integers.
+    char c0 = v.front();
+    if (std::isdigit(static_cast<unsigned char>(c0)) || c0 == '-' || c0 == '+' || c0 == '.') return true;
+    return std::string_view("!&*{}[]|>'\"%@`#,?:").find(c0) != std::string_view::npos;
+}
+
+bool same_tree(const model::Value& a, const model::Value& b, const std::vector<Splice>& splices, std::string& why) {
+    for (const auto& s : splices)
+        if (a.mark.line == s.change.line && a.mark.col == s.col) {
+            if (!b.is_scalar() || b.scalar != s.replacement) {
+                why = "line " + std::to_string(a.mark.line) + " does not read back as " + s.replacement;
+                return false;
+            }
+            if (b.plain && plain_would_not_be_string(b.scalar)) {
+                why = "line " + std::to_string(a.mark.line) + " would not read back as a string";
+                return false;
+            }
+            return true;
+        }
+    if (a.type != b.type || a.scalar != b.scalar || a.plain != b.plain || a.items.size() != b.items.size() ||
+        a.entries.size() != b.entries.size()) {
+        why = "the value at line " + std::to_string(a.mark.line) + " would change";
+        return false;
+    }
+    for (std::size_t i = 0; i < a.items.size(); ++i)
+        if (!same_tree(a.items[i], b.items[i], splices, why)) return false;
+    for (std::size_t i = 0; i < a.entries.size(); ++i) {
+        if (a.entries[i].first != b.entries[i].first) {
+            why = "the key at line " + std::to_string(a.entries[i].second.mark.line) + " would change";
+            return false;
+        }
+        if (!same_tree(a.entries[i].second, b.entries[i].second, splices, why)) return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 bool same_repository(std::string_view a, std::string_view b) { return normalize(a) == normalize(b); }
 
+Result<void> check_revision(std::string_view r) {
+    auto bad = [&](const std::string& why) {
+        std::string shown;
+        for (char c : r.substr(0, 80)) shown += std::isprint(static_cast<unsigned char>(c)) ? std::string(1, c) : "\\x" + std::to_string(static_cast<unsigned char>(c));
+        return fail(ErrorKind::input, "revision '" + shown + "' cannot be pinned: " + why);
+    };
+    if (r.empty()) return bad("it is empty");
+    if (r.size() > 255) return bad("longer than 255 characters");
+    for (char c : r)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && std::string_view("._/+@-").find(c) == std::string_view::npos)
+            return bad(std::string("the character ") + (std::isprint(static_cast<unsigned char>(c)) ? "'" + std::string(1, c) + "'" : "code " + std::to_string(static_cast<unsigned char>(c))) +
+                       " is not allowed (letters, digits and . _ / + @ - only)");
+    if (r.front() == '-' || r.front() == '/' || r.front() == '.') return bad("it starts with '" + std::string(1, r.front()) + "'");
+    if (r.back() == '/' || r.back() == '.' || r.ends_with(".lock")) return bad("it ends like no git ref may");
+    if (r.find("..") != std::string_view::npos || r.find("//") != std::string_view::npos || r.find("/.") != std::string_view::npos ||
+        r.find("@{") != std::string_view::npos || r == "@")
+        return bad("it is not a valid git ref (git check-ref-format)");
+    return {};
+}
+
 Result<Rewrite> pin(std::string_view file, std::string_view text, std::string_view source, std::string_view revision) {
+    if (auto ok = check_revision(revision); !ok) return std::unexpected(ok.error());
     auto docs = model::parse_documents(file, text);
     if (!docs) return std::unexpected(docs.error());
     std::vector<Splice> splices;
@@ -102,7 +171,9 @@ Result<Rewrite> pin(std::string_view file, std::string_view text, std::string_vi
             return;
         }
         if (v.scalar == replacement) return;  // already pinned there
-        splices.push_back({span->first, span->second, replacement, Change{v.mark.line, std::move(what), v.scalar, replacement}});
+        std::string written = v.plain && plain_would_not_be_string(replacement) ? "\"" + replacement + "\"" : replacement;
+        splices.push_back({span->first, span->second, replacement, written, Change{v.mark.line, std::move(what), v.scalar, replacement},
+                           v.mark.col});
     };
     bool pins_source = false;
     for (const auto& doc : *docs) {
@@ -143,10 +214,19 @@ Result<Rewrite> pin(std::string_view file, std::string_view text, std::string_vi
     std::sort(splices.begin(), splices.end(), [](const Splice& a, const Splice& b) { return a.begin > b.begin; });
     Rewrite out{std::string(text), {}};
     for (const auto& s : splices) {
-        out.text.replace(s.begin, s.end - s.begin, s.replacement);
+        out.text.replace(s.begin, s.end - s.begin, s.written);
         out.changes.push_back(s.change);
     }
     std::reverse(out.changes.begin(), out.changes.end());
+    // Proof, not hope: the new text parses to the same documents except the spliced scalars,
+    // which read back as the new revision, as strings.
+    auto after = model::parse_documents(file, out.text);
+    std::string why = "it does not parse";
+    bool same = after && after->size() == docs->size();
+    for (std::size_t i = 0; same && i < docs->size(); ++i) same = same_tree((*docs)[i], (*after)[i], splices, why);
+    if (!same)
+        return fail(ErrorKind::input, std::string(file) + ": rewriting the pin to " + std::string(revision) + " would change more than the pin (" +
+                                          why + "); nothing was written");
     return out;
 }
 

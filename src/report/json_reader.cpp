@@ -1,6 +1,9 @@
 // Reading a report.json back into the tree (merge-reports combines parallel jobs' reports).
 #include <boost/json.hpp>
 
+#include <cstdint>
+#include <optional>
+
 #include "preflight/report/report.hpp"
 
 namespace preflight::report {
@@ -8,24 +11,117 @@ namespace json = boost::json;
 
 namespace {
 
-std::string str(const json::object& o, const char* key) {
-    auto it = o.find(key);
-    return it != o.end() && it->value().is_string() ? std::string(it->value().as_string()) : "";
-}
+// Reads against docs/report-schema.md and collects every deviation: a report steers `promote`
+// (it moves a production pin) and `merge-reports` (an exit code), so nothing is guessed.
+class Reader {
+public:
+    explicit Reader(std::string name) : m_name(std::move(name)) {}
+    std::vector<std::string> problems;
 
-std::int64_t num(const json::object& o, const char* key) {
-    auto it = o.find(key);
-    if (it == o.end()) return 0;
-    if (it->value().is_int64()) return it->value().as_int64();
-    if (it->value().is_uint64()) return static_cast<std::int64_t>(it->value().as_uint64());
-    return 0;
-}
+    void only(const json::object& o, std::initializer_list<const char*> known, const std::string& where) {
+        for (const auto& [k, v] : o) {
+            bool ok = false;
+            for (const char* n : known) ok = ok || k == n;
+            if (!ok) problems.push_back(where + "unknown field \"" + std::string(k) + "\"");
+        }
+    }
+    std::string str(const json::object& o, const char* key, const std::string& where, bool required = true) {
+        auto it = o.find(key);
+        if (it == o.end()) {
+            if (required) problems.push_back(where + "missing \"" + key + "\"");
+            return "";
+        }
+        if (!it->value().is_string()) {
+            problems.push_back(where + "\"" + key + "\" is not a string");
+            return "";
+        }
+        return std::string(it->value().as_string());
+    }
+    std::int64_t num(const json::object& o, const char* key, const std::string& where) {
+        auto it = o.find(key);
+        if (it == o.end()) {
+            problems.push_back(where + "missing \"" + key + "\"");
+            return 0;
+        }
+        if (it->value().is_int64() && it->value().as_int64() >= 0) return it->value().as_int64();
+        if (it->value().is_uint64() && it->value().as_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
+            return static_cast<std::int64_t>(it->value().as_uint64());
+        problems.push_back(where + "\"" + key + "\" is not a non-negative integer");
+        return 0;
+    }
+    const json::array* arr(const json::object& o, const char* key, const std::string& where, bool required = true) {
+        auto it = o.find(key);
+        if (it == o.end()) {
+            if (required) problems.push_back(where + "missing \"" + key + "\"");
+            return nullptr;
+        }
+        if (!it->value().is_array()) {
+            problems.push_back(where + "\"" + key + "\" is not an array");
+            return nullptr;
+        }
+        return &it->value().as_array();
+    }
+    const json::object* obj(const json::object& o, const char* key, const std::string& where, bool required = true) {
+        auto it = o.find(key);
+        if (it == o.end()) {
+            if (required) problems.push_back(where + "missing \"" + key + "\"");
+            return nullptr;
+        }
+        if (!it->value().is_object()) {
+            problems.push_back(where + "\"" + key + "\" is not an object");
+            return nullptr;
+        }
+        return &it->value().as_object();
+    }
+    std::vector<std::pair<std::string, std::string>> string_map(const json::object* o, const std::string& where) {
+        std::vector<std::pair<std::string, std::string>> out;
+        if (!o) return out;
+        for (const auto& [k, v] : *o) {
+            if (!v.is_string()) problems.push_back(where + "\"" + std::string(k) + "\" is not a string");
+            else out.emplace_back(std::string(k), std::string(v.as_string()));
+        }
+        return out;
+    }
+    std::optional<Outcome> outcome(const std::string& s, const std::string& where) {
+        for (auto o : {Outcome::passed, Outcome::failed, Outcome::error, Outcome::skipped})
+            if (s == to_string(o)) return o;
+        problems.push_back(where + "unknown outcome \"" + s + "\" (passed, failed, error, skipped)");
+        return std::nullopt;
+    }
 
-Outcome outcome(const std::string& s) {
-    if (s == "failed") return Outcome::failed;
-    if (s == "error") return Outcome::error;
-    if (s == "skipped") return Outcome::skipped;
-    return Outcome::passed;
+private:
+    std::string m_name;
+};
+
+Case read_case(Reader& r, const json::value& cv, const std::string& where) {
+    Case k;
+    if (!cv.is_object()) {
+        r.problems.push_back(where + "not an object");
+        k.outcome = Outcome::error;
+        return k;
+    }
+    const auto& co = cv.as_object();
+    r.only(co, {"name", "classname", "outcome", "message", "detail", "start_ms", "duration_ms", "evidence", "facts"}, where);
+    k.name = r.str(co, "name", where);
+    k.classname = r.str(co, "classname", where);
+    auto o = r.outcome(r.str(co, "outcome", where), where);
+    k.outcome = o.value_or(Outcome::error);
+    k.message = r.str(co, "message", where);
+    k.detail = r.str(co, "detail", where);
+    k.start_ms = r.num(co, "start_ms", where);
+    k.duration_ms = r.num(co, "duration_ms", where);
+    if (const auto* ev = r.arr(co, "evidence", where)) {
+        for (const auto& e : *ev) {
+            if (!e.is_object()) {
+                r.problems.push_back(where + "evidence: not an object");
+                continue;
+            }
+            r.only(e.as_object(), {"name", "text"}, where + "evidence: ");
+            k.evidence.push_back({r.str(e.as_object(), "name", where + "evidence: "), r.str(e.as_object(), "text", where + "evidence: ")});
+        }
+    }
+    k.facts = r.string_map(r.obj(co, "facts", where, false), where + "facts: ");
+    return k;
 }
 
 }  // namespace
@@ -33,48 +129,69 @@ Outcome outcome(const std::string& s) {
 Result<Run> read_json(std::string_view text, const std::string& name) {
     boost::system::error_code ec;
     auto doc = json::parse(text, ec);
-    if (ec || !doc.is_object()) return fail(ErrorKind::input, name + ": not a JSON report (" + ec.message() + ")");
+    if (ec || !doc.is_object())
+        return fail(ErrorKind::input, name + ": not a JSON report (" + (ec ? ec.message() : std::string("not an object")) + ")");
     const auto& o = doc.as_object();
-    if (str(o, "schema") != k_json_schema)
-        return fail(ErrorKind::input, name + ": not an argocd-preflight report (schema '" + str(o, "schema") + "', expected " + k_json_schema + ")");
+    Reader r(name);
+    auto schema = r.str(o, "schema", "");
+    if (schema != k_json_schema)
+        return fail(ErrorKind::input, name + ": not an argocd-preflight report (schema '" + schema + "', expected " + k_json_schema + ")");
+    r.only(o, {"schema", "tool", "version", "command", "verdict", "interrupted", "start_ms", "duration_ms", "properties", "notices",
+               "root_cause", "counts", "suites"},
+           "");
     Run run;
-    run.tool = str(o, "tool");
-    run.version = str(o, "version");
-    run.command = str(o, "command");
-    run.start_ms = num(o, "start_ms");
-    run.duration_ms = num(o, "duration_ms");
-    run.root_cause = str(o, "root_cause");
-    if (auto it = o.find("interrupted"); it != o.end() && it->value().is_bool()) run.interrupted = it->value().as_bool();
-    if (auto it = o.find("properties"); it != o.end() && it->value().is_object())
-        for (const auto& [k, v] : it->value().as_object())
-            if (v.is_string()) run.properties.emplace_back(std::string(k), std::string(v.as_string()));
-    if (auto it = o.find("notices"); it != o.end() && it->value().is_array())
-        for (const auto& n : it->value().as_array())
+    run.tool = r.str(o, "tool", "");
+    if (run.tool != "argocd-preflight") r.problems.push_back("\"tool\" is \"" + run.tool + "\", not argocd-preflight");
+    run.version = r.str(o, "version", "");
+    run.command = r.str(o, "command", "");
+    auto verdict = r.str(o, "verdict", "");
+    run.start_ms = r.num(o, "start_ms", "");
+    run.duration_ms = r.num(o, "duration_ms", "");
+    run.root_cause = r.str(o, "root_cause", "", false);
+    if (auto it = o.find("interrupted"); it == o.end()) r.problems.push_back("missing \"interrupted\"");
+    else if (!it->value().is_bool()) r.problems.push_back("\"interrupted\" is not true or false");
+    else run.interrupted = it->value().as_bool();
+    run.properties = r.string_map(r.obj(o, "properties", ""), "properties: ");
+    if (const auto* notices = r.arr(o, "notices", ""))
+        for (const auto& n : *notices) {
             if (n.is_string()) run.notices.emplace_back(n.as_string());
-    if (auto it = o.find("suites"); it != o.end() && it->value().is_array()) {
-        for (const auto& sv : it->value().as_array()) {
-            if (!sv.is_object()) continue;
+            else r.problems.push_back("notices: an entry is not a string");
+        }
+    if (const auto* suites = r.arr(o, "suites", "")) {
+        for (std::size_t i = 0; i < suites->size(); ++i) {
+            std::string where = "suites[" + std::to_string(i) + "]: ";
+            const auto& sv = (*suites)[i];
+            if (!sv.is_object()) {
+                r.problems.push_back(where + "not an object");
+                continue;
+            }
             const auto& so = sv.as_object();
-            Suite s{str(so, "name")};
-            s.start_ms = num(so, "start_ms");
-            s.duration_ms = num(so, "duration_ms");
-            if (auto c = so.find("cases"); c != so.end() && c->value().is_array())
-                for (const auto& cv : c->value().as_array()) {
-                    if (!cv.is_object()) continue;
-                    const auto& co = cv.as_object();
-                    Case k{str(co, "name"), str(co, "classname"), outcome(str(co, "outcome")), str(co, "message"), str(co, "detail")};
-                    k.start_ms = num(co, "start_ms");
-                    k.duration_ms = num(co, "duration_ms");
-                    if (auto e = co.find("evidence"); e != co.end() && e->value().is_array())
-                        for (const auto& ev : e->value().as_array())
-                            if (ev.is_object()) k.evidence.push_back({str(ev.as_object(), "name"), str(ev.as_object(), "text")});
-                    if (auto f = co.find("facts"); f != co.end() && f->value().is_object())
-                        for (const auto& [fk, fv] : f->value().as_object())
-                            if (fv.is_string()) k.facts.emplace_back(std::string(fk), std::string(fv.as_string()));
-                    s.cases.push_back(std::move(k));
-                }
+            r.only(so, {"name", "start_ms", "duration_ms", "cases"}, where);
+            Suite s{r.str(so, "name", where)};
+            s.start_ms = r.num(so, "start_ms", where);
+            s.duration_ms = r.num(so, "duration_ms", where);
+            if (const auto* cases = r.arr(so, "cases", where))
+                for (std::size_t j = 0; j < cases->size(); ++j)
+                    s.cases.push_back(read_case(r, (*cases)[j], where + "cases[" + std::to_string(j) + "]: "));
             run.suites.push_back(std::move(s));
         }
+    }
+    auto counts = run.counts();
+    if (counts.total == 0) r.problems.push_back("no test case at all: a report that checked nothing proves nothing");
+    if (const auto* c = r.obj(o, "counts", "")) {
+        r.only(*c, {"total", "passed", "failed", "errors", "skipped"}, "counts: ");
+        if (r.num(*c, "total", "counts: ") != counts.total || r.num(*c, "passed", "counts: ") != counts.passed ||
+            r.num(*c, "failed", "counts: ") != counts.failed || r.num(*c, "errors", "counts: ") != counts.errors ||
+            r.num(*c, "skipped", "counts: ") != counts.skipped)
+            r.problems.push_back("\"counts\" do not match the cases");
+    }
+    if (!verdict.empty() && verdict != to_string(run.verdict()))
+        r.problems.push_back("\"verdict\" is \"" + verdict + "\" but the cases" + std::string(run.interrupted ? " and interruption" : "") +
+                             " make it \"" + to_string(run.verdict()) + "\"");
+    if (!r.problems.empty()) {
+        std::string msg = name + ": not a valid " + k_json_schema + " report (docs/report-schema.md):";
+        for (const auto& p : r.problems) msg += "\n  " + p;
+        return fail(ErrorKind::input, msg);
     }
     return run;
 }

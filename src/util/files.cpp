@@ -8,6 +8,11 @@
 #include <fstream>
 #include <istream>
 #include <sstream>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace preflight {
 namespace fs = std::filesystem;
@@ -115,23 +120,207 @@ Result<std::vector<SourceText>> read_sources(const std::vector<std::string>& pat
     return out;
 }
 
-Result<void> write_file_atomic(const std::string& path, std::string_view content) {
-    fs::path target(path);
-    fs::path tmp = target;
-    tmp += ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) return fail(ErrorKind::infrastructure, path + ": cannot write: " + std::strerror(errno));
-        out.write(content.data(), static_cast<std::streamsize>(content.size()));
-        if (!out) return fail(ErrorKind::infrastructure, path + ": write failed");
+namespace {
+
+std::string errno_text(int e) { return std::strerror(e); }
+
+// Writes all of `content` to `fd`, retrying short writes and EINTR; false with errno set.
+bool write_all(int fd, std::string_view content) {
+    const char* p = content.data();
+    std::size_t left = content.size();
+    while (left > 0) {
+        ssize_t n = ::write(fd, p, left);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        if (n == 0) {
+            errno = EIO;
+            return false;
+        }
+        p += n;
+        left -= static_cast<std::size_t>(n);
     }
-    std::error_code ec;
-    fs::rename(tmp, target, ec);
-    if (ec) {
-        fs::remove(tmp, ec);
-        return fail(ErrorKind::infrastructure, path + ": cannot rename into place");
+    return true;
+}
+
+// A device, FIFO or socket named as the target (`-o /dev/null`, `/dev/stdout`): written
+// through, never replaced by a regular file.
+Result<void> write_through(const std::string& path, std::string_view content) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return fail(ErrorKind::infrastructure, path + ": cannot open for writing: " + errno_text(errno));
+    bool ok = write_all(fd, content);
+    int e = errno;
+    if (::close(fd) != 0 && ok) {
+        ok = false;
+        e = errno;
     }
+    if (!ok) return fail(ErrorKind::infrastructure, path + ": write failed: " + errno_text(e));
     return {};
+}
+
+}  // namespace
+
+struct WriteSet::Staged {
+    std::string path;
+    std::string tmp;     // empty for a write-through target
+    std::string backup;  // a hard link to the replaced file while the set commits
+    std::string content; // only for write-through targets
+    bool through = false;
+    bool existed = false;
+};
+
+WriteSet::WriteSet() = default;
+WriteSet::~WriteSet() {
+    for (const auto& s : m_staged)
+        if (!s.tmp.empty()) ::unlink(s.tmp.c_str());
+}
+
+Result<void> WriteSet::add(const std::string& path, std::string_view content) {
+    if (path.empty()) return fail(ErrorKind::usage, "an empty path to write to");
+    for (const auto& s : m_staged)
+        if (s.path == path) return fail(ErrorKind::usage, path + ": named twice");
+    fs::path target(path);
+    struct stat lst {};
+    bool exists = ::lstat(path.c_str(), &lst) == 0;
+    if (!exists && errno != ENOENT)
+        return fail(ErrorKind::infrastructure, path + ": cannot inspect: " + errno_text(errno));
+    mode_t mode = 0;
+    uid_t uid = 0;
+    gid_t gid = 0;
+    if (exists) {
+        struct stat st = lst;
+        if (S_ISLNK(lst.st_mode)) {
+            if (::stat(path.c_str(), &st) != 0)
+                return fail(ErrorKind::input, path + ": a symbolic link to nothing (" + errno_text(errno) +
+                                                  "); refusing to write through it");
+            if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
+                std::error_code ec;
+                auto real = fs::canonical(target, ec);
+                return fail(ErrorKind::input, path + ": a symbolic link to " + (ec ? std::string("another file") : real.string()) +
+                                                  "; refusing to replace it (name the real file if that is what you mean)");
+            }
+        }
+        if (S_ISDIR(st.st_mode)) return fail(ErrorKind::input, path + ": a directory, not a file");
+        if (!S_ISREG(st.st_mode)) {
+            m_staged.push_back({path, "", "", std::string(content), true, true});
+            return {};
+        }
+        if (st.st_nlink > 1)
+            return fail(ErrorKind::input, path + ": has " + std::to_string(st.st_nlink) +
+                                              " hard links; replacing it would leave the other names with the old content, so it is left as it is");
+        if ((st.st_mode & 0222) == 0 || ::access(path.c_str(), W_OK) != 0)
+            return fail(ErrorKind::input, path + ": read-only; refusing to replace it");
+        mode = st.st_mode & 07777;
+        uid = st.st_uid;
+        gid = st.st_gid;
+    }
+    fs::path dir = target.parent_path();
+    if (dir.empty()) dir = ".";
+    std::string tmpl = (dir / ("." + target.filename().string() + ".XXXXXX")).string();
+    std::vector<char> name(tmpl.begin(), tmpl.end());
+    name.push_back('\0');
+    int fd = ::mkostemp(name.data(), O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return fail(ErrorKind::infrastructure, path + ": cannot create a temporary file in " + dir.string() + ": " + errno_text(errno));
+    std::string tmp(name.data());
+    auto abandon = [&](const std::string& what, int e) -> Result<void> {
+        if (fd >= 0) ::close(fd);
+        ::unlink(tmp.c_str());
+        return fail(ErrorKind::infrastructure, path + ": " + what + ": " + errno_text(e) + " (the file is unchanged)");
+    };
+    if (!write_all(fd, content)) return abandon("write failed", errno);
+    if (exists) {
+        if (::fchmod(fd, mode) != 0) return abandon("cannot keep its mode", errno);
+        if (::fchown(fd, uid, gid) != 0 && errno != EPERM) return abandon("cannot keep its owner", errno);
+    } else {
+        mode_t mask = ::umask(0);
+        ::umask(mask);
+        if (::fchmod(fd, 0666 & ~mask) != 0) return abandon("cannot set its mode", errno);
+    }
+    if (::fsync(fd) != 0) return abandon("cannot flush to disk", errno);
+    int c = ::close(fd);
+    fd = -1;
+    if (c != 0) return abandon("write failed on close", errno);
+    m_staged.push_back({path, tmp, "", "", false, exists});
+    return {};
+}
+
+Result<void> WriteSet::commit() {
+    // Keep a hard link to each file about to be replaced, so a failure half-way can put every
+    // file back: the set changes all of its files or none.
+    auto drop_backups = [&] {
+        for (auto& s : m_staged)
+            if (!s.backup.empty()) {
+                ::unlink(s.backup.c_str());
+                s.backup.clear();
+            }
+    };
+    for (auto& s : m_staged) {
+        if (s.through || !s.existed) continue;
+        for (int attempt = 0; attempt < 100 && s.backup.empty(); ++attempt) {
+            std::string b = s.tmp + ".old" + std::to_string(attempt);
+            if (::link(s.path.c_str(), b.c_str()) == 0) s.backup = b;
+            else if (errno != EEXIST) {
+                int e = errno;
+                drop_backups();
+                return fail(ErrorKind::infrastructure, s.path + ": cannot keep a copy while replacing it: " + errno_text(e) +
+                                                           " (no file was changed)");
+            }
+        }
+    }
+    std::size_t done = 0;
+    Error failure;
+    bool failed = false;
+    for (; done < m_staged.size(); ++done) {
+        auto& s = m_staged[done];
+        if (s.through) {
+            if (auto r = write_through(s.path, s.content); !r) {
+                failure = r.error();
+                failed = true;
+                break;
+            }
+            continue;
+        }
+        if (::rename(s.tmp.c_str(), s.path.c_str()) != 0) {
+            failure = Error{ErrorKind::infrastructure, s.path + ": cannot rename into place: " + errno_text(errno), {}};
+            failed = true;
+            break;
+        }
+        s.tmp.clear();
+        fs::path dir = fs::path(s.path).parent_path();
+        int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            ::fsync(dfd);
+            ::close(dfd);
+        }
+    }
+    if (failed) {
+        std::vector<std::string> lost;
+        for (std::size_t i = 0; i < done; ++i) {
+            auto& s = m_staged[i];
+            if (s.through) lost.push_back(s.path + " (written through, cannot be taken back)");
+            else if (!s.existed) ::unlink(s.path.c_str());  // a file this set created
+            else if (::rename(s.backup.c_str(), s.path.c_str()) == 0) s.backup.clear();
+            else lost.push_back(s.path);
+        }
+        drop_backups();
+        if (lost.empty()) failure.message += " (every file of the set was put back as it was)";
+        else {
+            failure.message += "; could not put back: ";
+            for (std::size_t i = 0; i < lost.size(); ++i) failure.message += (i ? ", " : "") + lost[i];
+        }
+        return std::unexpected(failure);
+    }
+    drop_backups();
+    m_staged.clear();
+    return {};
+}
+
+Result<void> write_file_atomic(const std::string& path, std::string_view content) {
+    WriteSet set;
+    if (auto r = set.add(path, content); !r) return r;
+    return set.commit();
 }
 
 }  // namespace preflight

@@ -124,3 +124,59 @@ TEST_CASE("unified diff: context, hunks, nothing for equal texts") {
     CHECK(d.find("@@ -15,6 +15,6 @@\n line 15\n line 16\n line 17\n-line 18\n+LINE 18\n line 19\n line 20\n") != std::string::npos);
     CHECK(unified_diff("f.yaml", a, a).empty());
 }
+
+// --- Hostile or odd revisions: validated like a git ref, quoted where YAML needs it, and the
+// rewritten file proven to differ only in the pinned scalar.
+namespace {
+const std::string k_plain_app = R"(apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: argocd}
+spec:
+  source:
+    repoURL: https://github.com/argoproj/argo-cd
+    targetRevision: v2.11.0
+    path: manifests
+)";
+}  // namespace
+
+TEST_CASE("a revision with a newline cannot inject YAML into the Application") {
+    auto r = pin("app.yaml", k_plain_app, k_source, "v1\n  sources:\n  - repoURL: https://evil");
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().message.find("cannot be pinned") != std::string::npos);
+}
+
+TEST_CASE("revisions that are not git refs are refused, each for its reason") {
+    for (const char* bad : {"", "-v1", "/v1", ".v1", "v1/", "v1.", "v1.lock", "a..b", "a//b", "a/.b", "a@{1}", "@", "v1 # x", "# x",
+                            "v1&x=1", "v1?", "v1\"", "v1'", "v1\\x", "v1:x", "v1\t", "v1*"}) {
+        CAPTURE(bad);
+        CHECK_FALSE(check_revision(bad).has_value());
+    }
+    CHECK_FALSE(check_revision(std::string(256, 'a')).has_value());
+    for (const char* good : {"v2.11.2", "stable", "release-2.11", "0123456789abcdef0123456789abcdef01234567", "7.3.4+build.1", "feature/x",
+                             "1.10", "yes", "null"}) {
+        CAPTURE(good);
+        CHECK(check_revision(good).has_value());
+    }
+}
+
+TEST_CASE("a revision YAML would read as another type is written quoted and reads back as a string") {
+    for (const char* rev : {"1.10", "yes", "null", "true", "0x1f", "010", "1e3", "No", "1_000", "on", "+1", "7.3.4"}) {
+        CAPTURE(rev);
+        auto r = pin("app.yaml", k_plain_app, k_source, rev);
+        REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
+        CHECK(r->text.find(std::string("targetRevision: \"") + rev + "\"\n") != std::string::npos);
+        CHECK(lines_differing(k_plain_app, r->text) == 1);
+    }
+    // A plain string stays plain.
+    auto r = pin("app.yaml", k_plain_app, k_source, "v2.11.2");
+    REQUIRE(r.has_value());
+    CHECK(r->text.find("targetRevision: v2.11.2\n") != std::string::npos);
+}
+
+TEST_CASE("a quoted revision keeps its quotes and needs no more") {
+    std::string app = k_plain_app;
+    app.replace(app.find("v2.11.0"), 7, "'v2.11.0'");
+    auto r = pin("app.yaml", app, k_source, "1.10");
+    REQUIRE(r.has_value());
+    CHECK(r->text.find("targetRevision: '1.10'\n") != std::string::npos);
+}

@@ -24,9 +24,17 @@ struct Rewrite {
 // In `text` (file `file`): every Application (argoproj.io) source whose repoURL is `source`
 // gets targetRevision `revision`; every kustomization resource URL into `source` gets its
 // ?ref= (or, for raw.githubusercontent.com URLs, its revision path segment) set to `revision`.
-// Error::input when the file has nothing that pins `source`, or when a value cannot be
-// rewritten in place (a multi-line scalar, an alias).
+// A plain scalar whose new value YAML would not read as a string (`1.10`, `yes`, `null`) is
+// written double-quoted. The result is parsed again and must equal the input except for the
+// rewritten scalars. Error::input when the revision fails check_revision, the file has
+// nothing that pins `source`, a value cannot be rewritten in place (a multi-line scalar, an
+// alias), or the re-parse shows any other change.
 Result<Rewrite> pin(std::string_view file, std::string_view text, std::string_view source, std::string_view revision);
+
+// Error::input unless `revision` can be pinned: a git ref (git check-ref-format rules), a
+// commit or a chart version made of letters, digits and `._/+@-` only, at most 255 long. No
+// whitespace, quote, `#`, `&`, `?` or control character ever reaches a file.
+Result<void> check_revision(std::string_view revision);
 
 // Whether two git URLs name the same repository (scheme, .git suffix, trailing slash and case
 // of the host ignored).

@@ -27,7 +27,30 @@ Result<std::vector<SourceText>> read_sources(const std::vector<std::string>& pat
                                              std::istream& stdin_stream,
                                              const ReadLimits& limits = {});
 
-// Writes `content` to `path` atomically (temporary file + rename); Error::infrastructure.
+// Files written all or none. `add` stages one: a private temporary file in the target's
+// directory (O_EXCL|O_NOFOLLOW), every write and the close checked, fsync'd, with the replaced
+// file's mode and (where allowed) owner. `commit` renames them all into place; if one fails, the
+// ones already replaced are put back. Refused at `add`, before anything changes
+// (Error::input): a symbolic link to a regular file (the message names where it points), a
+// file with several hard links, a read-only file, a directory. A device, FIFO or socket
+// (`/dev/null`, `/dev/stdout`) is written through, never replaced. Error::infrastructure for
+// a failed write (a full disk), with the target left as it was. Uncommitted temporary files
+// are removed by the destructor.
+class WriteSet {
+public:
+    WriteSet();
+    ~WriteSet();
+    WriteSet(const WriteSet&) = delete;
+    WriteSet& operator=(const WriteSet&) = delete;
+    Result<void> add(const std::string& path, std::string_view content);
+    Result<void> commit();
+
+private:
+    struct Staged;
+    std::vector<Staged> m_staged;
+};
+
+// A WriteSet of one file.
 Result<void> write_file_atomic(const std::string& path, std::string_view content);
 
 }  // namespace preflight
