@@ -217,6 +217,12 @@ int cmd_promote(const GlobalOptions& g, const PromoteOptions& o, Streams& s) {
         problems.push_back("nothing in " + text::join(o.files, ", ") + " pins " + source);
     if (!problems.empty())
         return fail_with(Error{ErrorKind::input, text::join(problems, "\n") + "\nno file was changed", {}}, "no file was changed: " + problems.front());
+    if (!o.dotenv.empty())
+        for (const auto& [k, v] : outputs)
+            if (v.find_first_of("\r\n") != std::string::npos)
+                return fail_with(Error{ErrorKind::input, o.report + ": the " + k + " has a line break, which " + o.dotenv +
+                                                             " (dotenv) cannot hold; no file was changed", {}},
+                                 "a value with a line break");
     if (!o.dry_run)
         if (auto r = writes.commit(); !r) return fail_with(r.error(), "no file was changed: " + r.error().message);
     outputs.emplace_back("changed-files", text::join(changed, " "));

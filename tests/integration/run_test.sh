@@ -543,6 +543,130 @@ promote-refused)
   expect_rc $? 2
   contains "$T/err" 'not a JSON report'
   ;;
+interrupt-phases)
+  # A signal at any phase boundary ends in exit 130, an interrupted report, no promote revision,
+  # and a promote that refuses it; the signal arrives while the named command runs (a wrapper
+  # first on PATH signals the tool, then runs the real command to its normal end).
+  export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example
+  R=$T/repo
+  git init -q "$R" && mkdir -p "$R/manifests" && cp "$FIX/app.yaml" "$R/manifests/install.yaml"
+  git -C "$R" add -A && git -C "$R" commit -qm release && git -C "$R" tag v9.9.9
+  W=$T/wrap && mkdir -p "$W"
+  for prog in git kind kubectl; do
+    real=$(PATH=$SIMPATH command -v $prog)
+    cat >"$W/$prog" <<SH
+#!/usr/bin/env bash
+case " \$* " in *" \$SIGNAL_ON "*) [ "\$(basename "\$0")" = "\$SIGNAL_PROG" ] && kill -INT \$PPID ;; esac
+exec "$real" "\$@"
+SH
+    chmod +x "$W/$prog"
+  done
+  for at in "git ls-remote" "git fetch" "git show" "kind version" "kind create" "kubectl apply" "kubectl get" "kind delete"; do
+    rm -rf "$OUT"
+    SIGNAL_PROG=${at%% *} SIGNAL_ON=${at#* } KUBE_SIM_SCENARIO=$FIX/healthy.json PATH=$W:$SIMPATH \
+      "$BIN" run --candidate v9.9.9 --source "$R" --report-dir "$OUT" >"$T/stdout" 2>"$T/stderr"
+    rc=$?
+    [ "$rc" = 130 ] || fail "signal during '$at': exit $rc, expected 130"
+    grep -qF '"interrupted":true' "$OUT/report.json" 2>/dev/null || fail "signal during '$at': report not marked interrupted"
+    ! grep -qF '"promote.revision"' "$OUT/report.json" 2>/dev/null || fail "signal during '$at': the report offers a pin"
+    ! grep -qF 'safe to pin' "$T/stderr" || fail "signal during '$at': said safe to pin"
+    cp "$FIX/argocd-app.yaml" "$T/app.yaml"
+    "$BIN" promote --report "$OUT/report.json" --source "$R" "$T/app.yaml" >/dev/null 2>"$T/err"
+    prc=$?
+    [ "$prc" = 1 ] || fail "signal during '$at': promote exit $prc, expected 1"
+    cmp -s "$T/app.yaml" "$FIX/argocd-app.yaml" || fail "signal during '$at': promote moved the pin"
+    [ -z "$(ls -A "$FAKE_KIND_HOME/clusters" 2>/dev/null)" ] || fail "signal during '$at': cluster left behind"
+  done
+  ;;
+promote-safety)
+  # promote never loses a byte and never writes where it must not.
+  export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example
+  R=$T/repo
+  git init -q "$R" && mkdir -p "$R/manifests" && cp "$FIX/app.yaml" "$R/manifests/install.yaml"
+  git -C "$R" add -A && git -C "$R" commit -qm release && git -C "$R" tag v9.9.9
+  run "$FIX/healthy.json" --candidate v9.9.9 --source "$R"
+  expect_rc $rc 0
+  REP=$OUT/report.json
+  P() { "$BIN" promote --report "$REP" --source https://github.com/argoproj/argo-cd "$@"; }
+  G=$T/g && mkdir -p "$G"
+  big() { { cat "$FIX/argocd-app.yaml"; for i in $(seq 1 200); do echo "# padding line $i so the file is larger than the size limit"; done; } > "$1"; }
+  # A full disk (here: a file-size limit) leaves the file as it was, and no temporary file.
+  big "$G/app.yaml" && cp "$G/app.yaml" "$T/orig"
+  (ulimit -f 4; P "$G/app.yaml" >/dev/null 2>"$T/err"); prc=$?
+  [ $prc -ne 0 ] || fail "promote on a full disk exited 0"
+  cmp -s "$G/app.yaml" "$T/orig" || fail "a failed write changed the file"
+  [ "$(ls -A "$G")" = app.yaml ] || fail "temporary files left: $(ls -A "$G")"
+  # A planted link at the old temporary name is never followed.
+  echo victim > "$T/victim.txt"; ln -s "$T/victim.txt" "$G/app.yaml.tmp"
+  P "$G/app.yaml" >/dev/null 2>"$T/err"; expect_rc $? 0
+  [ "$(cat "$T/victim.txt")" = victim ] || fail "promote wrote through a planted symlink"
+  grep -q 'targetRevision: v9.9.9' "$G/app.yaml" || fail "the pin did not move"
+  rm -f "$G/app.yaml.tmp"
+  # A symlinked target is refused, and named.
+  cp "$FIX/argocd-app.yaml" "$T/real.yaml"; ln -s "$T/real.yaml" "$G/link.yaml"
+  P "$G/link.yaml" >/dev/null 2>"$T/err"; expect_rc $? 2
+  contains "$T/err" "symbolic link to $T/real.yaml"
+  cmp -s "$T/real.yaml" "$FIX/argocd-app.yaml" || fail "the symlink's target changed"
+  rm -f "$G/link.yaml"
+  # Several files: all or none. The second is read-only, so the first stays too, and the
+  # outputs still tell the pipeline what happened.
+  cp "$FIX/argocd-app.yaml" "$G/a.yaml"; cp "$FIX/argocd-app.yaml" "$G/b.yaml"; chmod 444 "$G/b.yaml"
+  P --github-output "$T/gh" "$G/a.yaml" "$G/b.yaml" >/dev/null 2>"$T/err"; expect_rc $? 2
+  contains "$T/err" 'read-only'
+  cmp -s "$G/a.yaml" "$FIX/argocd-app.yaml" || fail "all-or-none: the first file changed"
+  contains "$T/gh" 'verdict=passed'
+  contains "$T/gh" 'changed-files='
+  contains "$T/gh" 'error=no file was changed'
+  chmod 644 "$G/b.yaml"; rm -f "$G/a.yaml" "$G/b.yaml"
+  # A directory covers its files; files there that pin nothing stay as they are.
+  mkdir -p "$G/apps/sub" && cp "$FIX/argocd-app.yaml" "$G/apps/sub/argocd.yaml"
+  printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: other}\n' > "$G/apps/other.yaml"; cp "$G/apps/other.yaml" "$T/other"
+  P "$G/apps" >/dev/null 2>"$T/err"; expect_rc $? 0
+  grep -q 'targetRevision: v9.9.9' "$G/apps/sub/argocd.yaml" || fail "the directory's Application was not pinned"
+  cmp -s "$G/apps/other.yaml" "$T/other" || fail "a file that pins nothing changed"
+  # `-` is stdin -> stdout, not a file named '-'.
+  (cd "$G" && P - < "$FIX/argocd-app.yaml" > "$T/piped" 2>"$T/err"); expect_rc $? 0
+  grep -q 'targetRevision: v9.9.9' "$T/piped" || fail "stdin was not rewritten to stdout"
+  [ ! -e "$G/-" ] || fail "a file named - was written"
+  # A forged revision with a newline never reaches the file.
+  python3 - "$REP" "$T/forged.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["properties"]["promote.revision"] = "v1\n  sources:\n  - repoURL: https://evil.example"
+json.dump(r, open(sys.argv[2], "w"))
+PY
+  cp "$FIX/argocd-app.yaml" "$G/app2.yaml"
+  "$BIN" promote --report "$T/forged.json" --source https://github.com/argoproj/argo-cd "$G/app2.yaml" >/dev/null 2>"$T/err"; expect_rc $? 2
+  contains "$T/err" 'cannot be pinned'
+  cmp -s "$G/app2.yaml" "$FIX/argocd-app.yaml" || fail "a forged revision changed the file"
+  # A forged outcome is an error, not a pass: for promote and for merge-reports.
+  python3 - "$REP" "$T/forged2.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["suites"][0]["cases"][0]["outcome"] = "FAILED"
+json.dump(r, open(sys.argv[2], "w"))
+PY
+  "$BIN" promote --report "$T/forged2.json" --source https://github.com/argoproj/argo-cd "$G/app2.yaml" >/dev/null 2>"$T/err"; expect_rc $? 2
+  contains "$T/err" 'unknown outcome "FAILED"'
+  "$BIN" merge-reports "$T/forged2.json" >/dev/null 2>"$T/err"; expect_rc $? 2
+  # A tag with a line break cannot go to a dotenv file: refused before any file changes.
+  python3 - "$REP" "$T/forged3.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["properties"]["candidate.tag"] = "v9.9.9\nPREFLIGHT_VERDICT=passed"
+json.dump(r, open(sys.argv[2], "w"))
+PY
+  "$BIN" promote --report "$T/forged3.json" --source https://github.com/argoproj/argo-cd --dotenv "$T/env" "$G/app2.yaml" >/dev/null 2>"$T/err"; expect_rc $? 2
+  contains "$T/err" 'line break'
+  cmp -s "$G/app2.yaml" "$FIX/argocd-app.yaml" || fail "a bad dotenv value let the file change"
+  # Device nodes are written through, never replaced (we run as root in CI).
+  "$BIN" analyze "$FIX/app.yaml" -o /dev/null >/dev/null 2>&1
+  [ -c /dev/null ] || fail "/dev/null is no longer a character device"
+  if [ -w /dev/full ]; then
+    "$BIN" analyze "$FIX/app.yaml" -o /dev/full >/dev/null 2>"$T/err"; [ $? -ne 0 ] || fail "-o /dev/full reported success"
+    [ -c /dev/full ] || fail "/dev/full is no longer a character device"
+  fi
+  ;;
 *) echo "unknown case $CASE"; exit 2 ;;
 esac
 if [ $fails -ne 0 ]; then
