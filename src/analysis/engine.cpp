@@ -133,8 +133,11 @@ ConnSet Engine::rules_allow(const Policy& p, const std::vector<Rule>& rules, con
             if (!ps.named_port.empty()) {
                 // A named port means whatever the destination's container calls that name,
                 // with the rule's protocol; a name that resolves nowhere allows nothing.
-                for (const auto& cp : port_owner.ports)
-                    if (cp.name == ps.named_port && cp.protocol == to_string(ps.protocol)) ports.add(cp.port, cp.port);
+                // Names resolve only against a destination pod's containers: the API server,
+                // DNS-as-a-node or an ipBlock address has no named ports a policy could mean.
+                if (port_owner.is_pod())
+                    for (const auto& cp : port_owner.ports)
+                        if (cp.name == ps.named_port && cp.protocol == to_string(ps.protocol)) ports.add(cp.port, cp.port);
             } else if (ps.port) {
                 ports.add(*ps.port, ps.end_port.value_or(*ps.port));
             } else {

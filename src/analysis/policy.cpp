@@ -41,11 +41,33 @@ bool valid_port_name(std::string_view s) {
     return letter;
 }
 
+// A field the API server expects as a list: null (absent) and lists pass; a mapping or scalar is
+// refused, never widened into "no restriction".
+bool list_or_absent(const model::Value& v, const std::string& what, Ctx& ctx) {
+    if (v.is_null() || v.is_sequence()) return true;
+    ctx.add(v.mark, what + " must be a list");
+    return false;
+}
+
 std::vector<PortSpec> parse_ports(const model::Value& v, Ctx& ctx) {
     std::vector<PortSpec> out;
+    list_or_absent(v, "ports", ctx);
     for (const auto& p : v.items) {
         PortSpec ps;
+        if (!p.is_mapping()) {
+            ctx.add(p.mark, "a ports entry must be a mapping (protocol, port, endPort)");
+            continue;
+        }
+        const auto* proto_v = p.find("protocol");
+        if (proto_v && !proto_v->is_null() && (!proto_v->is_scalar() || !model::reads_as_string(*proto_v))) {
+            ctx.add(proto_v->mark, "protocol must be TCP, UDP or SCTP");
+            continue;
+        }
         std::string proto(p["protocol"].str());
+        if (proto_v && proto_v->is_scalar() && proto.empty()) {
+            ctx.add(proto_v->mark, "protocol is empty (expected TCP, UDP or SCTP; omit it for TCP)");
+            continue;
+        }
         if (proto.empty() || proto == "TCP") ps.protocol = Protocol::tcp;
         else if (proto == "UDP") ps.protocol = Protocol::udp;
         else if (proto == "SCTP") ps.protocol = Protocol::sctp;
@@ -55,6 +77,10 @@ std::vector<PortSpec> parse_ports(const model::Value& v, Ctx& ctx) {
         }
         const auto& port = p["port"];
         bool ok = true;
+        if (!port.is_null() && !port.is_scalar()) {
+            ctx.add(port.mark, "port must be a number or a port name, not a " + std::string(port.is_mapping() ? "mapping" : "list"));
+            continue;
+        }
         if (port.is_scalar()) {
             if (auto n = port.as_int()) {
                 if (*n < 1 || *n > 65535) {
@@ -89,10 +115,15 @@ std::vector<PortSpec> parse_ports(const model::Value& v, Ctx& ctx) {
     return out;
 }
 
-std::vector<Peer> parse_peers(const model::Value& v, Ctx& ctx) {
+std::vector<Peer> parse_peers(const model::Value& v, const char* key, Ctx& ctx) {
     std::vector<Peer> out;
+    list_or_absent(v, key, ctx);
     for (const auto& item : v.items) {
         Peer peer;
+        if (!item.is_mapping()) {
+            ctx.add(item.mark, std::string("a ") + key + " entry must be a mapping (podSelector, namespaceSelector or ipBlock)");
+            continue;
+        }
         if (const auto* ps = item.find("podSelector")) peer.pod_selector = parse_selector(*ps, ctx.file, ctx.problems);
         if (const auto* ns = item.find("namespaceSelector"))
             peer.namespace_selector = parse_selector(*ns, ctx.file, ctx.problems);
@@ -108,12 +139,16 @@ std::vector<Peer> parse_peers(const model::Value& v, Ctx& ctx) {
                 continue;
             }
             IpBlock block{text, *cidr, {}};
+            bool except_ok = list_or_absent((*ib)["except"], "except", ctx);
             for (const auto& e : (*ib)["except"].items) {
                 auto ex = parse_cidr(e.str());
-                if (!ex) ctx.add(e.mark, "invalid CIDR '" + std::string(e.str()) + "' in except");
-                else if (!cidr->contains(*ex)) ctx.add(e.mark, "except " + std::string(e.str()) + " is not inside " + text);
+                if (!ex) ctx.add(e.mark, "invalid CIDR '" + std::string(e.str()) + "' in except"), except_ok = false;
+                else if (!cidr->contains(*ex)) ctx.add(e.mark, "except " + std::string(e.str()) + " is not inside " + text), except_ok = false;
+                else if (ex->contains(*cidr))
+                    ctx.add(e.mark, "except " + std::string(e.str()) + " is not a strict subset of " + text + " (it excludes everything)"), except_ok = false;
                 else block.except.push_back(*ex);
             }
+            if (!except_ok) continue;
             peer.ip_block = std::move(block);
         }
         if (!peer.pod_selector && !peer.namespace_selector && !peer.ip_block) {
@@ -134,12 +169,16 @@ std::vector<Rule> parse_rules(const model::Value& v, const char* peers_key, Ctx&
     for (const auto& r : v.items) {
         Rule rule;
         rule.mark = r.mark;
-        rule.peers = parse_peers(r[peers_key], ctx);
+        if (!r.is_mapping() && !r.is_null()) {
+            ctx.add(r.mark, "a rule must be a mapping");
+            continue;
+        }
+        auto before = ctx.problems.size();
+        rule.peers = parse_peers(r[peers_key], peers_key, ctx);
         rule.ports = parse_ports(r["ports"], ctx);
-        // A rule whose peers or ports were all invalid must not widen into "everyone".
-        bool peers_given = !r[peers_key].items.empty();
-        bool ports_given = !r["ports"].items.empty();
-        if ((peers_given && rule.peers.empty()) || (ports_given && rule.ports.empty())) continue;
+        // A rule with any invalid part is dropped (and reported): it must never widen into
+        // "everyone" or "every port".
+        if (ctx.problems.size() != before) continue;
         out.push_back(std::move(rule));
     }
     return out;
@@ -162,7 +201,9 @@ Policy parse_policy(const model::Object& obj, const std::string& default_ns, std
     p.pod_selector = parse_selector(spec["podSelector"], ctx.file, problems);
     p.ingress = parse_rules(spec["ingress"], "from", ctx);
     p.egress = parse_rules(spec["egress"], "to", ctx);
-    if (const auto* types = spec.find("policyTypes"); types && !types->items.empty()) {
+    const auto* types = spec.find("policyTypes");
+    if (types && !types->is_null() && !types->is_sequence()) ctx.add(types->mark, "policyTypes must be a list (e.g. [Ingress, Egress])");
+    if (types && !types->items.empty()) {
         p.affects_ingress = p.affects_egress = false;
         for (const auto& t : types->items) {
             if (t.str() == "Ingress") p.affects_ingress = true;

@@ -58,18 +58,31 @@ LabelSelector parse_selector(const model::Value& v, const std::string& file, std
         add(v.mark, "label selector must be a mapping");
         return s;
     }
-    for (const auto& [k, val] : v["matchLabels"].entries) {
-        if (!val.is_scalar()) {
-            add(val.mark, "matchLabels value for '" + k + "' must be a string");
+    // Shapes the API server refuses are refused here too, never read as "select everything".
+    const auto& labels = v["matchLabels"];
+    if (!labels.is_null() && !labels.is_mapping()) add(labels.mark, "matchLabels must be a mapping of label to value");
+    for (const auto& [k, val] : labels.entries) {
+        if (!val.is_scalar() || !model::reads_as_string(val)) {
+            add(val.mark, "matchLabels value for '" + k + "' must be a string (quote it)");
             continue;
         }
         s.match_labels[k] = val.scalar;
     }
-    for (const auto& e : v["matchExpressions"].items) {
+    const auto& exprs = v["matchExpressions"];
+    if (!exprs.is_null() && !exprs.is_sequence()) add(exprs.mark, "matchExpressions must be a list");
+    for (const auto& e : exprs.items) {
         Requirement r;
+        if (!e.is_mapping()) {
+            add(e.mark, "a matchExpressions entry must be a mapping (key, operator, values)");
+            continue;
+        }
         r.key = e["key"].str();
         std::string op(e["operator"].str());
-        r.values = e["values"].string_list();
+        const auto& values = e["values"];
+        if (!values.is_null() && !values.is_sequence()) add(values.mark, "values must be a list");
+        for (const auto& val : values.items)
+            if (!val.is_scalar() || !model::reads_as_string(val)) add(val.mark, "values entries must be strings (quote them)");
+        r.values = values.string_list();
         if (r.key.empty()) add(e.mark, "matchExpressions entry has no key");
         if (op == "In") r.op = SelectorOp::in;
         else if (op == "NotIn") r.op = SelectorOp::not_in;

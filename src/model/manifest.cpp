@@ -1,6 +1,8 @@
 // Documents -> Kubernetes objects: identity checks, List expansion, positions.
 #include "preflight/model/manifest.hpp"
 
+#include <unordered_map>
+
 #include <algorithm>
 #include <atomic>
 #include <thread>
@@ -103,6 +105,36 @@ Result<ParseOutput> parse_manifests(std::string_view file, std::string_view text
     return out;
 }
 
+namespace {
+
+// `kubectl apply` of a stream that names the same object twice leaves the last definition in
+// the cluster; so does the analysis, with a warning (never a union of both).
+void drop_redefined(ParseOutput& out) {
+    auto key = [](const Object& o) {
+        auto slash = o.api_version.find('/');
+        std::string group = slash == std::string::npos ? "" : o.api_version.substr(0, slash);
+        return group + "|" + o.kind + "|" + o.ns + "|" + o.name;
+    };
+    std::unordered_map<std::string, std::size_t> last;
+    for (std::size_t i = 0; i < out.objects.size(); ++i) last[key(out.objects[i])] = i;
+    if (last.size() == out.objects.size()) return;
+    std::vector<Object> kept;
+    kept.reserve(last.size());
+    for (std::size_t i = 0; i < out.objects.size(); ++i) {
+        auto& o = out.objects[i];
+        auto winner = last[key(o)];
+        if (winner != i) {
+            out.warnings.push_back(o.where.str() + ": " + o.ref() + " is defined again at " + out.objects[winner].where.str() +
+                                   "; kubectl apply keeps the last definition, so this one is ignored");
+            continue;
+        }
+        kept.push_back(std::move(o));
+    }
+    out.objects = std::move(kept);
+}
+
+}  // namespace
+
 Result<ParseOutput> load_manifests(const std::vector<SourceText>& sources, const ParseLimits& limits) {
     std::vector<Result<ParseOutput>> parts(sources.size(), ParseOutput{});
     // Files are independent: parse them on every core (the largest inputs are single files of
@@ -130,6 +162,7 @@ Result<ParseOutput> load_manifests(const std::vector<SourceText>& sources, const
         for (auto& o : part->objects) out.objects.push_back(std::move(o));
     }
     if (!problems.empty()) return fail(ErrorKind::input, text::join(problems, "\n"));
+    drop_redefined(out);
     if (out.objects.empty()) {
         std::string where = sources.size() == 1 ? sources[0].name + ":1:1: " : std::string();
         return fail(ErrorKind::input, where + "no Kubernetes objects in the input");

@@ -1,6 +1,8 @@
 // Accessors of the position-keeping Value tree.
 #include "preflight/model/value.hpp"
 
+#include <climits>
+
 #include <charconv>
 
 namespace preflight::model {
@@ -39,12 +41,54 @@ std::string_view Value::str() const {
 
 std::optional<std::int64_t> Value::as_int() const {
     if (type != Type::scalar || !plain || scalar.empty()) return std::nullopt;
-    std::string_view s = scalar;
-    if (s.front() == '+') s.remove_prefix(1);
-    std::int64_t out = 0;
-    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    // As kubectl reads it (sigs.k8s.io/yaml, YAML 1.1): underscores dropped, then Go's
+    // strconv.ParseInt with base 0: 0x hex, 0o or a leading 0 octal, 0b binary, else decimal.
+    std::string digits;
+    for (char c : scalar)
+        if (c != '_') digits += c;
+    std::string_view s = digits;
+    bool negative = false;
+    if (!s.empty() && (s.front() == '+' || s.front() == '-')) {
+        negative = s.front() == '-';
+        s.remove_prefix(1);
+    }
+    int base = 10;
+    if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) base = 16, s.remove_prefix(2);
+    else if (s.size() > 2 && s[0] == '0' && (s[1] == 'o' || s[1] == 'O')) base = 8, s.remove_prefix(2);
+    else if (s.size() > 2 && s[0] == '0' && (s[1] == 'b' || s[1] == 'B')) base = 2, s.remove_prefix(2);
+    else if (s.size() > 1 && s[0] == '0') base = 8, s.remove_prefix(1);
+    if (s.empty()) return std::nullopt;
+    std::uint64_t magnitude = 0;
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), magnitude, base);
     if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
-    return out;
+    if (magnitude > static_cast<std::uint64_t>(INT64_MAX) + (negative ? 1 : 0)) return std::nullopt;
+    return negative ? static_cast<std::int64_t>(0 - magnitude) : static_cast<std::int64_t>(magnitude);
+}
+
+bool reads_as_string(const Value& v) {
+    if (!v.is_scalar()) return false;
+    if (!v.plain) return true;
+    if (v.as_int() || v.as_bool()) return false;
+    static const char* const k_other[] = {"~", "null", "Null", "NULL", "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
+                                          "on", "On", "ON", "off", "Off", "OFF", ".inf", ".Inf", ".INF", "-.inf", "-.Inf", "-.INF",
+                                          "+.inf", ".nan", ".NaN", ".NAN"};
+    for (const char* w : k_other)
+        if (v.scalar == w) return false;
+    // A float as YAML 1.1 reads one ([-+]?[0-9._]*[eE]?...): digits with one dot or an exponent.
+    std::string_view s = v.scalar;
+    if (!s.empty() && (s.front() == '+' || s.front() == '-')) s.remove_prefix(1);
+    bool digit = false, dot = false, exp = false;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        char c = s[i];
+        if (c >= '0' && c <= '9') digit = true;
+        else if (c == '_') continue;
+        else if (c == '.' && !dot && !exp) dot = true;
+        else if ((c == 'e' || c == 'E') && digit && !exp) {
+            exp = true;
+            if (i + 1 < s.size() && (s[i + 1] == '+' || s[i + 1] == '-')) ++i;
+        } else return true;
+    }
+    return !(digit && (dot || exp));
 }
 
 std::optional<bool> Value::as_bool() const {

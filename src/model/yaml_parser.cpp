@@ -2,6 +2,8 @@
 // alias bombs and pathological nesting, and a fast path that skips CRD schema bodies.
 #include <yaml-cpp/yaml.h>
 
+#include <cstdint>
+#include <optional>
 #include <unordered_set>
 
 #include "preflight/model/manifest.hpp"
@@ -189,6 +191,97 @@ bool only_comments(std::string_view text) {
     return true;
 }
 
+// Position (1-based line, col) of byte `at` in `text`.
+std::pair<int, int> position_of(std::string_view text, std::size_t at) {
+    int line = 1;
+    std::size_t line_start = 0;
+    for (std::size_t i = 0; i < at && i < text.size(); ++i)
+        if (text[i] == '\n') ++line, line_start = i + 1;
+    return {line, static_cast<int>(at - line_start) + 1};
+}
+
+// NUL bytes anywhere and invalid UTF-8 are refused with their position: kubectl refuses them
+// too, and they would make report.json and junit.xml invalid.
+std::optional<std::string> encoding_problem(std::string_view file, std::string_view text) {
+    auto at = [&](std::size_t i, const std::string& what) {
+        auto [line, col] = position_of(text, i);
+        return text::caret_excerpt(file, text, line, col, what);
+    };
+    if (auto nul = text.find('\0'); nul != std::string_view::npos) return at(nul, "a NUL byte: binary data, not YAML or JSON");
+    const auto* u = reinterpret_cast<const unsigned char*>(text.data());
+    for (std::size_t i = 0; i < text.size();) {
+        unsigned char c = u[i];
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        int len = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+        bool ok = len != 0 && i + static_cast<std::size_t>(len) <= text.size();
+        for (int k = 1; ok && k < len; ++k) ok = (u[i + static_cast<std::size_t>(k)] & 0xC0) == 0x80;
+        if (ok) {
+            std::uint32_t cp = len == 2 ? (c & 0x1Fu) : len == 3 ? (c & 0x0Fu) : (c & 0x07u);
+            for (int k = 1; k < len; ++k) cp = (cp << 6) | (u[i + static_cast<std::size_t>(k)] & 0x3Fu);
+            ok = !(len == 2 && cp < 0x80) && !(len == 3 && cp < 0x800) && !(len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) &&
+                 !(cp >= 0xD800 && cp <= 0xDFFF);
+        }
+        if (!ok) {
+            static const char* hex = "0123456789abcdef";
+            return at(i, std::string("invalid UTF-8 (byte 0x") + hex[c >> 4] + hex[c & 15] + ")");
+        }
+        i += static_cast<std::size_t>(len);
+    }
+    return std::nullopt;
+}
+
+// A quoted scalar whose continuation lines are indented no deeper than the line it starts on
+// is almost always an unterminated quote that swallowed the keys (or objects) after it;
+// yaml-cpp accepts it, and the swallowed object would silently vanish from the analysis.
+void check_quoted(std::string_view file, std::string_view text, const Value& v, std::vector<std::string>& problems) {
+    if (v.is_scalar() && !v.plain && v.mark.line > 0) {
+        std::size_t pos = 0;
+        for (int l = 1; l < v.mark.line && pos != std::string_view::npos; ++l) {
+            pos = text.find('\n', pos);
+            if (pos != std::string_view::npos) ++pos;
+        }
+        if (pos == std::string_view::npos) return;
+        std::size_t line_start = pos, q = pos + static_cast<std::size_t>(v.mark.col - 1);
+        if (q >= text.size() || (text[q] != '"' && text[q] != '\'')) return;
+        char quote = text[q];
+        std::size_t indent = 0;
+        while (line_start + indent < text.size() && text[line_start + indent] == ' ') ++indent;
+        for (std::size_t i = q + 1; i < text.size(); ++i) {
+            char c = text[i];
+            if (quote == '"' && c == '\\') {
+                ++i;
+                continue;
+            }
+            if (c == quote) {
+                if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+                    ++i;
+                    continue;
+                }
+                return;  // closed
+            }
+            if (c == '\n') {
+                std::size_t k = i + 1, ind = 0;
+                while (k < text.size() && text[k] == ' ') ++k, ++ind;
+                bool blank = k >= text.size() || text[k] == '\n' || text[k] == '\r';
+                if (!blank && ind <= indent) {
+                    int line = position_of(text, k).first;
+                    problems.push_back(text::caret_excerpt(file, text, v.mark.line, v.mark.col,
+                                                           "this quoted value runs on to line " + std::to_string(line) +
+                                                               ", which is not indented under it: an unterminated quote? "
+                                                               "(it would swallow what follows)"));
+                    return;
+                }
+            }
+        }
+        return;
+    }
+    for (const auto& item : v.items) check_quoted(file, text, item, problems);
+    for (const auto& [k, child] : v.entries) check_quoted(file, text, child, problems);
+}
+
 }  // namespace
 
 Result<std::vector<Value>> parse_documents(std::string_view file, std::string_view text,
@@ -196,6 +289,16 @@ Result<std::vector<Value>> parse_documents(std::string_view file, std::string_vi
                                            const ParseLimits& limits) {
     std::vector<Value> docs;
     std::vector<std::string> problems;
+    if (auto bad = encoding_problem(file, text)) return fail(ErrorKind::input, *bad);
+    // YAML (and kubectl) take a lone CR as a line break; yaml-cpp does not, and would read a
+    // CR-only file as one line (a comment swallowing every object). Same length: positions hold.
+    std::string normalized;
+    if (auto cr = text.find('\r'); cr != std::string_view::npos) {
+        normalized.assign(text);
+        for (std::size_t i = 0; i < normalized.size(); ++i)
+            if (normalized[i] == '\r' && (i + 1 == normalized.size() || normalized[i + 1] != '\n')) normalized[i] = '\n';
+        text = normalized;
+    }
     std::size_t budget = limits.base_node_budget + text.size();
     for (const auto& chunk : split_documents(text)) {
         if (only_comments(chunk.text)) continue;
@@ -205,6 +308,7 @@ Result<std::vector<Value>> parse_documents(std::string_view file, std::string_vi
             YAML::Node node = YAML::Load(owned);
             Converter conv(file, chunk.first_line, budget, limits.max_depth, warnings);
             docs.push_back(conv.convert(node, 0));
+            check_quoted(file, text, docs.back(), problems);
         } catch (const Converter::Overflow& o) {
             problems.push_back(text::caret_excerpt(file, text, o.mark.line, o.mark.col, o.message));
             if (o.message.find("too many nodes") != std::string::npos) break;  // nothing sane follows

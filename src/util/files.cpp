@@ -26,8 +26,17 @@ std::string human_bytes(std::size_t n) {
 }
 
 bool looks_binary(std::string_view text) {
-    auto head = text.substr(0, 8192);
-    return head.find('\0') != std::string_view::npos;
+    return text.find('\0') != std::string_view::npos;  // anywhere, not only near the start
+}
+
+// "line:col" of the first NUL byte.
+std::string nul_position(std::string_view text) {
+    auto at = text.find('\0');
+    auto before = text.substr(0, at);
+    auto line = std::count(before.begin(), before.end(), '\n') + 1;
+    auto nl = before.rfind('\n');
+    auto col = nl == std::string_view::npos ? at + 1 : at - nl;
+    return std::to_string(line) + ":" + std::to_string(col);
 }
 
 Result<std::string> read_stream(std::istream& in, const std::string& name, std::size_t limit) {
@@ -57,7 +66,7 @@ Result<SourceText> read_one(const fs::path& path, const ReadLimits& limits) {
     auto text = read_stream(in, path.string(), limits.max_file_bytes);
     if (!text) return std::unexpected(text.error());
     if (looks_binary(*text))
-        return fail(ErrorKind::input, path.string() + ":1:1: binary file (contains NUL bytes), not YAML or JSON");
+        return fail(ErrorKind::input, path.string() + ":" + nul_position(*text) + ": binary file (a NUL byte), not YAML or JSON");
     return SourceText{path.string(), std::move(*text)};
 }
 
@@ -86,7 +95,7 @@ Result<std::vector<SourceText>> read_sources(const std::vector<std::string>& pat
             auto text = read_stream(stdin_stream, "<stdin>", limits.max_file_bytes);
             if (!text) return std::unexpected(text.error());
             if (looks_binary(*text))
-                return fail(ErrorKind::input, "<stdin>:1:1: binary input (contains NUL bytes)");
+                return fail(ErrorKind::input, "<stdin>:" + nul_position(*text) + ": binary input (a NUL byte), not YAML or JSON");
             if (auto r = add({"<stdin>", std::move(*text)}); !r) return std::unexpected(r.error());
             continue;
         }

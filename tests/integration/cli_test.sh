@@ -155,6 +155,37 @@ if [ "$part" = real ]; then
   for f in v2.11.0 v2.11.2 v3.5.1; do
     "$bin" analyze "$shared/argocd/$f/install.yaml" >"$tmp/out"; expect_exit "$f passes" 0 $?
   done
+  # The same policy defined again (a team's overlay file after the release): kubectl apply keeps
+  # the last definition, so the fixed one decides, with a warning naming both places.
+  cat >"$tmp/fix-redis.yaml" <<'YAML'
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: argocd-redis-network-policy
+spec:
+  podSelector:
+    matchLabels:
+      app.kubernetes.io/name: argocd-redis
+  policyTypes:
+  - Ingress
+  ingress:
+  - from:
+    - podSelector:
+        matchLabels:
+          app.kubernetes.io/name: argocd-server
+    - podSelector:
+        matchLabels:
+          app.kubernetes.io/name: argocd-repo-server
+    - podSelector:
+        matchLabels:
+          app.kubernetes.io/name: argocd-application-controller
+    ports:
+    - port: 6379
+      protocol: TCP
+YAML
+  "$bin" analyze "$shared/argocd/v2.11.1/install.yaml" "$tmp/fix-redis.yaml" >"$tmp/out" 2>"$tmp/err"; expect_exit "v2.11.1 with a same-name fixed Redis policy passes" 0 $?
+  contains "the redefinition is a warning" "$tmp/err" "keeps the last definition"
+  "$bin" analyze "$tmp/fix-redis.yaml" "$shared/argocd/v2.11.1/install.yaml" >"$tmp/out" 2>"$tmp/err"; expect_exit "...and fails when the release's policy comes last" 1 $?
   "$bin" analyze "$shared/argocd/v2.11.1/install.yaml" --baseline "$shared/argocd/v2.11.0/install.yaml" >"$tmp/out"; expect_exit "baseline" 1 $?
   contains "baseline reports the API egress" "$tmp/out" "baseline-regression: argocd/argocd-redis[Deployment] -> kube-apiserver"
   "$bin" connectivity "$shared/argocd/v3.5.1/install.yaml" --format csv >"$tmp/c.csv"; expect_exit "connectivity v3.5.1" 0 $?

@@ -282,3 +282,57 @@ TEST_CASE("connectivity output formats match netpol-analyzer's") {
     CHECK(analysis::connectivity_text(rows).find("argocd/a[Deployment] => argocd/b[Deployment] : TCP 6379\n") != std::string::npos);
     for (const auto& r : rows) CHECK(r.src != r.dst);
 }
+
+// --- Shapes the API server refuses are refused, never widened into "allow everything".
+TEST_CASE("invalid shapes are problems with a position, each one") {
+    struct Shape {
+        const char* what;
+        std::string spec;
+        const char* needle;
+    };
+    std::vector<Shape> shapes{
+        {"egress `to` as a mapping", "  podSelector: {}\n  egress:\n  - to: {podSelector: {}}\n", "to must be a list"},
+        {"ingress `from` as a scalar", "  podSelector: {}\n  ingress:\n  - from: everyone\n", "from must be a list"},
+        {"ports as a mapping", "  podSelector: {}\n  egress:\n  - ports: {port: 53}\n", "ports must be a list"},
+        {"port as a mapping", "  podSelector: {}\n  egress:\n  - ports:\n    - port: {number: 53}\n", "port must be a number or a port name"},
+        {"port as a list", "  podSelector: {}\n  egress:\n  - ports:\n    - port: [53]\n", "port must be a number or a port name"},
+        {"policyTypes as a scalar", "  podSelector: {}\n  policyTypes: Egress\n", "policyTypes must be a list"},
+        {"matchLabels as a list", "  podSelector: {matchLabels: [app, a]}\n", "matchLabels must be a mapping"},
+        {"matchExpressions as a mapping", "  podSelector: {matchExpressions: {key: app, operator: Exists}}\n", "matchExpressions must be a list"},
+        {"a number as a label value", "  podSelector: {matchLabels: {tier: 1}}\n", "must be a string"},
+        {"a bool as a label value", "  podSelector: {matchLabels: {web: yes}}\n", "must be a string"},
+        {"except equal to cidr", "  podSelector: {}\n  egress:\n  - to:\n    - ipBlock: {cidr: 10.0.0.0/8, except: [10.0.0.0/8]}\n", "strict subset"},
+        {"except outside cidr", "  podSelector: {}\n  egress:\n  - to:\n    - ipBlock: {cidr: 10.0.0.0/8, except: [192.168.0.0/16]}\n", "not inside"},
+        {"empty protocol", "  podSelector: {}\n  egress:\n  - ports:\n    - {protocol: \"\", port: 53}\n", "protocol is empty"},
+        {"a peer as a scalar", "  podSelector: {}\n  egress:\n  - to: [everyone]\n", "entry must be a mapping"},
+    };
+    for (const auto& s : shapes) {
+        CAPTURE(s.what);
+        auto w = world(three() + policy("bad", s.spec));
+        bool found = std::any_of(w->problems.begin(), w->problems.end(),
+                                 [&](const analysis::Problem& p) { return p.message.find(s.needle) != std::string::npos && p.mark.line > 0; });
+        CHECK_MESSAGE(found, (w->problems.empty() ? std::string("no problem at all") : w->problems.front().message));
+    }
+}
+
+TEST_CASE("a rule with an invalid part is dropped, so a valid sibling rule is all that allows") {
+    auto w = world(three() + policy("p", "  podSelector: {matchLabels: {app: a}}\n  policyTypes: [Egress]\n  egress:\n"
+                                         "  - to: {podSelector: {}}\n"));
+    CHECK_FALSE(w->problems.empty());
+    CHECK(w->conn(A, B) == "No Connections");
+}
+
+TEST_CASE("YAML 1.1 integers are read as kubectl reads them") {
+    auto w = world(three() + policy("p", "  podSelector: {matchLabels: {app: a}}\n  policyTypes: [Egress]\n  egress:\n"
+                                         "  - ports:\n    - port: 06443\n    - port: 0x192b\n"));
+    CHECK(w->problems.empty());
+    // 06443 is octal 3363, 0x192b is 6443: not 6443 twice.
+    CHECK(w->conn(A, B) == "TCP 3363,6443");
+}
+
+TEST_CASE("a named port in an egress rule never matches the API server, which is not a pod") {
+    auto w = world(three() + policy("p", "  podSelector: {matchLabels: {app: a}}\n  policyTypes: [Egress]\n  egress:\n"
+                                         "  - ports:\n    - port: https\n"));
+    REQUIRE(w->problems.empty());
+    CHECK(w->engine->allowed(w->ep(A), w->api()).empty());
+}

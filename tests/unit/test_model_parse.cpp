@@ -252,3 +252,61 @@ TEST_CASE("read_sources: directories sorted and recursive, binary and missing fi
     CHECK(big.error().message.find("limit of 4 bytes") != std::string::npos);
     fs::remove_all(dir);
 }
+
+// --- Malformed input never silently drops an object.
+TEST_CASE("an unterminated quote that would swallow the next object is refused with its position") {
+    std::string text =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  annotations:\n    note: \"unterminated\ndata:\n  x: 'y'\n"
+        "spec: \"\n";
+    auto r = preflight::model::parse_manifests("m.yaml", text);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().message.find("m.yaml:6:11") != std::string::npos);
+    CHECK(r.error().message.find("unterminated quote") != std::string::npos);
+}
+
+TEST_CASE("a multi-line quoted value indented under its key is fine") {
+    auto r = preflight::model::parse_manifests("m.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  x: \"a\n    b\"\n");
+    REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
+    CHECK(r->objects.front().body.at_path({"data", "x"}).str() == "a b");
+}
+
+TEST_CASE("a file with only CR line breaks that starts with a comment is read, not skipped") {
+    auto r = preflight::model::parse_manifests("m.yaml", "# old editor\rapiVersion: v1\rkind: ConfigMap\rmetadata:\r  name: cm\r");
+    REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
+    REQUIRE(r->objects.size() == 1);
+    CHECK(r->objects.front().where.line == 2);
+}
+
+TEST_CASE("NUL bytes far into the text and invalid UTF-8 are refused with their position") {
+    std::string text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n";
+    for (int i = 0; i < 1000; ++i) text += "  k" + std::to_string(i) + ": value\n";
+    auto with_nul = text + "  z: a\0b\n";
+    with_nul.insert(with_nul.size() - 3, 1, '\0');
+    auto r = preflight::model::parse_manifests("m.yaml", with_nul);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().message.find("NUL") != std::string::npos);
+    auto bad_utf8 = text + "  z: caf\xc3\n";
+    r = preflight::model::parse_manifests("m.yaml", bad_utf8);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().message.find("m.yaml:1006:9: invalid UTF-8") != std::string::npos);
+    for (const char* overlong : {"\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80"}) {
+        CAPTURE(overlong);
+        CHECK_FALSE(preflight::model::parse_manifests("m.yaml", text + "  z: " + overlong + "\n").has_value());
+    }
+    CHECK(preflight::model::parse_manifests("m.yaml", text + "  z: café ✓\n").has_value());
+}
+
+TEST_CASE("the same object defined twice: kubectl apply keeps the last, so does the model, with a warning") {
+    std::vector<preflight::SourceText> src{
+        {"a.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {v: first}\n---\n"
+                   "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: other}\n"},
+        {"b.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {v: last}\n"}};
+    auto r = preflight::model::load_manifests(src);
+    REQUIRE(r.has_value());
+    REQUIRE(r->objects.size() == 2);
+    CHECK(r->objects[0].name == "other");
+    CHECK(r->objects[1].body.at_path({"data", "v"}).str() == "last");
+    REQUIRE(r->warnings.size() == 1);
+    CHECK(r->warnings[0].find("a.yaml:1") != std::string::npos);
+    CHECK(r->warnings[0].find("keeps the last definition") != std::string::npos);
+}

@@ -40,7 +40,9 @@ public:
 
     // Scalar text, or empty for anything else (a plain `null`/`~` is empty too).
     std::string_view str() const;
-    // An integer scalar (decimal, optional sign); nullopt otherwise, also for quoted "80".
+    // An integer scalar as kubectl reads YAML (1.1): decimal, 0x hex, 0o or leading-0 octal
+    // (`06443` is 3363), 0b binary, `_` separators, optional sign; nullopt otherwise, also for
+    // quoted "80".
     std::optional<std::int64_t> as_int() const;
     // true/false (YAML 1.2 core and the 1.1 words Kubernetes accepts).
     std::optional<bool> as_bool() const;
@@ -51,5 +53,9 @@ public:
 };
 
 const Value& null_value();
+
+// Whether `v` is a scalar that kubectl would send as a JSON string: quoted, or plain and not
+// an integer, bool, null or float in YAML 1.1 (`app: 1`, `app: yes` are not strings).
+bool reads_as_string(const Value& v);
 
 }  // namespace preflight::model
