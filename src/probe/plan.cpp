@@ -24,6 +24,7 @@ const char* to_string(Observed o) {
         case Observed::blocked: return "blocked";
         case Observed::auth_failed: return "reachable, authentication failed";
         case Observed::not_run: return "not run";
+        case Observed::unresolved: return "name not resolved";
     }
     return "not run";
 }
@@ -106,20 +107,27 @@ std::vector<Spec> plan(const analysis::Engine& engine, const analysis::Analysis&
     return out;
 }
 
+std::string image_repository_name(std::string_view image) {
+    auto at = image.find('@');
+    if (at != std::string_view::npos) image = image.substr(0, at);
+    auto slash = image.rfind('/');
+    auto name = slash == std::string_view::npos ? image : image.substr(slash + 1);
+    auto colon = name.find(':');
+    return std::string(colon == std::string_view::npos ? name : name.substr(0, colon));
+}
+
 std::string default_image(const analysis::Engine& engine, const analysis::Analysis& analysis) {
     const auto& eps = engine.endpoints();
     for (const auto& need : analysis.requirements) {
         if (need.check != "redis-reachable") continue;
         const auto* w = eps.all[need.dst].workload;
         if (!w) continue;
-        // The container that listens on the Redis port is the one whose image has redis-cli.
+        // Only an image that is Redis (its repository's last path segment is `redis`) is known
+        // to carry redis-cli; the container on the Redis port may be HAProxy (the HA flavour).
         for (const auto& c : w->pod.containers)
-            if (!c.init && std::any_of(c.ports.begin(), c.ports.end(), [&](const model::ContainerPort& p) { return p.port == need.port; }))
-                return c.image;
-        for (const auto& c : w->pod.containers)
-            if (!c.init) return c.image;
+            if (!c.init && image_repository_name(c.image) == "redis") return c.image;
     }
-    return "";
+    return k_default_probe_image;
 }
 
 namespace {
@@ -145,7 +153,8 @@ std::string pod_manifest(const Spec& spec, const std::string& pod_name, const st
     json::array env{json::object{{"name", "PROBE_KIND"}, {"value", to_string(spec.kind)}},
                     json::object{{"name", "PROBE_HOST"}, {"value", spec.host}},
                     json::object{{"name", "PROBE_PORT"}, {"value", std::to_string(spec.port)}},
-                    json::object{{"name", "PROBE_TIMEOUT"}, {"value", std::to_string(timeout_s)}}};
+                    json::object{{"name", "PROBE_TIMEOUT"}, {"value", std::to_string(timeout_s)}},
+                    json::object{{"name", "PROBE_EXPECT"}, {"value", spec.expect == Expect::blocked ? "blocked" : "reachable"}}};
     if (spec.auth)
         // Optional: when the Secret does not exist (yet), the probe still runs and reports NOAUTH.
         env.push_back(json::object{{"name", "REDISCLI_AUTH"},
@@ -176,13 +185,10 @@ const std::string& script() {
     // ESTABLISHED towards the port).
     static const std::string s = R"SH(t="${PROBE_TIMEOUT:-5}"; net="${PROBE_PROC_NET:-/proc/net}"
 say() { printf 'PREFLIGHT-PROBE result=%s detail=%s\n' "$1" "$(printf '%s' "$2" | tr '\n' ' ' | cut -c1-300)"; exit 0; }
-case "$PROBE_KIND" in
-dns)
-  if command -v getent >/dev/null 2>&1; then out=$(timeout "$t" getent hosts "$PROBE_HOST" 2>&1) && say resolved "$out"
-  else out=$(timeout "$t" nslookup "$PROBE_HOST" 2>&1) && say resolved "$out"; fi
-  say dns-failed "$out" ;;
-tcp|redis)
-  command -v redis-cli >/dev/null 2>&1 || say error "redis-cli not found in the probe image (--probe-image)"
+# The policy enforcer learns this pod's IP from the API server after the pod starts; a SYN sent
+# before that may pass a policy that should drop it. Wait before the first dial.
+sleep "${PROBE_SETTLE:-2}"
+dial() {
   hexport=$(printf '%04X' "$PROBE_PORT"); est=0
   redis-cli -h "$PROBE_HOST" -p "$PROBE_PORT" --no-auth-warning PING >/tmp/probe.out 2>&1 &
   pid=$!; i=0
@@ -192,22 +198,73 @@ tcp|redis)
   done
   if kill -0 "$pid" 2>/dev/null; then
     kill "$pid" 2>/dev/null
-    [ "$est" = 1 ] && say connected "connected; no Redis reply within ${t}s"
-    say timeout "no connection within ${t}s"
+    if [ "$est" = 1 ]; then res=connected; det="connected; no Redis reply within ${t}s"
+    else res=timeout; det="no connection within ${t}s"; fi
+    return
   fi
-  out=$(cat /tmp/probe.out)
-  case "$out" in
-  *PONG*) say pong "$out" ;;
-  *NOAUTH*|*WRONGPASS*|*"invalid password"*|*"invalid username-password"*) say auth-failed "$out" ;;
-  *"Connection refused"*) say refused "$out" ;;
-  *"not known"*|*"servname"*|*"name resolution"*|*"Try again"*) say dns-failed "$out" ;;
-  *"Could not connect"*|*"timed out"*) say timeout "$out" ;;
+  det=$(cat /tmp/probe.out)
+  case "$det" in
+  *PONG*) res=pong ;;
+  *"Could not connect"*|*"Connection reset"*|*NOAUTH*|*WRONGPASS*|*"invalid password"*|*"invalid username-password"*) res=failed ;;
+  *) res=connected ;;
   esac
-  say connected "$out" ;;
+}
+case "$PROBE_KIND" in
+dns)
+  if command -v getent >/dev/null 2>&1; then out=$(timeout "$t" getent hosts "$PROBE_HOST" 2>&1) && say resolved "$out"
+  else out=$(timeout "$t" nslookup "$PROBE_HOST" 2>&1) && say resolved "$out"; fi
+  say dns-failed "${out:-no answer (exit status only)}" ;;
+tcp|redis)
+  command -v redis-cli >/dev/null 2>&1 || say error "redis-cli not found in the probe image (--probe-image)"
+  dial
+  # Where a block is expected, one passing SYN is not enough: dial again after another settle.
+  if [ "${PROBE_EXPECT:-}" = blocked ] && { [ "$res" = pong ] || [ "$res" = connected ]; }; then
+    sleep "${PROBE_SETTLE:-2}"; first=$res; dial; det="second attempt (first: $first): $det"
+  fi
+  say "$res" "$det" ;;
 *) say error "unknown PROBE_KIND '$PROBE_KIND'" ;;
 esac
 )SH";
     return s;
+}
+
+Failure classify_failure(std::string_view text) {
+    // Longest, most specific phrases first. Sources: glibc gai_strerror and strerror, musl
+    // gai_strerror and strerror, busybox nslookup, hiredis (redis-cli) connect errors.
+    struct Row {
+        std::string_view phrase;
+        Failure failure;
+    };
+    static const Row k_rows[] = {
+        {"Temporary failure in name resolution", Failure::resolver_unreachable},  // glibc EAI_AGAIN
+        {"no servers could be reached", Failure::resolver_unreachable},           // busybox nslookup, bind tools
+        {"Try again", Failure::resolver_unreachable},                             // musl EAI_AGAIN
+        {"Name or service not known", Failure::name_unknown},                     // glibc EAI_NONAME
+        {"No address associated with hostname", Failure::name_unknown},           // glibc EAI_NODATA
+        {"Name does not resolve", Failure::name_unknown},                         // musl EAI_NONAME
+        {"Name has no usable address", Failure::name_unknown},                    // musl EAI_NODATA
+        {"NXDOMAIN", Failure::name_unknown},                                      // busybox nslookup
+        {"can't resolve", Failure::name_unknown},                                 // older busybox nslookup
+        {"Can't find", Failure::name_unknown},                                    // busybox nslookup "*** Can't find x: No answer"
+        {"servname not supported", Failure::name_unknown},                        // glibc EAI_SERVICE
+        {"Connection refused", Failure::refused},                                 // ECONNREFUSED (glibc and musl)
+        {"Connection timed out", Failure::timed_out},                             // ETIMEDOUT glibc
+        {"Operation timed out", Failure::timed_out},                              // ETIMEDOUT musl
+        {"timed out", Failure::timed_out},
+        {"No route to host", Failure::unreachable},                               // EHOSTUNREACH
+        {"Host is unreachable", Failure::unreachable},                            // EHOSTUNREACH musl
+        {"Network is unreachable", Failure::unreachable},                         // ENETUNREACH
+        {"Network unreachable", Failure::unreachable},                            // ENETUNREACH musl
+        {"Connection reset by peer", Failure::reset},                             // ECONNRESET
+        {"Connection reset", Failure::reset},
+        {"NOAUTH", Failure::auth},
+        {"WRONGPASS", Failure::auth},
+        {"invalid password", Failure::auth},
+        {"invalid username-password", Failure::auth},
+    };
+    for (const auto& row : k_rows)
+        if (text.find(row.phrase) != std::string_view::npos) return row.failure;
+    return Failure::unknown;
 }
 
 Reading parse_output(std::string_view log) {
@@ -225,10 +282,29 @@ Reading parse_output(std::string_view log) {
     auto sp = line.find(" detail=");
     r.result = std::string(line.substr(0, sp));
     if (sp != std::string_view::npos) r.detail = std::string(line.substr(sp + 8));
+    if (r.result == "failed" || r.result == "dns-failed") {
+        // The client's own words: classified here, from a table of real glibc, musl and
+        // busybox texts (classify_failure), not by guesswork in the pod.
+        bool dns = r.result == "dns-failed";
+        auto c = classify_failure(r.detail);
+        switch (c) {
+            case Failure::refused: r.result = "refused"; break;
+            case Failure::timed_out: r.result = "timeout"; break;
+            case Failure::unreachable: r.result = "unreachable"; break;
+            case Failure::reset: r.result = "reset"; break;
+            case Failure::auth: r.result = "auth-failed"; break;
+            case Failure::name_unknown: r.result = "name-unknown"; break;
+            case Failure::resolver_unreachable: r.result = dns ? "timeout" : "dns-unreachable"; break;
+            case Failure::unknown: r.result = dns ? "dns-failed" : "unclassified"; break;
+        }
+    }
     if (r.result == "pong" || r.result == "connected" || r.result == "resolved") r.observed = Observed::reachable;
     else if (r.result == "auth-failed") r.observed = Observed::auth_failed;
-    else if (r.result == "timeout" || r.result == "refused" || r.result == "dns-failed") r.observed = Observed::blocked;
-    else r.observed = Observed::not_run;  // "error": the probe itself could not do its job
+    else if (r.result == "timeout" || r.result == "refused" || r.result == "unreachable" || r.result == "reset") r.observed = Observed::blocked;
+    else if (r.result == "name-unknown" || r.result == "dns-unreachable") r.observed = Observed::unresolved;
+    // A DNS probe whose lookup failed without words (getent's exit status 2) saw no answer.
+    else if (r.result == "dns-failed") r.observed = Observed::blocked;
+    else r.observed = Observed::not_run;  // "error", "unclassified": the probe itself could not do its job
     return r;
 }
 

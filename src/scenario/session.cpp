@@ -402,12 +402,24 @@ private:
             for (const auto& spec : r.probes) skip(suite, spec.name, why);
             return report::Outcome::skipped;
         };
+        // Probes the plan requires that could not run are errors, never skips: a gate whose
+        // probes silently did nothing must not pass. Only --no-probes (asked for) skips them.
+        auto error_all = [&](const std::string& why) {
+            for (const auto& spec : r.probes) {
+                auto c = action_case(spec.name);
+                c.outcome = report::Outcome::error;
+                c.message = "did not run: " + why;
+                finish_case(suite, std::move(c));
+            }
+            if (failure.empty()) failure = "the probes did not run: " + why;
+            return report::Outcome::error;
+        };
         if (!m_o.probes_enabled) return skip_all("--no-probes");
         if (r.probes.empty()) return report::Outcome::passed;
-        if (r.probe_image.empty()) return skip_all("no image with redis-cli in the manifests: pass --probe-image");
+        if (r.probe_image.empty()) return error_all("no probe image: pass --probe-image");
         auto k = kubectl();
         auto own = owner(k);
-        if (!own) return skip_all("cannot create the probe owner: " + own.error().describe());
+        if (!own) return error_all("cannot create the probe owner: " + own.error().describe());
         probe::LiveOptions lo{m_o.ns, r.probe_image, m_o.probe_timeout_s, left(deadline)};
         if (!m_canary_done) {
             m_canary_done = true;
@@ -419,7 +431,11 @@ private:
                 c.outcome = report::Outcome::error;
                 c.message = canary.error().describe();
             } else {
-                c.outcome = m_enforced ? report::Outcome::passed : report::Outcome::skipped;
+                // Enforced: passed. Proven not enforced: skipped (a property of the cluster, with a
+                // notice). Could not tell (the canary itself did not run): an error.
+                c.outcome = m_enforced ? report::Outcome::passed
+                            : canary->verdict == probe::Canary::Verdict::not_enforced ? report::Outcome::skipped
+                                                                                        : report::Outcome::error;
                 c.message = canary->message;
                 for (const auto& p : canary->probes)
                     c.evidence.push_back({p.spec.name, std::string("expected ") + (p.spec.expect == probe::Expect::reachable ? "reachable" : "blocked") +
@@ -432,7 +448,7 @@ private:
         auto outcomes = probe::run_batch(k, r.probes, lo, "probe-" + std::to_string(++m_batches), *own);
         release_owner(k);
         phase_counts("probes");
-        if (!outcomes) return skip_all("probes could not be created: " + outcomes.error().describe());
+        if (!outcomes) return error_all("probes could not be created: " + outcomes.error().describe());
         auto verdict = report::Outcome::passed;
         for (const auto& out : *outcomes) {
             const auto& spec = out.spec;
@@ -446,7 +462,12 @@ private:
                        {"observed", observed_text(out.result)},
                        {"static", spec.predicted_allowed ? "allowed" : "blocked"}};
             if (obs == probe::Observed::not_run) {
-                c.outcome = report::Outcome::skipped;
+                c.outcome = report::Outcome::error;
+                c.message += "; the probe did not run to a verdict";
+            } else if (obs == probe::Observed::unresolved) {
+                // No verdict on the connection: fails an expected reach, never proves a block.
+                c.outcome = expect_reach ? report::Outcome::failed : report::Outcome::error;
+                c.message += expect_reach ? "; the name it needs does not resolve from this identity" : "; not proven: the name did not resolve";
             } else if (!expect_reach && !m_enforced) {
                 c.outcome = report::Outcome::skipped;
                 c.message += "; not proven: " + m_why_unproven;
@@ -469,7 +490,9 @@ private:
             finish_case(suite, std::move(c));
             // Static and live disagree: the model or the cluster is surprising; say which way. A
             // refused connection is no policy verdict (policies drop), so it is no disagreement.
-            if (obs == probe::Observed::not_run || reached == spec.predicted_allowed || out.result.result == "refused") continue;
+            if (obs == probe::Observed::not_run || obs == probe::Observed::unresolved || reached == spec.predicted_allowed ||
+                out.result.result == "refused")
+                continue;
             auto d = action_case("static vs live: " + spec.name);
             if (reached && !m_enforced) {
                 d.outcome = report::Outcome::skipped;

@@ -10,7 +10,7 @@ fails=0
 check() { # name expected-result env...
   local name=$1 want=$2; shift 2
   local got
-  got=$(env -i PATH="$T/bin:/usr/bin:/bin" PROBE_PROC_NET="$T/net" "$@" sh "$T/script.sh" 2>&1 | grep '^PREFLIGHT-PROBE' | tail -1)
+  got=$(env -i PATH="$T/bin:/usr/bin:/bin" PROBE_PROC_NET="$T/net" PROBE_SETTLE=0 "$@" sh "$T/script.sh" 2>&1 | grep '^PREFLIGHT-PROBE' | tail -1)
   case $got in
     "PREFLIGHT-PROBE result=$want "*) echo "ok   $name" ;;
     *) echo "FAIL $name: expected result=$want, got: $got"; fails=$((fails + 1)) ;;
@@ -22,13 +22,13 @@ fake_cli() { printf '#!/bin/sh\n%s\n' "$1" > "$T/bin/redis-cli"; chmod +x "$T/bi
 fake_cli 'echo PONG'
 check "authenticated PING" pong PROBE_KIND=redis PROBE_HOST=redis PROBE_PORT=6379 REDISCLI_AUTH=pw
 fake_cli 'echo "NOAUTH Authentication required."'
-check "no password" auth-failed PROBE_KIND=redis PROBE_HOST=redis PROBE_PORT=6379
+check "no password: the client's words go to the classifier" failed PROBE_KIND=redis PROBE_HOST=redis PROBE_PORT=6379
 fake_cli 'echo "AUTH failed: WRONGPASS invalid username-password pair or user is disabled."'
-check "wrong password" auth-failed PROBE_KIND=redis PROBE_HOST=redis PROBE_PORT=6379
+check "wrong password" failed PROBE_KIND=redis PROBE_HOST=redis PROBE_PORT=6379
 fake_cli 'echo "Could not connect to Redis at redis:6379: Connection refused"; exit 1'
-check "refused" refused PROBE_KIND=redis PROBE_HOST=redis PROBE_PORT=6379
+check "refused" failed PROBE_KIND=redis PROBE_HOST=redis PROBE_PORT=6379
 fake_cli 'echo "Could not connect to Redis at nowhere:6379: Name or service not known"; exit 1'
-check "name not resolved" dns-failed PROBE_KIND=tcp PROBE_HOST=nowhere PROBE_PORT=6379
+check "name not resolved" failed PROBE_KIND=tcp PROBE_HOST=nowhere PROBE_PORT=6379
 fake_cli 'echo "Error: Server closed the connection"'
 check "a TLS server hangs up on PING: connected" connected PROBE_KIND=tcp PROBE_HOST=kubernetes.default.svc PROBE_PORT=443
 # Dropped SYN: redis-cli waits, the socket stays in SYN_SENT (02) -> timeout.
@@ -46,6 +46,14 @@ printf '#!/bin/sh\necho "10.96.0.1 kubernetes.default.svc.cluster.local"\n' > "$
 check "dns resolves" resolved PROBE_KIND=dns PROBE_HOST=kubernetes.default.svc.cluster.local
 printf '#!/bin/sh\nexit 2\n' > "$T/bin/getent"
 check "dns blocked" dns-failed PROBE_KIND=dns PROBE_HOST=kubernetes.default.svc.cluster.local PROBE_TIMEOUT=1
+# Where a block is expected, a first reachable dial is dialled again: the second one decides.
+printf '#!/bin/sh\nif [ -e "%s/dialled" ]; then echo "Could not connect to Redis at r:6379: Connection timed out"; exit 1; fi\ntouch "%s/dialled"; echo PONG\n' "$T" "$T" > "$T/bin/redis-cli"; chmod +x "$T/bin/redis-cli"
+check "expected blocked: a first PONG (the enforcer did not know the pod yet) is not the verdict" failed PROBE_KIND=redis PROBE_HOST=r PROBE_PORT=6379 PROBE_EXPECT=blocked
+rm -f "$T/dialled"
+check "expected reachable: one PONG is enough" pong PROBE_KIND=redis PROBE_HOST=r PROBE_PORT=6379 PROBE_EXPECT=reachable
+fake_cli 'echo PONG'
+out=$(env -i PATH="$T/bin:/usr/bin:/bin" PROBE_PROC_NET="$T/net" PROBE_SETTLE=0 PROBE_KIND=redis PROBE_HOST=r PROBE_PORT=1 PROBE_EXPECT=blocked sh "$T/script.sh")
+case $out in *"second attempt (first: pong)"*) echo "ok   reachable twice is reported as such" ;; *) echo "FAIL repeat not recorded: $out"; fails=$((fails + 1)) ;; esac
 rm -f "$T/bin/redis-cli"
 # Without redis-cli anywhere on PATH the probe says so instead of guessing.
 check "no redis-cli" error PATH="$T/bin:/bin" PROBE_KIND=tcp PROBE_HOST=x PROBE_PORT=1

@@ -556,14 +556,14 @@ interrupt-phases)
     real=$(PATH=$SIMPATH command -v $prog)
     cat >"$W/$prog" <<SH
 #!/usr/bin/env bash
-case " \$* " in *" \$SIGNAL_ON "*) [ "\$(basename "\$0")" = "\$SIGNAL_PROG" ] && kill -INT \$PPID ;; esac
+case " \$* " in *" \$SIGNAL_ON "*) [ "\$(basename "\$0")" = "\$SIGNAL_PROG" ] && mkdir "\$SIGNAL_ONCE" 2>/dev/null && kill -INT \$PPID ;; esac
 exec "$real" "\$@"
 SH
     chmod +x "$W/$prog"
   done
   for at in "git ls-remote" "git fetch" "git show" "kind version" "kind create" "kubectl apply" "kubectl get" "kind delete"; do
-    rm -rf "$OUT"
-    SIGNAL_PROG=${at%% *} SIGNAL_ON=${at#* } KUBE_SIM_SCENARIO=$FIX/healthy.json PATH=$W:$SIMPATH \
+    rm -rf "$OUT" "$T/signalled"
+    SIGNAL_ONCE=$T/signalled SIGNAL_PROG=${at%% *} SIGNAL_ON=${at#* } KUBE_SIM_SCENARIO=$FIX/healthy.json PATH=$W:$SIMPATH \
       "$BIN" run --candidate v9.9.9 --source "$R" --report-dir "$OUT" >"$T/stdout" 2>"$T/stderr"
     rc=$?
     [ "$rc" = 130 ] || fail "signal during '$at': exit $rc, expected 130"

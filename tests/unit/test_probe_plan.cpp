@@ -221,3 +221,64 @@ TEST_CASE("canary: a listener, a deny-all ingress policy selecting only it, clie
     CHECK(client.port == probe::k_canary_port);
     CHECK(client.labels.at(probe::k_probe_label) != server_labels.at(probe::k_probe_label).as_string());
 }
+
+// --- The clients' own error texts, as glibc, musl, busybox and hiredis print them.
+TEST_CASE("every known resolver and connect error text is classified") {
+    using probe::Failure;
+    struct Row {
+        const char* text;
+        Failure want;
+    };
+    const Row rows[] = {
+        {"Could not connect to Redis at argocd-redis:6379: Name does not resolve", Failure::name_unknown},          // musl (alpine)
+        {"Could not connect to Redis at argocd-redis:6379: Name or service not known", Failure::name_unknown},      // glibc
+        {"Could not connect to Redis at argocd-redis:6379: No address associated with hostname", Failure::name_unknown},
+        {"Could not connect to Redis at argocd-redis:6379: Name has no usable address", Failure::name_unknown},     // musl
+        {"Could not connect to Redis at argocd-redis:6379: Try again", Failure::resolver_unreachable},              // musl
+        {"Could not connect to Redis at argocd-redis:6379: Temporary failure in name resolution", Failure::resolver_unreachable},
+        {";; connection timed out; no servers could be reached", Failure::resolver_unreachable},                    // busybox nslookup
+        {"Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\n** server can't find nowhere.svc: NXDOMAIN", Failure::name_unknown},
+        {"*** Can't find nowhere.svc: No answer", Failure::name_unknown},
+        {"nslookup: can't resolve 'nowhere'", Failure::name_unknown},
+        {"Could not connect to Redis at 10.96.0.1:443: Connection refused", Failure::refused},
+        {"Could not connect to Redis at 10.96.0.1:443: Connection timed out", Failure::timed_out},                  // glibc
+        {"Could not connect to Redis at 10.96.0.1:443: Operation timed out", Failure::timed_out},                   // musl
+        {"Could not connect to Redis at 10.244.0.7:6379: No route to host", Failure::unreachable},
+        {"Could not connect to Redis at 10.244.0.7:6379: Host is unreachable", Failure::unreachable},               // musl
+        {"Could not connect to Redis at 10.244.0.7:6379: Network is unreachable", Failure::unreachable},
+        {"Error: Connection reset by peer", Failure::reset},
+        {"NOAUTH Authentication required.", Failure::auth},
+        {"AUTH failed: WRONGPASS invalid username-password pair or user is disabled.", Failure::auth},
+        {"something nobody wrote a rule for", Failure::unknown},
+    };
+    for (const auto& row : rows) {
+        CAPTURE(row.text);
+        CHECK(probe::classify_failure(row.text) == row.want);
+    }
+}
+
+TEST_CASE("musl's 'Name does not resolve' is no block: it never confirms an expected-blocked probe") {
+    auto r = probe::parse_output("PREFLIGHT-PROBE result=failed detail=Could not connect to Redis at argocd-redis:6379: Name does not resolve\n");
+    CHECK(r.observed == probe::Observed::unresolved);
+    CHECK(r.result == "name-unknown");
+    auto t = probe::parse_output("PREFLIGHT-PROBE result=failed detail=Could not connect to Redis at x:1: Operation timed out\n");
+    CHECK(t.observed == probe::Observed::blocked);
+    auto u = probe::parse_output("PREFLIGHT-PROBE result=failed detail=an unknown text\n");
+    CHECK(u.observed == probe::Observed::not_run);
+}
+
+TEST_CASE("the probe image is chosen by what it can do: HAProxy on the Redis port is never it") {
+    CHECK(probe::image_repository_name("public.ecr.aws/docker/library/redis:8.2.3-alpine") == "redis");
+    CHECK(probe::image_repository_name("redis:7.0.14-alpine@sha256:abcd") == "redis");
+    CHECK(probe::image_repository_name("haproxy:2.6.14-alpine") == "haproxy");
+    CHECK(probe::image_repository_name("quay.io/argoproj/argocd:v2.11.1") == "argocd");
+    CHECK(probe::image_repository_name("localhost:5000/redis") == "redis");
+}
+
+TEST_CASE("an HAProxy front on the Redis port: the probe image is the pinned Redis image, not HAProxy") {
+    std::string release = k_release;
+    release.replace(release.find("mirror.example/redis:7.2"), std::string("mirror.example/redis:7.2").size(), "haproxy:2.6.14-alpine");
+    auto w = test::world(release, "shop");
+    auto a = analysis::analyze(w->inv, *w->engine, w->config);
+    CHECK(probe::default_image(*w->engine, a) == probe::k_default_probe_image);
+}

@@ -40,9 +40,14 @@ inline constexpr const char* k_probe_label = "argocd-preflight.io/probe";
 // identity no policy admits, expected blocked. Duplicates (same identity and target) merged.
 std::vector<Spec> plan(const analysis::Engine& engine, const analysis::Analysis& analysis);
 
-// The image probes run in: one the manifests already pull that has redis-cli (the image of a
-// Redis backend's container), or "" when there is none (then --probe-image is required).
+// The image probes run in, chosen by what it can do: a Redis image the manifests already pull
+// (the repository named `redis`: it carries redis-cli and a busybox or Debian shell), else
+// k_default_probe_image. Never the image that merely listens on the Redis port (HAProxy in
+// the HA flavour has no redis-cli). `--probe-image` overrides it.
 std::string default_image(const analysis::Engine& engine, const analysis::Analysis& analysis);
+inline constexpr const char* k_default_probe_image = "redis:7.0.15-alpine";
+// "redis" for "public.ecr.aws/docker/library/redis:8.2.3-alpine@sha256:…".
+std::string image_repository_name(std::string_view image);
 
 // The owner every probe object points at (a ConfigMap the run creates): deleting it removes
 // them all, and no ReplicaSet or StatefulSet adopts a pod that already has a controller.
@@ -58,7 +63,13 @@ inline constexpr const char* k_batch_label = "argocd-preflight.io/batch";
 // The POSIX sh script a probe pod runs; it prints one line "PREFLIGHT-PROBE result=R detail=D".
 const std::string& script();
 
-enum class Observed { reachable, blocked, auth_failed, not_run };
+// unresolved: the name the probe dials did not resolve (or DNS was unreachable): no verdict on
+// the connection itself, so it never confirms an expected block.
+enum class Observed { reachable, blocked, auth_failed, unresolved, not_run };
+
+// How a client's failure reads, from its error text (glibc, musl, busybox, hiredis).
+enum class Failure { refused, timed_out, unreachable, reset, auth, name_unknown, resolver_unreachable, unknown };
+Failure classify_failure(std::string_view text);
 const char* to_string(Observed o);
 struct Reading {
     Observed observed = Observed::not_run;
