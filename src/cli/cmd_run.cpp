@@ -11,6 +11,7 @@
 #include "preflight/probe/smoke.hpp"
 #include "preflight/proc/runner.hpp"
 #include "preflight/scenario/session.hpp"
+#include "preflight/util/redactor.hpp"
 #include "preflight/util/text.hpp"
 
 namespace preflight::cli {
@@ -18,7 +19,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::map<std::string, std::string> k_git_env = {{"GIT_TERMINAL_PROMPT", "0"}, {"GIT_ASKPASS", "true"}};
+const std::map<std::string, std::string> k_git_env = revision::git_env();
 
 struct Manifests {
     std::vector<SourceText> sources;
@@ -31,6 +32,7 @@ Result<Manifests> manifests_at_commit(proc::Runner& runner, const RunOptions& o,
                                       const std::string& flavour, report::Run& run) {
     if (auto r = revision::validate_ref(ref); !r) return std::unexpected(r.error());
     if (auto r = revision::validate_source(o.source); !r) return std::unexpected(r.error());
+    for (const auto& secret : revision::source_secrets(o.source)) Redactor::global().add(secret);
     auto path = revision::flavour_path(flavour);
     if (!path) return std::unexpected(path.error());
     proc::Command ls{revision::ls_remote_args(o.source), std::chrono::seconds(o.git_timeout_s)};

@@ -8,11 +8,6 @@
 namespace preflight::revision {
 namespace {
 
-bool is_commit_id(const std::string& s) {
-    return s.size() == 40 && std::all_of(s.begin(), s.end(), [](char c) {
-               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-           });
-}
 
 // Version-aware comparison so v3.10.0 sorts after v3.9.1.
 std::vector<long> version_key(const std::string& tag) {
@@ -34,6 +29,12 @@ bool is_version_tag(const std::string& t) {
 }
 
 }  // namespace
+
+bool is_commit_id(const std::string& s) {
+    return s.size() == 40 && std::all_of(s.begin(), s.end(), [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+           });
+}
 
 Result<void> validate_ref(const std::string& ref) {
     auto bad = [&](const std::string& why) { return fail(ErrorKind::usage, "invalid ref '" + ref + "': " + why); };
@@ -59,10 +60,43 @@ Result<void> validate_ref(const std::string& ref) {
     return {};
 }
 
+std::vector<std::string> source_secrets(const std::string& source) {
+    std::vector<std::string> out;
+    auto scheme = source.find("://");
+    if (scheme == std::string::npos) return out;  // scp-like git@host:path has a user, no secret
+    auto rest = source.substr(scheme + 3);
+    auto at = rest.find('@');
+    auto slash = rest.find('/');
+    if (at == std::string::npos || (slash != std::string::npos && at > slash)) return out;
+    std::string userinfo = rest.substr(0, at);
+    out.push_back(userinfo);  // https://TOKEN@host: the token is the user name
+    if (auto colon = userinfo.find(':'); colon != std::string::npos) out.push_back(userinfo.substr(colon + 1));
+    return out;
+}
+
+std::map<std::string, std::string> git_env() {
+    // Never prompt; and only network transports and local paths, never ext:: or fd:: (which run
+    // commands), whatever the user's git configuration allows.
+    return {{"GIT_TERMINAL_PROMPT", "0"}, {"GIT_ASKPASS", "true"}, {"GIT_ALLOW_PROTOCOL", "https:http:ssh:git:file"},
+            {"GIT_CONFIG_NOSYSTEM", "1"}};
+}
+
 Result<void> validate_source(const std::string& source) {
     if (source.empty()) return fail(ErrorKind::usage, "--source is empty");
     if (source[0] == '-') return fail(ErrorKind::usage, "--source '" + source + "' could be read as an option");
     if (source.find_first_of("\n\r") != std::string::npos) return fail(ErrorKind::usage, "--source contains a newline");
+    // git's <transport>::<address> form (ext::, fd::, remote helpers) is refused outright.
+    if (auto dc = source.find("::"); dc != std::string::npos && source.find("://") == std::string::npos) {
+        return fail(ErrorKind::usage, "--source uses the transport '" + source.substr(0, dc) +
+                                          "::', which is not allowed (https, http, ssh, git or a local path)");
+    }
+    auto scheme = source.find("://");
+    if (scheme != std::string::npos) {
+        std::string s = source.substr(0, scheme);
+        for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (s != "https" && s != "http" && s != "ssh" && s != "git" && s != "file")
+            return fail(ErrorKind::usage, "--source uses the scheme '" + s + "://', which is not allowed (https, http, ssh, git, file)");
+    }
     return {};
 }
 

@@ -142,6 +142,19 @@ if [ "$part" = resolve ]; then
   "$bin" resolve stable --source "$tmp/no-such-repo" >/dev/null 2>"$tmp/err"; expect_exit "unreachable source" 3 $?
   contains "error quotes the git command" "$tmp/err" "git ls-remote --"
   PATH=/nonexistent "$bin" resolve stable --source "$repo" >/dev/null 2>"$tmp/err"; expect_exit "git missing" 3 $?
+  # A commit id no ref points at is verified, not echoed back.
+  "$bin" resolve 0123456789abcdef0123456789abcdef01234567 --source "$repo" >"$tmp/out" 2>"$tmp/err"; expect_exit "unknown commit" 2 $?
+  contains "unknown commit named" "$tmp/err" "commit 0123456789abcdef0123456789abcdef01234567 not found"
+  g commit -q --allow-empty -m four; g commit -q --allow-empty -m five; c4=$(g rev-parse HEAD~1)
+  g -c uploadpack.allowAnySHA1InWant=true config uploadpack.allowAnySHA1InWant true
+  "$bin" resolve "$c4" --source "$repo" >"$tmp/out" 2>"$tmp/err"; expect_exit "a real commit behind a branch tip" 0 $?
+  # Non-network transports are refused before git runs; credentials in the URL never printed.
+  "$bin" resolve stable --source "ext::sh -c touch% $tmp/pwned2" >/dev/null 2>"$tmp/err"; expect_exit "ext:: refused" 2 $?
+  [ -e "$tmp/pwned2" ] && failed "ext:: ran a command" || pass "ext:: ran nothing"
+  "$bin" resolve stable --source "fd::3" >/dev/null 2>"$tmp/err"; expect_exit "fd:: refused" 2 $?
+  "$bin" --log-level debug resolve stable --source "https://deploy:s3cr3tT0ken@127.0.0.1:1/argo-cd.git" >"$tmp/out" 2>"$tmp/err"
+  if grep -q s3cr3tT0ken "$tmp/out" "$tmp/err"; then failed "the token in --source was printed"; else pass "the token in --source is masked"; fi
+  contains "the masked URL is still shown" "$tmp/err" "127.0.0.1:1/argo-cd.git"
 fi
 
 if [ "$part" = real ]; then

@@ -2,6 +2,7 @@
 // Pure functions; the CLI runs the command.
 #pragma once
 #include <optional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,20 @@ inline constexpr const char* k_default_source = "https://github.com/argoproj/arg
 // ("-x", "--upload-pack=...") is refused.
 Result<void> validate_ref(const std::string& ref);
 // Error::usage for a source that could be read as an option or is empty.
+// Also refuses git's `transport::address` form (ext::, fd::) and schemes other than https, http,
+// ssh, git and file (Error::usage).
 Result<void> validate_source(const std::string& source);
+
+// The credentials written into `source` (https://user:token@host/...): the userinfo and the
+// password alone, for the Redactor. Empty when there are none.
+std::vector<std::string> source_secrets(const std::string& source);
+
+// Environment for every git command: no prompt, and GIT_ALLOW_PROTOCOL limited to https, http,
+// ssh, git and file (never ext:: or fd::, whatever the git configuration says).
+std::map<std::string, std::string> git_env();
+
+// Whether `s` is a full 40-hex commit id.
+bool is_commit_id(const std::string& s);
 
 // argv for listing every ref of `source`; `--` keeps git from reading it as an option.
 std::vector<std::string> ls_remote_args(const std::string& source);
