@@ -93,11 +93,16 @@ Result<void> write_report_dir(const GlobalOptions& g, const report::Run& run) {
     std::filesystem::create_directories(g.report_dir, ec);
     if (ec) return fail(ErrorKind::infrastructure, g.report_dir + ": cannot create: " + ec.message());
     const auto& r = Redactor::global();
+    // One run's set at a time, all three files or none: concurrent runs into the same directory
+    // take turns instead of interleaving report.json of one with junit.xml of another.
+    auto lock = DirLock::acquire(g.report_dir, 120'000);
+    if (!lock) return std::unexpected(lock.error());
+    WriteSet set;
     for (auto [name, content] : {std::pair{"junit.xml", report::write_junit(run, r)},
                                  std::pair{"report.json", report::write_json(run, r)},
                                  std::pair{"summary.md", report::write_markdown(run, r)}})
-        if (auto w = write_file_atomic(g.report_dir + "/" + name, content); !w) return w;
-    return {};
+        if (auto w = set.add(g.report_dir + "/" + name, content); !w) return w;
+    return set.commit();
 }
 
 std::string render(const report::Run& run, Format format, bool colour) {

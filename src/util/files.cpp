@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -324,6 +325,29 @@ Result<void> WriteSet::commit() {
     drop_backups();
     m_staged.clear();
     return {};
+}
+
+Result<DirLock> DirLock::acquire(const std::string& dir, int wait_ms) {
+    std::string path = (fs::path(dir) / ".argocd-preflight.lock").string();
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) return fail(ErrorKind::infrastructure, path + ": cannot open the lock file: " + errno_text(errno));
+    for (int waited = 0;; waited += 50) {
+        if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return DirLock(fd);
+        if (errno != EWOULDBLOCK && errno != EINTR) break;
+        if (waited >= wait_ms) {
+            ::close(fd);
+            return fail(ErrorKind::infrastructure, dir + ": another argocd-preflight is writing there (" + path +
+                                                       " is locked); use another --report-dir");
+        }
+        ::usleep(50'000);
+    }
+    int e = errno;
+    ::close(fd);
+    return fail(ErrorKind::infrastructure, path + ": cannot lock: " + errno_text(e));
+}
+
+DirLock::~DirLock() {
+    if (m_fd >= 0) ::close(m_fd);  // closing releases the flock
 }
 
 Result<void> write_file_atomic(const std::string& path, std::string_view content) {

@@ -119,6 +119,23 @@ PY
   if [ $code = 0 ] || { [ $code = 2 ] && grep -q limit "$tmp/err"; }; then pass "50 MB input handled (exit $code)"; else failed "50 MB input: exit $code"; cat "$tmp/err" | head -5; fi
 fi
 
+if [ "$part" = basic ]; then
+  # Concurrent runs into one --report-dir: every set on disk is one run's (report.json and
+  # junit.xml agree on the verdict), never a mix.
+  printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n' > "$tmp/ok.yaml"
+  mix=0
+  for round in 1 2 3 4 5 6; do
+    "$bin" analyze "$tmp/app.yaml" --report-dir "$tmp/shared-dir" >/dev/null 2>&1 &
+    "$bin" analyze "$tmp/ok.yaml" --report-dir "$tmp/shared-dir" >/dev/null 2>&1 &
+    wait
+    if grep -q '"verdict":"failed"' "$tmp/shared-dir/report.json"; then grep -q '<failure' "$tmp/shared-dir/junit.xml" || mix=1
+    else ! grep -q '<failure' "$tmp/shared-dir/junit.xml" || mix=1; fi
+  done
+  [ $mix = 0 ] && pass "concurrent runs leave one run's complete set" || failed "report.json and junit.xml from different runs"
+  [ -z "$(ls -A "$tmp/shared-dir" | grep -v -e '^junit.xml$' -e '^report.json$' -e '^summary.md$' -e '^.argocd-preflight.lock$')" ] \
+    && pass "no temporary files left in the report dir" || failed "leftovers: $(ls -A "$tmp/shared-dir")"
+fi
+
 if [ "$part" = resolve ]; then
   command -v git >/dev/null || { echo "SKIP: git not found"; exit 77; }
   repo="$tmp/repo"; git init -q "$repo"

@@ -179,3 +179,23 @@ TEST_CASE("a set whose commit fails half-way puts back the files it already repl
     CHECK(slurp(d.file("b.yaml")) == "b\n");
     CHECK(d.entries() == 2);
 }
+
+TEST_CASE("a directory lock is exclusive: a second writer waits, then gives up with a clear message") {
+    TempDir d;
+    {
+        auto first = preflight::DirLock::acquire(d.path.string(), 0);
+        REQUIRE(first.has_value());
+        auto second = preflight::DirLock::acquire(d.path.string(), 100);
+        REQUIRE_FALSE(second.has_value());
+        CHECK(second.error().message.find("another argocd-preflight is writing there") != std::string::npos);
+    }
+    CHECK(preflight::DirLock::acquire(d.path.string(), 0).has_value());  // released with the first
+}
+
+TEST_CASE("a planted symlink as the lock file is refused, not followed") {
+    TempDir d;
+    put(d.file("victim"), "keep\n");
+    fs::create_symlink(d.file("victim"), d.file(".argocd-preflight.lock"));
+    CHECK_FALSE(preflight::DirLock::acquire(d.path.string(), 0).has_value());
+    CHECK(slurp(d.file("victim")) == "keep\n");
+}

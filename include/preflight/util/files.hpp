@@ -50,6 +50,22 @@ private:
     std::vector<Staged> m_staged;
 };
 
+// An exclusive lock on a directory (flock on `<dir>/.argocd-preflight.lock`), held until
+// destroyed: runs that write into the same directory take turns, so a directory always holds
+// one run's complete set of files. Error::infrastructure when it cannot be had within
+// `wait_ms` (another run holds it) or the lock file cannot be opened (a symlink is refused).
+class DirLock {
+public:
+    static Result<DirLock> acquire(const std::string& dir, int wait_ms);
+    DirLock(DirLock&& other) noexcept : m_fd(other.m_fd) { other.m_fd = -1; }
+    DirLock& operator=(DirLock&&) = delete;
+    ~DirLock();
+
+private:
+    explicit DirLock(int fd) : m_fd(fd) {}
+    int m_fd = -1;
+};
+
 // A WriteSet of one file.
 Result<void> write_file_atomic(const std::string& path, std::string_view content);
 
