@@ -252,6 +252,42 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
     so.smoke.admin_secret = o.admin_secret;
     so.smoke.dest_ns = g.ns;  // the run's own namespace: removed with it on an existing cluster
     so.now_ms = now_ms;
+    // The real API server endpoint, read from the cluster: the static findings are re-checked
+    // with it before anything is installed (an explicit --apiserver-endpoint is compared only).
+    so.on_apiserver_endpoint = [&](const std::string& endpoint) -> Result<std::string> {
+        std::string assumed = config->api_server.address_text + ":" + std::to_string(config->api_server.port);
+        if (endpoint == assumed) return std::string("as assumed by the static stage");
+        if (!o.apiserver_endpoint.empty())
+            return std::string("differs from --apiserver-endpoint " + assumed + "; the static stage used yours");
+        auto real = model_config(g, endpoint);
+        if (!real) return std::unexpected(real.error());
+        *config = *real;
+        if (base) {
+            rebuild_engine(base->loaded, *config);
+            base->analysis = analysis::analyze(base->loaded.inventory, *base->loaded.engine, *config);
+        }
+        rebuild_engine(cand->loaded, *config);
+        cand->analysis = analysis::analyze(cand->loaded.inventory, *cand->loaded.engine, *config, base ? &base->loaded.inventory : nullptr,
+                                           base ? base->loaded.engine.get() : nullptr);
+        auto refresh = [&](LoadedRelease& l) {
+            l.release.static_results = l.analysis.results;
+            l.release.static_summary.clear();
+            for (const auto& res : l.analysis.results)
+                if (res.finding) l.release.static_summary += finding_detail(*res.finding) + "\n\n";
+            if (l.release.static_summary.empty()) l.release.static_summary = "no static findings\n";
+            l.release.probes = probe::plan(*l.loaded.engine, l.analysis);
+        };
+        refresh(*cand);
+        if (base) refresh(*base);
+        auto& suite = run.suite("static analysis");
+        suite.cases.clear();
+        add_static_cases(cand->analysis, suite, now_ms());
+        run.set_property("apiserver.endpoint", endpoint);
+        std::erase_if(run.notices, [](const std::string& n) { return n.starts_with("assumed API server endpoint"); });
+        for (const auto& c : suite.cases)
+            if (c.outcome == report::Outcome::failed) spdlog::warn("static (re-checked with {}): {}", endpoint, c.message);
+        return "the static stage assumed " + assumed + "; its findings were re-checked with " + endpoint;
+    };
     auto provider = o.provider == "kind" ? cluster::make_kind_provider(runner) : cluster::make_existing_provider(runner);
     phase = "running scenario " + sc->name;
     if (signalled()) return finish();

@@ -63,6 +63,14 @@ Result<void> load_sources(std::vector<SourceText> sources, const analysis::Model
     return {};
 }
 
+void rebuild_engine(Loaded& l, const analysis::ModelConfig& config) {
+    std::vector<analysis::Problem> problems;  // the same policies parsed cleanly before
+    std::vector<analysis::Policy> policies;
+    for (const auto* obj : l.inventory.network_policies) policies.push_back(analysis::parse_policy(*obj, config.default_ns, problems));
+    auto endpoints = analysis::build_endpoints(l.inventory, policies, config);
+    l.engine = std::make_unique<analysis::Engine>(std::move(policies), std::move(endpoints));
+}
+
 bool colour_wanted(const GlobalOptions& g) {
     return !g.no_color && std::getenv("NO_COLOR") == nullptr && g.output.empty() && ::isatty(STDOUT_FILENO);
 }

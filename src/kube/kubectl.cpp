@@ -26,6 +26,28 @@ Args apply_args(const Target& t, std::string_view ns) {
 Args get_json_args(const Target& t, std::string_view resource, std::string_view ns) {
     return with(t, {"get", resource, "--namespace", ns, "--output", "json"});
 }
+Args apiserver_endpointslice_args(const Target& t) {
+    return with(t, {"get", "endpointslices.discovery.k8s.io", "kubernetes", "--namespace", "default", "--output", "json"});
+}
+
+Result<std::string> parse_apiserver_endpointslice(std::string_view json) {
+    auto docs = model::parse_documents("EndpointSlice default/kubernetes", json);
+    if (!docs || docs->empty() || !(*docs)[0].is_mapping())
+        return fail(ErrorKind::infrastructure, "EndpointSlice default/kubernetes: unreadable output");
+    const auto& slice = (*docs)[0];
+    std::string port;
+    for (const auto& p : slice["ports"].items)
+        if (p["name"].str() == "https" || port.empty())
+            if (auto n = p["port"].as_int()) port = std::to_string(*n);
+    for (const auto& e : slice["endpoints"].items) {
+        if (e.at_path({"conditions", "ready"}).as_bool() == false) continue;
+        for (const auto& a : e["addresses"].items)
+            if (!a.str().empty() && !port.empty())
+                return (slice["addressType"].str() == "IPv6" ? "[" + std::string(a.str()) + "]" : std::string(a.str())) + ":" + port;
+    }
+    return fail(ErrorKind::infrastructure, "EndpointSlice default/kubernetes names no ready address and port");
+}
+
 Args watch_args(const Target& t, std::string_view resource, std::string_view ns) {
     return with(t, {"get", resource, "--namespace", ns, "--output", "json", "--watch", "--output-watch-events"});
 }

@@ -153,6 +153,30 @@ public:
         }
         skew.message = "kubectl " + versions->client + ", server " + versions->server;
         finish_case(cl, std::move(skew));
+
+        // The static stage assumed an API server address; the cluster knows the real one.
+        auto api = start_case("API server endpoint", "cluster");
+        auto slice = k.output(kube::apiserver_endpointslice_args(k.target()), left(60s));
+        auto endpoint = slice ? kube::parse_apiserver_endpointslice(*slice) : Result<std::string>(std::unexpected(slice.error()));
+        if (!endpoint) {
+            api.outcome = outcome_of(endpoint.error());
+            api.message = "cannot read the API server's endpoint: " + endpoint.error().describe();
+            finish_case(cl, std::move(api));
+            return false;
+        }
+        m_run.set_property("cluster.apiserver.endpoint", *endpoint);
+        api.message = *endpoint;
+        if (m_o.on_apiserver_endpoint) {
+            auto note = m_o.on_apiserver_endpoint(*endpoint);
+            if (!note) {
+                api.outcome = outcome_of(note.error());
+                api.message = note.error().describe();
+                finish_case(cl, std::move(api));
+                return false;
+            }
+            if (!note->empty()) api.message += ": " + *note;
+        }
+        finish_case(cl, std::move(api));
         phase_counts("cluster");
         return true;
     }

@@ -667,6 +667,21 @@ PY
     [ -c /dev/full ] || fail "/dev/full is no longer a character device"
   fi
   ;;
+apiserver-endpoint)
+  # The static stage assumes kind's usual 172.18.0.2:6443; the cluster says .4. The findings are
+  # re-checked with the real address before anything is installed: a policy that allowed only
+  # .2 now blocks the API client, and the run fails for it.
+  run "$FIX/healthy.json" --manifests "$FIX/api-client.yaml" --no-probes
+  expect_rc $rc 0
+  contains "$OUT/report.json" '"cluster.apiserver.endpoint":"172.18.0.2:6443"'
+  run "$FIX/apiserver-at-4.json" --manifests "$FIX/api-client.yaml" --no-probes
+  expect_rc $rc 1
+  contains "$OUT/report.json" '"apiserver.endpoint":"172.18.0.4:6443"'
+  contains "$OUT/report.json" 're-checked with 172.18.0.4:6443'
+  lacks "$OUT/report.json" '"promote.revision"'
+  outcome_is "$OUT/junit.xml" 'api-server-reachable: Deployment/tool' failure
+  no_clusters_left
+  ;;
 *) echo "unknown case $CASE"; exit 2 ;;
 esac
 if [ $fails -ne 0 ]; then

@@ -983,6 +983,17 @@ def main():
             node = "sim-control-plane" if i == 0 else "sim-worker%s" % ("" if i == 1 else str(i))
             store.put("", "nodes", {"apiVersion": "v1", "kind": "Node", "metadata": new_meta(node, None),
                                     "status": {"conditions": [{"type": "Ready", "status": "True"}]}})
+        # What every real API server publishes about itself: the `kubernetes` Service and the
+        # EndpointSlice naming its real address (on a multi-node kind cluster often not .2).
+        api_addr = scenario.get("apiserver_address", "172.18.0.2")
+        store.put("", "services", {"apiVersion": "v1", "kind": "Service", "metadata": new_meta("kubernetes", "default"),
+                                   "spec": {"clusterIP": "10.96.0.1", "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]}})
+        slice_md = new_meta("kubernetes", "default")
+        slice_md["labels"] = {"kubernetes.io/service-name": "kubernetes", "endpointslice.kubernetes.io/managed-by": "endpointslicemirroring-controller.k8s.io"}
+        store.put("discovery.k8s.io", "endpointslices", {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "metadata": slice_md,
+                                                         "addressType": "IPv4",
+                                                         "endpoints": [{"addresses": [api_addr], "conditions": {"ready": True}}],
+                                                         "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]})
     server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(store, cluster, args))
     server.daemon_threads = True
 

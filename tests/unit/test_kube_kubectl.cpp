@@ -91,3 +91,14 @@ TEST_CASE("one kubectl for a batch's logs: selector, prefix, and the lines split
     CHECK(logs["p-0"] == "first\nsecond\n");
     CHECK(logs["p-1"] == "PREFLIGHT-PROBE result=pong detail=PONG\n");
 }
+
+TEST_CASE("the API server's endpoint comes from its EndpointSlice: the first ready address, the https port") {
+    auto ep = preflight::kube::parse_apiserver_endpointslice(
+        R"({"addressType":"IPv4","endpoints":[{"addresses":["172.18.0.3"],"conditions":{"ready":false}},)"
+        R"({"addresses":["172.18.0.4"],"conditions":{"ready":true}}],"ports":[{"name":"metrics","port":9000},{"name":"https","port":6443}]})");
+    REQUIRE(ep.has_value());
+    CHECK(*ep == "172.18.0.4:6443");
+    CHECK_FALSE(preflight::kube::parse_apiserver_endpointslice(R"({"endpoints":[],"ports":[{"name":"https","port":6443}]})").has_value());
+    auto args = preflight::kube::apiserver_endpointslice_args({"/k", "", "/c"});
+    CHECK(std::find(args.begin(), args.end(), "endpointslices.discovery.k8s.io") != args.end());
+}

@@ -24,6 +24,8 @@ Result<analysis::ModelConfig> model_config(const GlobalOptions& g, const std::st
 // address: views point into it). Error::input with file:line:col and a caret for bad input.
 Result<void> load(const std::vector<std::string>& paths, const analysis::ModelConfig& config, unsigned jobs, Streams& s, Loaded& out);
 Result<void> load_sources(std::vector<SourceText> sources, const analysis::ModelConfig& config, unsigned jobs, Loaded& out);
+// The engine of `l` again under `config` (another API server endpoint), from the same objects.
+void rebuild_engine(Loaded& l, const analysis::ModelConfig& config);
 bool colour_wanted(const GlobalOptions& g);
 std::string finding_detail(const analysis::Finding& f);
 // The scenario named NAME (shipped, compiled in) or read from FILE; Error::usage when it is

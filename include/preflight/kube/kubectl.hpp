@@ -25,6 +25,11 @@ Args base_args(const Target& t);
 // Server-side apply of the manifests on stdin, taking over conflicting fields (Argo CD >= 3.3).
 Args apply_args(const Target& t, std::string_view ns);
 Args get_json_args(const Target& t, std::string_view resource, std::string_view ns);
+// The API server's own EndpointSlice (default/kubernetes): where pods' traffic to
+// kubernetes.default.svc:443 really goes after DNAT.
+Args apiserver_endpointslice_args(const Target& t);
+// "ADDRESS:PORT" of the first ready endpoint (the `https` port); Error::infrastructure otherwise.
+Result<std::string> parse_apiserver_endpointslice(std::string_view json);
 // A list then a watch, printed as one {"type","object"} JSON per line.
 Args watch_args(const Target& t, std::string_view resource, std::string_view ns);
 Args logs_args(const Target& t, std::string_view ns, std::string_view pod, std::string_view container, bool previous);

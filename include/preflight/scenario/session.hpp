@@ -46,6 +46,10 @@ struct SessionOptions {
     bool smoke_enabled = true;
     probe::SmokeOptions smoke;
     std::function<std::int64_t()> now_ms;  // wall clock for the report
+    // Called once the cluster exists with the API server's real endpoint ("IP:PORT", from the
+    // EndpointSlice default/kubernetes), before anything is installed: the static findings are
+    // re-checked with it. Returns a line for the report, or an error.
+    std::function<Result<std::string>(const std::string& endpoint)> on_apiserver_endpoint;
 };
 
 // Runs `scenario` with `candidate` (and `baseline`, required when the scenario installs it) on
