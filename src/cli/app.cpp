@@ -87,6 +87,9 @@ int run(const std::vector<std::string>& args, Streams streams) {
     runc->add_option("--provider", run_opts.provider, "kind (a new cluster per run) or existing (--kubeconfig; a new namespace)")->capture_default_str();
     runc->add_option("--kubeconfig", run_opts.kubeconfig, "existing provider: kubeconfig FILE");
     runc->add_option("--context", run_opts.context, "existing provider: context in the kubeconfig");
+    runc->add_flag("--allow-cluster-scoped", run_opts.allow_cluster_scoped,
+                   "existing provider: let the run create CRDs, ClusterRoles and ClusterRoleBindings (a throwaway cluster only; "
+                   "said in the report; what the run created is removed afterwards)");
     runc->add_option("--node-image", run_opts.node_image, std::string("kind node image, pinned by digest (default ") + cluster::k_default_node_image + ")");
     runc->add_option("--kind-api-address", run_opts.kind_api_address, "kind: publish the API server on this address (0.0.0.0 in docker:dind)");
     runc->add_option("--kubeconfig-host", run_opts.kubeconfig_host,

@@ -3,10 +3,14 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <boost/json.hpp>
+
 #include <filesystem>
+#include <set>
 
 #include "preflight/cli/commands.hpp"
 #include "preflight/cli/stages.hpp"
+#include "preflight/kube/kubectl.hpp"
 #include "preflight/probe/plan.hpp"
 #include "preflight/probe/smoke.hpp"
 #include "preflight/proc/runner.hpp"
@@ -108,6 +112,62 @@ void fill_release(const Loaded& loaded, const analysis::Analysis& analysis, cons
     r.probes = probe::plan(*loaded.engine, analysis);
     r.probe_image = o.probe_image.empty() ? probe::default_image(*loaded.engine, analysis) : o.probe_image;
     r.smoke_target = probe::find_smoke_target(loaded.inventory);
+}
+
+// JSON for a small object read from YAML (a binding): plain integers and booleans keep their
+// type, every other scalar is a string.
+boost::json::value to_json(const model::Value& v) {
+    switch (v.type) {
+        case model::Value::Type::null: return nullptr;
+        case model::Value::Type::scalar:
+            if (v.plain)
+                if (auto b = v.as_bool()) return *b;
+            if (v.plain)
+                if (auto n = v.as_int()) return *n;
+            return boost::json::string(v.scalar);
+        case model::Value::Type::sequence: {
+            boost::json::array a;
+            for (const auto& item : v.items) a.push_back(to_json(item));
+            return a;
+        }
+        case model::Value::Type::mapping: {
+            boost::json::object o;
+            for (const auto& [k, child] : v.entries) o[k] = to_json(child);
+            return o;
+        }
+    }
+    return nullptr;
+}
+
+// ClusterRoleBindings name their ServiceAccounts' namespace as the release wrote it (`argocd`);
+// the run installs those ServiceAccounts into `ns`. The bindings are applied again, after the
+// release, with the subjects moved to `ns` (kubectl apply keeps the last definition), so the
+// install has the permissions it would have in its own namespace. "" when nothing moves.
+std::string rebound_subjects(const Loaded& loaded, const std::string& ns) {
+    std::set<std::string> own_accounts;
+    for (const auto& obj : loaded.objects)
+        if (obj.kind == "ServiceAccount" && (obj.ns.empty() || obj.ns == ns)) own_accounts.insert(obj.name);
+    std::string out;
+    for (const auto& obj : loaded.objects) {
+        if (obj.kind != "ClusterRoleBinding") continue;
+        auto json = to_json(obj.body).as_object();
+        bool moved = false;
+        if (auto* subjects = json.if_contains("subjects"); subjects && subjects->is_array())
+            for (auto& sub : subjects->as_array()) {
+                if (!sub.is_object()) continue;
+                auto& so = sub.as_object();
+                auto kind = so.if_contains("kind");
+                auto name = so.if_contains("name");
+                auto sns = so.if_contains("namespace");
+                if (!kind || !name || !kind->is_string() || kind->as_string() != "ServiceAccount" || !name->is_string()) continue;
+                if (!own_accounts.contains(std::string(name->as_string()))) continue;
+                if (sns && sns->is_string() && sns->as_string() == ns) continue;
+                so["namespace"] = ns;
+                moved = true;
+            }
+        if (moved) out += "---\n" + boost::json::serialize(json) + "\n";
+    }
+    return out;
 }
 
 std::string joined_text(const std::vector<SourceText>& sources) {
@@ -227,6 +287,13 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
         if (c.outcome == report::Outcome::failed) spdlog::warn("static: {}", c.message);
     fill_release(cand->loaded, cand->analysis, o, cand_m->label, std::move(cand_text), cand->release);
     if (base) fill_release(base->loaded, base->analysis, o, (*base_m)->label, std::move(base_text), base->release);
+    for (auto* l : {cand.get(), base.get()})
+        if (l)
+            if (auto extra = rebound_subjects(l->loaded, g.ns); !extra.empty()) {
+                l->release.manifests += extra;
+                run.notices.push_back("ClusterRoleBinding subjects moved to namespace " + g.ns + " (" + l->release.label +
+                                      "): the release names its own namespace");
+            }
     if (!cand->release.probe_image.empty()) run.set_property("probe.image", cand->release.probe_image);
 
     scenario::SessionOptions so;
@@ -288,10 +355,68 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
             if (c.outcome == report::Outcome::failed) spdlog::warn("static (re-checked with {}): {}", endpoint, c.message);
         return "the static stage assumed " + assumed + "; its findings were re-checked with " + endpoint;
     };
+    // A shared cluster is not ours to change: by default an existing cluster gets no
+    // cluster-scoped object from the run (CRDs, ClusterRoles, bindings that may belong to the
+    // production Argo CD). With --allow-cluster-scoped, what the run created is removed after it.
+    std::vector<const model::Object*> cluster_scoped;
+    for (const auto* l : {cand.get(), base.get()})
+        if (l)
+            for (const auto& obj : l->loaded.objects)
+                if (model::is_cluster_scoped(obj.kind) && obj.kind != "Namespace") cluster_scoped.push_back(&obj);
+    std::vector<std::string> created_cluster_scoped;
+    std::unique_ptr<kube::Kubectl> user_kubectl;
+    if (o.provider == "existing" && !cluster_scoped.empty()) {
+        std::vector<std::string> names;
+        for (const auto* obj : cluster_scoped) names.push_back(obj->kind + "/" + obj->name);
+        std::sort(names.begin(), names.end());
+        names.erase(std::unique(names.begin(), names.end()), names.end());
+        if (!o.allow_cluster_scoped) {
+            std::string shown;
+            for (std::size_t i = 0; i < names.size() && i < 12; ++i) shown += "\n  " + names[i];
+            if (names.size() > 12) shown += "\n  … and " + std::to_string(names.size() - 12) + " more";
+            return report_error(Error{ErrorKind::usage,
+                                      "the manifests need " + std::to_string(names.size()) +
+                                          " cluster-scoped object(s), and --provider existing never creates or changes them on a cluster "
+                                          "that may run the production Argo CD:" + shown +
+                                          "\nuse a namespace-scoped flavour (namespace-install) with the CRDs the cluster already has, "
+                                          "the kind provider, or --allow-cluster-scoped on a cluster that is truly throwaway",
+                                      {}},
+                                s);
+        }
+        run.notices.insert(run.notices.begin(), "--allow-cluster-scoped: this run creates or changes " + std::to_string(names.size()) +
+                                                    " cluster-scoped object(s) on the existing cluster; those it created are removed afterwards");
+        run.set_property("cluster.scoped_objects", text::join(names, " "));
+        // Which of them exist already (those stay when the run ends).
+        kube::Target t{o.kubeconfig, o.context, ""};
+        user_kubectl = std::make_unique<kube::Kubectl>(runner, t);
+        for (const auto& n : names) {
+            auto args = kube::base_args(t);
+            args.insert(args.end(), {"get", n, "--ignore-not-found", "--output", "name"});
+            auto r = user_kubectl->output(args, std::chrono::seconds(30));
+            if (!r) return bail(r.error().with_context("checking which cluster-scoped objects exist"));
+            if (r->empty()) created_cluster_scoped.push_back(n);
+        }
+    }
     auto provider = o.provider == "kind" ? cluster::make_kind_provider(runner) : cluster::make_existing_provider(runner);
     phase = "running scenario " + sc->name;
     if (signalled()) return finish();
     scenario::run_scenario(runner, *provider, *sc, cand->release, base ? &base->release : nullptr, so, run);
+    if (!created_cluster_scoped.empty()) {
+        phase = "removing the cluster-scoped objects the run created";
+        auto args = kube::base_args(user_kubectl->target());
+        args.insert(args.end(), {"delete", "--ignore-not-found", "--wait=false"});
+        args.insert(args.end(), created_cluster_scoped.begin(), created_cluster_scoped.end());
+        auto& cleanup = run.suite("cleanup");
+        report::Case c{"remove cluster-scoped objects the run created", "cleanup", report::Outcome::passed,
+                       text::join(created_cluster_scoped, " "), "", {}};
+        if (auto r = user_kubectl->output(args, std::chrono::seconds(120), true); !r) {
+            c.outcome = report::Outcome::error;
+            c.message = r.error().describe();
+            run.notices.push_back("left on the cluster: " + text::join(created_cluster_scoped, " ") + " (remove them with: kubectl delete " +
+                                  text::join(created_cluster_scoped, " ") + ")");
+        }
+        cleanup.add(std::move(c));
+    }
     phase = "writing the report";
     if (run.interrupted)
         run.notices.insert(run.notices.begin(), "interrupted by signal " + std::to_string(proc::last_signal()) + ": partial report");

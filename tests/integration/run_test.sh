@@ -486,6 +486,33 @@ existing)
   run "$FIX/healthy.json" --manifests "$FIX/app.yaml" --provider existing --kubeconfig "$T/team.kubeconfig" --namespace default
   expect_rc $rc 3
   contains "$OUT/junit.xml" 'namespace default already exists'
+  # Cluster-scoped objects are never created or changed on an existing cluster by default...
+  mkdir -p "$T/cs" && cp "$FIX/app.yaml" "$FIX/cluster-scoped.yaml" "$T/cs/"
+  : > "$FAKE_KIND_HOME/clusters/team/requests.log"
+  run "$FIX/healthy.json" --manifests "$T/cs" --provider existing --kubeconfig "$T/team.kubeconfig" --namespace trial2
+  expect_rc $rc 2
+  contains "$T/stderr" 'ClusterRole/preflight-test-reader'
+  contains "$T/stderr" 'ClusterRoleBinding/preflight-test-reader'
+  contains "$T/stderr" '--allow-cluster-scoped'
+  lacks "$FAKE_KIND_HOME/clusters/team/requests.log" 'clusterrole'
+  # ...unless the cluster is declared throwaway: then it is loud, and what the run created goes.
+  # A ClusterRole that existed before the run stays.
+  printf 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: preflight-test-reader}\nrules: []\n' |
+    kubectl --kubeconfig "$T/team.kubeconfig" apply --server-side -f - >/dev/null
+  run "$FIX/healthy.json" --manifests "$T/cs" --provider existing --kubeconfig "$T/team.kubeconfig" --namespace trial3 --allow-cluster-scoped
+  expect_rc $rc 0
+  contains "$OUT/report.json" '--allow-cluster-scoped: this run creates or changes 2 cluster-scoped object(s)'
+  contains "$OUT/junit.xml" 'remove cluster-scoped objects the run created'
+  kubectl --kubeconfig "$T/team.kubeconfig" get clusterrole preflight-test-reader >/dev/null 2>&1 || fail "a ClusterRole that existed before the run was deleted"
+  ! kubectl --kubeconfig "$T/team.kubeconfig" get clusterrolebinding preflight-test-reader >/dev/null 2>&1 || fail "the ClusterRoleBinding the run created was left behind"
+  # On a cluster of its own, in another namespace than the release's: the binding's subject
+  # follows the ServiceAccount into the run's namespace.
+  run "$FIX/healthy.json" --manifests "$T/cs" --namespace trial4 --retain always
+  expect_rc $rc 0
+  subj=$(kubectl --kubeconfig "$OUT/kubeconfig" get clusterrolebinding preflight-test-reader -o jsonpath='{.subjects[0].namespace}')
+  [ "$subj" = trial4 ] || fail "binding subject namespace is '$subj', expected trial4"
+  for p in "$FAKE_KIND_HOME"/clusters/*/pid; do [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null; done
+  rm -rf "$FAKE_KIND_HOME"/clusters/preflight-*
   ;;
 candidate)
   # A local Argo CD-like repository: manifests/install.yaml at a tag that `stable` points at.

@@ -29,6 +29,7 @@ struct RunOptions {
     std::string flavour = "install";
     std::string provider = "kind";
     std::string kubeconfig, context;
+    bool allow_cluster_scoped = false;  // existing provider: may create/change cluster-scoped objects
     std::string node_image;
     std::string kind_api_address, kubeconfig_host;  // kind in docker-in-docker
     int workers = -1;  // -1: 3 for the HA flavours, 0 otherwise
