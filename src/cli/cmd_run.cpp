@@ -69,7 +69,30 @@ Result<Manifests> manifests_at_commit(proc::Runner& runner, const RunOptions& o,
     auto shown = proc::check(show, runner.run(show));
     if (!shown) return std::unexpected(shown.error().with_context(*path + " at " + resolved->commit));
     std::string label = (resolved->tag ? *resolved->tag : resolved->ref) + " " + *path + " @ " + resolved->commit.substr(0, 12);
-    return Manifests{{SourceText{label, std::move(shown->out)}}, label};
+    Manifests m{{SourceText{label, std::move(shown->out)}}, label};
+    // The namespace-scoped flavours carry no CRDs: on a cluster of the run's own, the same
+    // release's CRDs (its own files, at the same commit) are installed first.
+    if (revision::namespace_scoped_flavour(flavour) && o.provider == "kind") {
+        proc::Command ls_tree{revision::ls_tree_args(tmpl, resolved->commit, revision::k_crds_dir), std::chrono::seconds(30)};
+        auto listed_crds = proc::check(ls_tree, runner.run(ls_tree));
+        if (!listed_crds) return std::unexpected(listed_crds.error().with_context(std::string("the release's CRDs in ") + revision::k_crds_dir));
+        std::string crds;
+        for (auto name : text::split(listed_crds->out, '\n')) {
+            if (!name.ends_with("-crd.yaml")) continue;
+            std::string file = std::string(revision::k_crds_dir) + "/" + std::string(name);
+            proc::Command show_crd{revision::show_args(tmpl, resolved->commit, file), std::chrono::seconds(30)};
+            show_crd.max_output = 64u << 20;
+            auto crd = proc::check(show_crd, runner.run(show_crd));
+            if (!crd) return std::unexpected(crd.error().with_context(file + " at " + resolved->commit));
+            crds += crd->out + (crd->out.ends_with("\n") ? "" : "\n") + "---\n";
+        }
+        if (crds.empty()) return fail(ErrorKind::input, std::string("no *-crd.yaml in ") + revision::k_crds_dir + " at " + resolved->commit +
+                                                            ": the " + flavour + " flavour needs the release's CRDs");
+        std::string crd_label = (resolved->tag ? *resolved->tag : resolved->ref) + " " + revision::k_crds_dir + " @ " + resolved->commit.substr(0, 12);
+        m.sources.insert(m.sources.begin(), SourceText{crd_label, std::move(crds)});
+        run.set_property(role + ".crds", revision::k_crds_dir);
+    }
+    return m;
 }
 
 // FILE|DIR: files as they are, or a kustomization rendered by `kubectl kustomize`.
@@ -96,8 +119,8 @@ struct LoadedRelease {
     analysis::Analysis analysis;
 };
 
-void fill_release(const Loaded& loaded, const analysis::Analysis& analysis, const RunOptions& o, const std::string& label, std::string text,
-                  scenario::Release& r) {
+void fill_release(const Loaded& loaded, const analysis::Analysis& analysis, const RunOptions& o, const std::string& flavour,
+                  const std::string& label, std::string text, scenario::Release& r) {
     r.label = label;
     r.manifests = std::move(text);
     for (const auto& w : loaded.inventory.workloads) {
@@ -112,6 +135,13 @@ void fill_release(const Loaded& loaded, const analysis::Analysis& analysis, cons
     r.probes = probe::plan(*loaded.engine, analysis);
     r.probe_image = o.probe_image.empty() ? probe::default_image(*loaded.engine, analysis) : o.probe_image;
     r.smoke_target = probe::find_smoke_target(loaded.inventory);
+    if (r.smoke_target && revision::namespace_scoped_flavour(flavour)) {
+        // A namespace-scoped Argo CD has no credentials for the cluster it runs in: an
+        // Application cannot target https://kubernetes.default.svc without a cluster Secret.
+        r.smoke_target.reset();
+        r.smoke_skip_reason = "the " + flavour + " flavour manages no cluster until one is registered, so the smoke Application "
+                              "has no destination";
+    }
 }
 
 // JSON for a small object read from YAML (a binding): plain integers and booleans keep their
@@ -285,8 +315,8 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
     for (const auto& a : cand->analysis.assumptions) run.notices.push_back("assumed " + a);
     for (const auto& c : st.cases)
         if (c.outcome == report::Outcome::failed) spdlog::warn("static: {}", c.message);
-    fill_release(cand->loaded, cand->analysis, o, cand_m->label, std::move(cand_text), cand->release);
-    if (base) fill_release(base->loaded, base->analysis, o, (*base_m)->label, std::move(base_text), base->release);
+    fill_release(cand->loaded, cand->analysis, o, flavour, cand_m->label, std::move(cand_text), cand->release);
+    if (base) fill_release(base->loaded, base->analysis, o, flavour, (*base_m)->label, std::move(base_text), base->release);
     for (auto* l : {cand.get(), base.get()})
         if (l)
             if (auto extra = rebound_subjects(l->loaded, g.ns); !extra.empty()) {

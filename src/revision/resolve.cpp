@@ -158,6 +158,14 @@ std::string fetch_refspec(const Resolved& r) {
     return r.ref;
 }
 
+bool namespace_scoped_flavour(const std::string& flavour) {
+    return flavour == "namespace-install" || flavour == "ha-namespace-install";
+}
+
+std::vector<std::string> ls_tree_args(const std::string& git_dir, const std::string& commit, const std::string& dir) {
+    return {"git", "--git-dir", git_dir, "ls-tree", "--name-only", commit + ":" + dir};
+}
+
 Result<std::string> flavour_path(const std::string& flavour) {
     if (flavour == "install") return std::string("manifests/install.yaml");
     if (flavour == "ha") return std::string("manifests/ha/install.yaml");

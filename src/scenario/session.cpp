@@ -546,7 +546,9 @@ private:
             return report::Outcome::skipped;
         };
         if (!m_o.smoke_enabled) return skip_from(0, "--no-smoke");
-        if (!r.smoke_target) return skip_from(0, "the manifests run no Argo CD API server (argocd-server), e.g. core-install");
+        if (!r.smoke_target)
+            return skip_from(0, !r.smoke_skip_reason.empty() ? r.smoke_skip_reason
+                                                             : "the manifests run no Argo CD API server (argocd-server), e.g. core-install");
         if (!m_state.healthy) return skip_from(0, "Argo CD did not become Healthy");
         auto k = kubectl();
         auto own = owner(k);

@@ -709,6 +709,32 @@ apiserver-endpoint)
   outcome_is "$OUT/junit.xml" 'api-server-reachable: Deployment/tool' failure
   no_clusters_left
   ;;
+namespace-flavour)
+  # namespace-install has no CRDs: on kind the same release's CRDs (its manifests/crds files at
+  # the same commit) go first; the smoke Application is skipped, saying why.
+  need_shared v2.11.1
+  [ -f "$SHARED/argocd/v2.11.1/namespace-install.yaml" ] || { echo "SKIP: no v2.11.1 namespace-install.yaml"; exit 77; }
+  export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example
+  R=$T/repo
+  git init -q "$R" && mkdir -p "$R/manifests/crds" && cp "$SHARED/argocd/v2.11.1/namespace-install.yaml" "$R/manifests/"
+  python3 - "$SHARED/argocd/v2.11.1/install.yaml" "$R/manifests/crds" <<'PY'
+import re, sys
+docs = re.split(r"(?m)^---\s*$", open(sys.argv[1]).read())
+for d in docs:
+    if re.search(r"(?m)^kind: CustomResourceDefinition", d):
+        name = re.search(r"(?m)^  name: ([a-z.]+)", d).group(1).split(".")[0]
+        open(f"{sys.argv[2]}/{name[:-1] if name.endswith('s') else name}-crd.yaml", "w").write(d.lstrip("\n"))
+open(f"{sys.argv[2]}/kustomization.yaml", "w").write("resources: []\n")
+PY
+  git -C "$R" add -A && git -C "$R" commit -qm release && git -C "$R" tag v2.11.1
+  run "$FIX/smoke-ok.json" --candidate v2.11.1 --source "$R" --flavour namespace-install
+  # v2.11.1 fails statically (PF001, the incident); the install and smoke steps still run.
+  expect_rc $rc 1
+  grep -qs 'customresourcedefinitions' "$FAKE_KIND_HOME"/deleted/*/requests.log || fail "the release's CRDs were not applied"
+  contains "$OUT/report.json" '"candidate.crds":"manifests/crds"'
+  contains "$OUT/junit.xml" 'flavour manages no cluster until one is registered'
+  no_clusters_left
+  ;;
 *) echo "unknown case $CASE"; exit 2 ;;
 esac
 if [ $fails -ne 0 ]; then

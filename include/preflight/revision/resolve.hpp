@@ -58,4 +58,11 @@ std::string fetch_refspec(const Resolved& r);
 // namespace-install, ha-namespace-install, core-install); Error::usage for anything else.
 Result<std::string> flavour_path(const std::string& flavour);
 
+// namespace-install and ha-namespace-install: no CRDs and no ClusterRoles of their own; the
+// release's CRDs live in k_crds_dir.
+bool namespace_scoped_flavour(const std::string& flavour);
+inline constexpr const char* k_crds_dir = "manifests/crds";
+// The file names in `dir` at `commit`.
+std::vector<std::string> ls_tree_args(const std::string& git_dir, const std::string& commit, const std::string& dir);
+
 }  // namespace preflight::revision

@@ -30,6 +30,7 @@ struct Release {
     std::vector<probe::Spec> probes;
     std::string probe_image;  // empty: probes are skipped, saying why
     std::optional<probe::SmokeTarget> smoke_target;  // nullopt: no API server (core-install)
+    std::string smoke_skip_reason;                   // why there is no smoke_target, when not that
 };
 
 struct SessionOptions {
