@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
 # Installs what building and testing argocd-preflight needs, with apt-get, only when missing.
-# Idempotent and quiet when everything is there. Debian 12 (Boost 1.81) and Ubuntu 24.04
-# (GitHub's ubuntu-latest, Boost 1.83). Without apt it lists the packages and stops.
+# Idempotent and quiet when everything is there. Any Boost >= 1.81 the distribution offers
+# (Debian 12: 1.81; Ubuntu 24.04: 1.83; Ubuntu 26.04: 1.90, where Boost.Process is a library).
+# Without apt it lists the packages and stops.
 set -euo pipefail
 
+# Boost versions (1.NN) >= 1.81, newest first, from package names on stdin.
+boost_versions_in() {
+  sed -n 's/^libboost-json\(1\.[0-9][0-9]*\)-dev.*/\1/p' | sort -t. -k2,2nr -u | awk -F. '$2 >= 81'
+}
+# The packages one Boost version needs: headers, Boost.JSON, and Boost.Process from 1.88 on.
+boost_pkgs() {
+  local v=$1 minor=${1#1.}
+  echo "libboost${v}-dev libboost-json${v}-dev"
+  [ "$minor" -ge 88 ] && echo "libboost-process${v}-dev"
+  return 0
+}
 boost_version() {
-  # The newest Boost with a separate Boost.JSON dev package that this distribution offers.
-  for v in 1.83 1.81; do
-    if apt-cache show "libboost-json${v}-dev" >/dev/null 2>&1; then echo "$v"; return; fi
-  done
-  echo ""
+  # The newest Boost >= 1.81 with a separate Boost.JSON dev package that this distribution offers.
+  apt-cache search --names-only '^libboost-json1\.[0-9]+-dev$' 2>/dev/null | awk '{print $1}' | boost_versions_in | head -1
 }
 
 base_pkgs=(g++ cmake make ninja-build pkg-config libyaml-cpp-dev libspdlog-dev doctest-dev libcli11-dev libxml2-utils git)
@@ -24,8 +33,10 @@ installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install o
 
 # Boost: accept whatever version is already installed, else pick one.
 have_boost=""
-for v in 1.83 1.81; do
-  if installed "libboost${v}-dev" && installed "libboost-json${v}-dev"; then have_boost="$v"; fi
+for v in $(dpkg-query -W -f='${Package}\n' 'libboost-json1.*-dev' 2>/dev/null | boost_versions_in); do
+  ok=1
+  for p in $(boost_pkgs "$v"); do installed "$p" || ok=0; done
+  if [ $ok = 1 ]; then have_boost="$v"; break; fi
 done
 
 missing=()
@@ -44,10 +55,11 @@ if [ -z "$have_boost" ] || [ ${#missing[@]} -gt 0 ]; then
   if [ -z "$have_boost" ]; then
     v=$(boost_version)
     if [ -z "$v" ]; then
-      echo "ci/setup.sh: no libboost-json1.81-dev or libboost-json1.83-dev in this distribution's archive" >&2
+      echo "ci/setup.sh: no libboost-json1.NN-dev (Boost >= 1.81) in this distribution's archive" >&2
       exit 1
     fi
-    missing+=("libboost${v}-dev" "libboost-json${v}-dev")
+    # shellcheck disable=SC2207
+    missing+=($(boost_pkgs "$v"))
   fi
   echo "ci/setup.sh: installing ${missing[*]}" >&2
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,12 +1,33 @@
-// Boost.Process runner: pipes drained asynchronously, timeout kills the process group.
+// Boost.Process (v2 API: present since Boost 1.80, the only one from 1.88) runner: pipes drained
+// asynchronously, timeout kills the process group.
 #include "preflight/proc/runner.hpp"
 
 #include <signal.h>
 #include <unistd.h>
 
 #include <boost/asio.hpp>
-#include <boost/process.hpp>
-#include <boost/process/extend.hpp>
+#include <boost/version.hpp>
+#if BOOST_VERSION < 108800
+#define BOOST_PROCESS_V2_SEPARATE_COMPILATION 1
+#endif
+#if BOOST_VERSION < 108200
+// Boost 1.81's Process v2 headers with BOOST_PROCESS_USE_STD_FS name boost::optional and an
+// unqualified is_constructible without including or declaring them (fixed in later releases).
+#include <boost/optional.hpp>
+#include <type_traits>
+namespace boost::process::v2 {
+using std::is_constructible;
+using std::remove_pointer;
+}
+#endif
+#include <boost/process/v2/environment.hpp>
+#include <boost/process/v2/process.hpp>
+#include <boost/process/v2/stdio.hpp>
+#if BOOST_VERSION < 108800
+// Before 1.88 Process v2 is header-only with its out-of-line parts compiled in one translation
+// unit: this one. From 1.88 they live in the Boost::process library (see CMakeLists.txt).
+#include <boost/process/v2/src.hpp>
+#endif
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
@@ -16,7 +37,7 @@
 #include "preflight/util/text.hpp"
 
 namespace preflight::proc {
-namespace bp = boost::process;
+namespace bp = boost::process::v2;
 
 std::string display(const std::vector<std::string>& argv) {
     std::vector<std::string> quoted;
@@ -42,12 +63,39 @@ std::optional<std::string> find_program(const std::string& program) {
 
 namespace {
 
-struct NewProcessGroup : bp::extend::handler {
-    template <class Executor>
-    void on_exec_setup(Executor&) const {
-        ::setpgid(0, 0);
+// In the child, between fork and exec: its own process group, so a timeout or a signal kills
+// everything it started (kubectl plugins, git helpers) with one kill(-pgid).
+struct NewProcessGroup {
+    template <class Launcher>
+    bp::error_code on_exec_setup(Launcher&, const bp::filesystem::path&, const char* const*&) const {
+        if (::setpgid(0, 0) != 0) return bp::error_code(errno, boost::system::system_category());
+        return {};
     }
 };
+
+// The inherited environment with `overrides` replacing or adding variables, as "K=V" strings.
+std::vector<std::string> child_environment(const std::map<std::string, std::string>& overrides) {
+    std::vector<std::string> out;
+    for (char** e = ::environ; e && *e; ++e) {
+        std::string_view kv(*e);
+        auto eq = kv.find('=');
+        if (eq != std::string_view::npos && overrides.contains(std::string(kv.substr(0, eq)))) continue;
+        out.emplace_back(kv);
+    }
+    for (const auto& [k, v] : overrides) out.push_back(k + "=" + v);
+    return out;
+}
+
+// Starts `exe` with `args`, stdio bound to the given pipes (stdin from /dev/null when `in` is
+// null), in a new process group.
+template <class InBinding>
+bp::process start(boost::asio::io_context& io, bp::error_code& ec, const std::string& exe, const std::vector<std::string>& args,
+                  InBinding&& in, boost::asio::readable_pipe& out, boost::asio::readable_pipe& err,
+                  const std::map<std::string, std::string>& env) {
+    return bp::default_process_launcher()(io.get_executor(), ec, bp::filesystem::path(exe), args,
+                                          bp::process_stdio{std::forward<InBinding>(in), out, err},
+                                          bp::process_environment(child_environment(env)), NewProcessGroup{});
+}
 
 void keep_tail(std::string& s, std::size_t max) {
     if (s.size() > max) s.erase(0, s.size() - max);
@@ -77,11 +125,12 @@ public:
         m_max = cmd.max_output;
         auto exe = find_program(cmd.argv[0]);
         std::vector<std::string> args(cmd.argv.begin() + 1, cmd.argv.end());
-        bp::environment env = boost::this_process::environment();
-        for (const auto& [k, v] : cmd.env) env[k] = v;
-        m_child = bp::child(bp::exe = *exe, bp::args = args, bp::std_out > m_out, bp::std_err > m_err, bp::std_in < bp::null, env,
-                            NewProcessGroup{}, bp::error(m_ec));
-        if (m_ec) return;
+        bp::error_code ec;
+        m_child = start(m_io, ec, *exe, args, nullptr, m_out, m_err, cmd.env);
+        if (ec) {
+            m_ec = std::error_code(ec.value(), std::generic_category());
+            return;
+        }
         m_pgid = m_child.id();
         m_timer.expires_after(cmd.timeout);
         m_timer.async_wait([this](const boost::system::error_code& e) {
@@ -91,7 +140,7 @@ public:
         read_err();
         m_thread = std::thread([this] {
             m_io.run();
-            std::error_code ec;
+            bp::error_code ec;
             m_child.wait(ec);
             {
                 std::lock_guard lock(m_mutex);
@@ -160,9 +209,9 @@ private:
     }
 
     boost::asio::io_context m_io;
-    bp::async_pipe m_out, m_err;
+    boost::asio::readable_pipe m_out, m_err;
     boost::asio::steady_timer m_timer;
-    bp::child m_child;
+    bp::process m_child{m_io};
     std::error_code m_ec;
     std::function<void(std::string)> m_on_line;
     std::function<void()> m_on_exit;
@@ -210,15 +259,12 @@ Result<Outcome> ProcessRunner::run(const Command& cmd) {
     if (!exe) return fail(ErrorKind::infrastructure, cmd.argv[0] + ": not found on PATH");
     auto started = std::chrono::steady_clock::now();
     boost::asio::io_context io;
-    bp::async_pipe out_pipe(io), err_pipe(io), in_pipe(io);
+    boost::asio::readable_pipe out_pipe(io), err_pipe(io);
+    boost::asio::writable_pipe in_pipe(io);
     Outcome result;
     std::vector<std::string> args(cmd.argv.begin() + 1, cmd.argv.end());
-    auto env = boost::this_process::environment();
-    bp::environment child_env = env;
-    for (const auto& [k, v] : cmd.env) child_env[k] = v;
-    std::error_code ec;
-    bp::child child(bp::exe = *exe, bp::args = args, bp::std_out > out_pipe, bp::std_err > err_pipe,
-                    bp::std_in < in_pipe, child_env, NewProcessGroup{}, bp::error(ec));
+    bp::error_code ec;
+    auto child = start(io, ec, *exe, args, in_pipe, out_pipe, err_pipe, cmd.env);
     if (ec) return fail(ErrorKind::infrastructure, "cannot start " + display(cmd.argv) + ": " + ec.message());
     pid_t pgid = child.id();
 
