@@ -48,3 +48,4 @@ clean:
 
 bench: build
 	bench/run.sh $(BIN) ../shared
+	bench/scale.sh $(abspath $(BIN))

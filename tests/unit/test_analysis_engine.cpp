@@ -336,3 +336,53 @@ TEST_CASE("a named port in an egress rule never matches the API server, which is
     REQUIRE(w->problems.empty());
     CHECK(w->engine->allowed(w->ep(A), w->api()).empty());
 }
+
+// --- Port sets are sorted, disjoint interval lists; every operation keeps them so.
+TEST_CASE("port sets: add merges touching and overlapping ranges, in any order") {
+    analysis::PortSet s;
+    s.add(10, 20);
+    s.add(30, 40);
+    s.add(21, 29);  // touches both: one range
+    REQUIRE(s.ranges().size() == 1);
+    CHECK(s.ranges()[0] == std::pair<std::int64_t, std::int64_t>{10, 40});
+    s.add(5, 5);
+    s.add(50, 60);
+    s.add(45, 55);
+    CHECK(s.ranges() == std::vector<std::pair<std::int64_t, std::int64_t>>{{5, 5}, {10, 40}, {45, 60}});
+    s.add(0, 70000);  // clipped to 1..65535
+    CHECK(s.full());
+}
+
+TEST_CASE("port sets: unite, intersect and contains agree with a brute-force model") {
+    auto model = [](const analysis::PortSet& s) {
+        std::vector<bool> in(65536, false);
+        for (const auto& [lo, hi] : s.ranges())
+            for (auto p = lo; p <= hi; ++p) in[static_cast<std::size_t>(p)] = true;
+        return in;
+    };
+    std::uint32_t seed = 12345;
+    auto next = [&] { return seed = seed * 1103515245u + 12345u, static_cast<std::int64_t>((seed >> 8) % 300); };
+    for (int round = 0; round < 50; ++round) {
+        analysis::PortSet a, b;
+        std::vector<std::pair<std::int64_t, std::int64_t>> raw;
+        for (int k = 0; k < 20; ++k) {
+            auto lo = next() + 1, len = next() % 7;
+            a.add(lo, lo + len);
+            raw.emplace_back(lo, lo + len);
+            auto lo2 = next() + 1;
+            b.add(lo2, lo2 + next() % 5);
+        }
+        CHECK(model(analysis::PortSet::from_ranges(raw)) == model(a));
+        auto ma = model(a), mb = model(b);
+        auto u = a;
+        u.unite(b);
+        auto i = a.intersect(b);
+        auto mu = model(u), mi = model(i);
+        for (std::size_t p = 1; p < 400; ++p) {
+            CHECK(mu[p] == (ma[p] || mb[p]));
+            CHECK(mi[p] == (ma[p] && mb[p]));
+            CHECK(a.contains(static_cast<std::int64_t>(p)) == ma[p]);
+        }
+        for (std::size_t k = 1; k < u.ranges().size(); ++k) CHECK(u.ranges()[k - 1].second + 1 < u.ranges()[k].first);
+    }
+}

@@ -1,6 +1,7 @@
 // The NetworkPolicy engine: which connections policies allow between endpoints.
 #pragma once
 #include <array>
+#include <unordered_map>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -15,6 +16,8 @@ namespace preflight::analysis {
 class PortSet {
 public:
     static PortSet all();
+    // From any ranges (clipped to 1..65535, sorted and merged once).
+    static PortSet from_ranges(std::vector<std::pair<std::int64_t, std::int64_t>> ranges);
     void add(std::int64_t lo, std::int64_t hi);
     PortSet intersect(const PortSet& other) const;
     void unite(const PortSet& other);
@@ -52,6 +55,9 @@ enum class Direction { ingress, egress };
 class Engine {
 public:
     Engine(std::vector<Policy> policies, EndpointSet endpoints);
+    // The indexes point into the engine's own policies: a copy would point into another's.
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
 
     const EndpointSet& endpoints() const { return m_endpoints; }
     const std::vector<Policy>& policies() const { return m_policies; }
@@ -70,12 +76,19 @@ public:
     std::string summarize(const Policy& p, Direction dir) const;
 
 private:
+    struct RulePorts {
+        ConnSet numeric;                       // numeric ports and ranges, and "all ports" entries
+        std::vector<const PortSpec*> named;    // resolved per destination
+    };
+    std::vector<const Policy*> scan_selecting(const Endpoint& e, Direction dir) const;
     bool peer_matches(const Policy& p, const Peer& peer, const Endpoint& e) const;
     ConnSet rules_allow(const Policy& p, const std::vector<Rule>& rules, const Endpoint& peer,
                         const Endpoint& port_owner) const;
 
     std::vector<Policy> m_policies;
     EndpointSet m_endpoints;
+    std::vector<std::vector<const Policy*>> m_selecting_in, m_selecting_out;  // per endpoint index
+    std::unordered_map<const Rule*, RulePorts> m_rule_ports;
 };
 
 }  // namespace preflight::analysis
