@@ -14,7 +14,8 @@ public:
     Result<void> check_tools() override {
         if (!proc::find_program("kubectl"))
             return fail(ErrorKind::infrastructure, "kubectl not found on PATH: install a kubectl within one minor version of the cluster");
-        m_info.enforcement_note = "an existing cluster: NetworkPolicy enforcement depends on its network plugin";
+        m_info.enforces_network_policy = false;
+        m_info.enforcement_note = "an existing cluster: NetworkPolicy enforcement depends on its network plugin; the enforcement canary decides";
         return {};
     }
 

@@ -36,6 +36,23 @@ std::optional<KindVersion> parse_kind_version(std::string_view text) {
     return out;
 }
 
+NodeImageEnforcement enforcement_for_node_image(std::string_view image) {
+    if (image == k_default_node_image) return {true, ""};
+    auto repo_end = image.find_first_of(":@");
+    auto repo = image.substr(0, repo_end);
+    std::string_view tag = repo_end != std::string_view::npos && image[repo_end] == ':' ? image.substr(repo_end + 1) : "";
+    tag = tag.substr(0, tag.find('@'));
+    auto unknown = [&](const std::string& why) {
+        return NodeImageEnforcement{false, "node image " + std::string(image) + ": " + why +
+                                               "; whether NetworkPolicy is enforced is decided by the enforcement canary"};
+    };
+    if (repo != "kindest/node" && !repo.ends_with("/kindest/node")) return unknown("not a kindest/node image");
+    auto v = parse_kind_version("kind " + std::string(tag));
+    if (!v) return unknown("its tag names no Kubernetes version");
+    if (v->major == 1 && v->minor >= 31) return {true, ""};
+    return unknown("Kubernetes " + std::string(tag) + " images may predate kindnetd's network policies (kind v0.24)");
+}
+
 std::string kind_config(int workers, const std::string& api_address, const std::vector<std::string>& extra_sans) {
     std::string c = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n";
     for (int i = 0; i < workers; ++i) c += "- role: worker\n";
@@ -111,15 +128,6 @@ public:
         m_info.tool_version = line;
         auto v = parse_kind_version(line);
         m_version = v;
-        if (!v) {
-            m_info.enforces_network_policy = false;
-            m_info.enforcement_note = "cannot read the kind version from '" + line + "'; NetworkPolicy enforcement unknown";
-        } else if (v->major == 0 && v->minor < 24) {
-            m_info.enforces_network_policy = false;
-            m_info.enforcement_note = "kind " + line.substr(5) +
-                                      " does not enforce NetworkPolicy (kindnet enforces them since kind v0.24.0): the live run "
-                                      "cannot show what the policies block; upgrade kind";
-        }
         return {};
     }
 
@@ -128,6 +136,9 @@ public:
         m_info.kubeconfig = (std::filesystem::path(spec.work_dir) / "kubeconfig").string();
         m_info.context = "kind-" + m_info.name;
         m_info.node_image = spec.node_image.empty() ? k_default_node_image : spec.node_image;
+        auto enforcement = enforcement_for_node_image(m_info.node_image);
+        m_info.enforces_network_policy = enforcement.known;
+        m_info.enforcement_note = enforcement.note;
         if (spec.node_image.empty() && m_version && m_version->major == 0 && m_version->minor < 32)
             m_info.notices.push_back("the default node image was built for kind v0.32.0 and kind supports only images built for its "
                                      "release; this is " + m_info.tool_version + ": upgrade kind or pass --node-image built for it");

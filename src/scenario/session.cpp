@@ -113,7 +113,6 @@ public:
         }
         tools.message = m_provider.info().tool_version.empty() ? m_provider.info().provider : m_provider.info().tool_version;
         finish_case(cl, std::move(tools));
-        if (!m_provider.info().enforces_network_policy) m_run.notices.push_back(m_provider.info().enforcement_note);
 
         auto create = start_case("create cluster", "cluster");
         auto created = m_provider.create(spec);
@@ -126,6 +125,7 @@ public:
             return false;
         }
         const auto& info = m_provider.info();
+        if (!info.enforces_network_policy && !info.enforcement_note.empty()) m_run.notices.push_back(info.enforcement_note);
         for (const auto& n : info.notices) m_run.notices.push_back(n);
         create.message = info.provider + " " + info.name + (info.node_image.empty() ? "" : " (" + info.node_image + ")");
         m_run.set_property("cluster.provider", info.provider);

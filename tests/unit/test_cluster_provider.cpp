@@ -72,3 +72,15 @@ TEST_CASE("kind in docker-in-docker: published address, certificate SANs, kubeco
     CHECK(out.find("certificate-authority-data: abc") != std::string::npos);
     CHECK(with_server_host("server: https://[::1]:6443\n", "docker") == "server: https://docker:6443\n");
 }
+
+TEST_CASE("NetworkPolicy enforcement is read from the node image, not the kind binary") {
+    using preflight::cluster::enforcement_for_node_image;
+    CHECK(enforcement_for_node_image(preflight::cluster::k_default_node_image).known);
+    CHECK(enforcement_for_node_image("kindest/node:v1.31.0@sha256:abc").known);
+    CHECK(enforcement_for_node_image("mirror.example/kindest/node:v1.33.4").known);
+    auto old = enforcement_for_node_image("kindest/node:v1.29.4");
+    CHECK_FALSE(old.known);
+    CHECK(old.note.find("canary") != std::string::npos);
+    CHECK_FALSE(enforcement_for_node_image("registry.example/my-node:latest").known);
+    CHECK_FALSE(enforcement_for_node_image("kindest/node:latest").known);
+}

@@ -1,4 +1,6 @@
 // Writers against golden files, and the redactor across every writer.
+#include <boost/json.hpp>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -147,4 +149,16 @@ TEST_CASE("markdown stays under GitHub's 1 MiB step summary limit") {
     auto md = report::write_markdown(run, none);
     CHECK(md.size() < 1024 * 1024);
     CHECK(md.find("Truncated to fit GitHub's 1 MiB step summary") != std::string::npos);
+}
+
+TEST_CASE("bytes that are not UTF-8 (a container's log) never make report.json or junit.xml invalid") {
+    report::Run run;
+    run.command = "run";
+    run.suite("s").add({"case", "s", report::Outcome::failed, "log: caf\xc3 \xff\xfe end", "", {}});
+    auto json = report::write_json(run, Redactor{});
+    boost::system::error_code ec;
+    boost::json::parse(json, ec);
+    CHECK_FALSE(ec);
+    CHECK(json.find("caf\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd end") != std::string::npos);
+    CHECK(report::valid_utf8("ok ✓") == "ok ✓");
 }

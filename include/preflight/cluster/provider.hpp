@@ -61,6 +61,15 @@ struct KindVersion {
 };
 // Parses `kind version` output ("kind v0.32.0 go1.24.4 linux/amd64"); nullopt when unreadable.
 std::optional<KindVersion> parse_kind_version(std::string_view text);
+
+// What a kind node image says about NetworkPolicy enforcement, which comes from the kindnetd it
+// ships (with network policies since the images of kind v0.24, Kubernetes 1.31 and later), not
+// from the kind binary: `known` false means only the enforcement canary can tell.
+struct NodeImageEnforcement {
+    bool known = false;
+    std::string note;  // empty when known
+};
+NodeImageEnforcement enforcement_for_node_image(std::string_view image);
 // A kind.x-k8s.io/v1alpha4 Cluster config: one control plane and `workers` workers; the default
 // CNI (kindnet) is kept because it is what enforces NetworkPolicy (kind >= v0.24).
 // `api_address` sets networking.apiServerAddress; `extra_sans` are added to the API server

@@ -67,7 +67,10 @@ struct Run {
 
 Run::Counts count_cases(const Suite& s);
 
-// A copy of `run` with every registered secret masked in every string it holds.
+// `text` with every byte that is not part of valid UTF-8 replaced by U+FFFD.
+std::string valid_utf8(std::string_view text);
+// A copy of `run` with every registered secret masked in every string it holds, and every
+// string made valid UTF-8.
 Run redacted(const Run& run, const Redactor& redactor);
 
 // Writers: pure functions of the tree. Each masks secrets through `redactor` first.
