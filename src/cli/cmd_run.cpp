@@ -28,6 +28,7 @@ const std::map<std::string, std::string> k_git_env = revision::git_env();
 struct Manifests {
     std::vector<SourceText> sources;
     std::string label;
+    std::string crds;  // a namespace-scoped flavour's CRDs on an existing cluster: checked, not applied
 };
 
 // `ref` at `source` -> the resolved revision and the flavour's manifests at that exact commit.
@@ -72,7 +73,7 @@ Result<Manifests> manifests_at_commit(proc::Runner& runner, const RunOptions& o,
     Manifests m{{SourceText{label, std::move(shown->out)}}, label};
     // The namespace-scoped flavours carry no CRDs: on a cluster of the run's own, the same
     // release's CRDs (its own files, at the same commit) are installed first.
-    if (revision::namespace_scoped_flavour(flavour) && o.provider == "kind") {
+    if (revision::namespace_scoped_flavour(flavour)) {
         proc::Command ls_tree{revision::ls_tree_args(tmpl, resolved->commit, revision::k_crds_dir), std::chrono::seconds(30)};
         auto listed_crds = proc::check(ls_tree, runner.run(ls_tree));
         if (!listed_crds) return std::unexpected(listed_crds.error().with_context(std::string("the release's CRDs in ") + revision::k_crds_dir));
@@ -89,8 +90,11 @@ Result<Manifests> manifests_at_commit(proc::Runner& runner, const RunOptions& o,
         if (crds.empty()) return fail(ErrorKind::input, std::string("no *-crd.yaml in ") + revision::k_crds_dir + " at " + resolved->commit +
                                                             ": the " + flavour + " flavour needs the release's CRDs");
         std::string crd_label = (resolved->tag ? *resolved->tag : resolved->ref) + " " + revision::k_crds_dir + " @ " + resolved->commit.substr(0, 12);
-        m.sources.insert(m.sources.begin(), SourceText{crd_label, std::move(crds)});
         run.set_property(role + ".crds", revision::k_crds_dir);
+        // On a cluster of its own the run installs them; an existing cluster's CRDs are not ours
+        // to change: they are checked against these instead.
+        if (o.provider == "kind") m.sources.insert(m.sources.begin(), SourceText{crd_label, std::move(crds)});
+        else m.crds = std::move(crds);
     }
     return m;
 }
@@ -142,6 +146,44 @@ void fill_release(const Loaded& loaded, const analysis::Analysis& analysis, cons
         r.smoke_skip_reason = "the " + flavour + " flavour manages no cluster until one is registered, so the smoke Application "
                               "has no destination";
     }
+}
+
+// The versions a CRD serves (spec.versions[].name where served is true).
+std::set<std::string> served_versions(const model::Value& crd) {
+    std::set<std::string> out;
+    for (const auto& v : crd.at_path({"spec", "versions"}).items)
+        if (v["served"].as_bool().value_or(false)) out.insert(std::string(v["name"].str()));
+    return out;
+}
+
+// Each CRD in `crds_text` is on the cluster of `o.kubeconfig` and serves every version it serves.
+Result<void> check_cluster_crds(proc::Runner& runner, const RunOptions& o, const std::string& crds_text, const std::string& label) {
+    model::ParseLimits limits;
+    limits.elide_crd_schemas = false;
+    auto docs = model::parse_documents(label + " CRDs", crds_text, nullptr, limits);
+    if (!docs) return std::unexpected(docs.error());
+    kube::Kubectl k(runner, kube::Target{o.kubeconfig, o.context, ""});
+    std::vector<std::string> problems;
+    for (const auto& crd : *docs) {
+        if (crd["kind"].str() != "CustomResourceDefinition") continue;
+        std::string name(crd.at_path({"metadata", "name"}).str());
+        auto args = kube::base_args(k.target());
+        args.insert(args.end(), {"get", "customresourcedefinitions.apiextensions.k8s.io", name, "--ignore-not-found", "--output", "json"});
+        auto out = k.output(args, std::chrono::seconds(30));
+        if (!out) return std::unexpected(out.error().with_context("reading the cluster's CRD " + name));
+        if (out->empty()) {
+            problems.push_back(name + ": not on the cluster");
+            continue;
+        }
+        auto live = model::parse_documents("CRD " + name, *out, nullptr, limits);
+        if (!live || live->empty()) return fail(ErrorKind::infrastructure, "CRD " + name + ": unreadable kubectl output");
+        auto have = served_versions(live->front());
+        for (const auto& v : served_versions(crd))
+            if (!have.contains(v)) problems.push_back(name + ": the cluster does not serve " + v + " (it serves " + text::join({have.begin(), have.end()}, ", ") + ")");
+    }
+    if (problems.empty()) return {};
+    return fail(ErrorKind::infrastructure, "the cluster's CRDs do not fit " + label + " (a namespace-scoped flavour uses the cluster's CRDs; "
+                                               "the run never changes them):\n  " + text::join(problems, "\n  "));
 }
 
 // JSON for a small object read from YAML (a binding): plain integers and booleans keep their
@@ -426,6 +468,12 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
             if (!r) return bail(r.error().with_context("checking which cluster-scoped objects exist"));
             if (r->empty()) created_cluster_scoped.push_back(n);
         }
+    }
+    // A namespace-scoped flavour on an existing cluster uses the cluster's CRDs: each of the
+    // release's CRDs must be there and serve every version the release serves.
+    for (const auto* m : {&*cand_m, base_m ? &**base_m : nullptr}) {
+        if (!m || m->crds.empty() || o.provider != "existing") continue;
+        if (auto r = check_cluster_crds(runner, o, m->crds, m->label); !r) return bail(r.error());
     }
     auto provider = o.provider == "kind" ? cluster::make_kind_provider(runner) : cluster::make_existing_provider(runner);
     phase = "running scenario " + sc->name;

@@ -302,7 +302,7 @@ Result<std::vector<Value>> parse_documents(std::string_view file, std::string_vi
     std::size_t budget = limits.base_node_budget + text.size();
     for (const auto& chunk : split_documents(text)) {
         if (only_comments(chunk.text)) continue;
-        std::string elided = elide_crd_versions(chunk.text);
+        std::string elided = limits.elide_crd_schemas ? elide_crd_versions(chunk.text) : std::string();
         std::string owned = elided.empty() ? std::string(chunk.text) : std::move(elided);
         try {
             YAML::Node node = YAML::Load(owned);

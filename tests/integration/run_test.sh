@@ -739,6 +739,19 @@ PY
   grep -qs 'customresourcedefinitions' "$FAKE_KIND_HOME"/deleted/*/requests.log || fail "the release's CRDs were not applied"
   contains "$OUT/report.json" '"candidate.crds":"manifests/crds"'
   contains "$OUT/junit.xml" 'flavour manages no cluster until one is registered'
+  # On an existing cluster the release's CRDs are not applied but checked: missing, the run stops
+  # before touching anything; present and serving the release's versions, it goes ahead.
+  PATH=$SIMPATH KUBE_SIM_SCENARIO=$FIX/smoke-ok.json kind create cluster --name team --kubeconfig "$T/team.kubeconfig" 2>/dev/null
+  run "$FIX/smoke-ok.json" --candidate v2.11.1 --source "$R" --flavour namespace-install --provider existing --kubeconfig "$T/team.kubeconfig" --namespace ns1
+  expect_rc $rc 3
+  contains "$T/stderr" "the cluster's CRDs do not fit"
+  contains "$T/stderr" 'applications.argoproj.io: not on the cluster'
+  for f in "$R"/manifests/crds/*-crd.yaml; do kubectl --kubeconfig "$T/team.kubeconfig" apply --server-side -f "$f" >/dev/null || fail "cannot apply $f"; done
+  run "$FIX/smoke-ok.json" --candidate v2.11.1 --source "$R" --flavour namespace-install --provider existing --kubeconfig "$T/team.kubeconfig" --namespace ns2
+  expect_rc $rc 1
+  lacks "$T/stderr" "the cluster's CRDs do not fit"
+  for p in "$FAKE_KIND_HOME"/clusters/team/pid; do [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null; done
+  rm -rf "$FAKE_KIND_HOME/clusters/team"
   no_clusters_left
   ;;
 *) echo "unknown case $CASE"; exit 2 ;;

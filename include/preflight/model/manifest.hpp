@@ -35,6 +35,9 @@ struct ParseLimits {
     int max_depth = 200;                 // nesting of mappings/sequences
     std::size_t base_node_budget = 2'000'000;  // plus one node per input byte
     unsigned threads = 0;  // load_manifests: files parsed in parallel; 0 = one per core
+    // CRDs in the usual layout: spec.versions read as [] (no check reads schemas; 95% of an
+    // install). false: parsed in full, for reading a CRD's versions.
+    bool elide_crd_schemas = true;
 };
 
 struct ParseOutput {
