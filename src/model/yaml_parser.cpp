@@ -236,15 +236,13 @@ std::optional<std::string> encoding_problem(std::string_view file, std::string_v
 // A quoted scalar whose continuation lines are indented no deeper than the line it starts on
 // is almost always an unterminated quote that swallowed the keys (or objects) after it;
 // yaml-cpp accepts it, and the swallowed object would silently vanish from the analysis.
-void check_quoted(std::string_view file, std::string_view text, const Value& v, std::vector<std::string>& problems) {
+// `line_starts[i]` is the offset of line i + 1 (built once per text: no rescans per scalar).
+void check_quoted(std::string_view file, std::string_view text, const std::vector<std::size_t>& line_starts, const Value& v,
+                  std::vector<std::string>& problems) {
     if (v.is_scalar() && !v.plain && v.mark.line > 0) {
-        std::size_t pos = 0;
-        for (int l = 1; l < v.mark.line && pos != std::string_view::npos; ++l) {
-            pos = text.find('\n', pos);
-            if (pos != std::string_view::npos) ++pos;
-        }
-        if (pos == std::string_view::npos) return;
-        std::size_t line_start = pos, q = pos + static_cast<std::size_t>(v.mark.col - 1);
+        if (static_cast<std::size_t>(v.mark.line) > line_starts.size()) return;
+        std::size_t line_start = line_starts[static_cast<std::size_t>(v.mark.line) - 1];
+        std::size_t q = line_start + static_cast<std::size_t>(v.mark.col - 1);
         if (q >= text.size() || (text[q] != '"' && text[q] != '\'')) return;
         char quote = text[q];
         std::size_t indent = 0;
@@ -278,8 +276,8 @@ void check_quoted(std::string_view file, std::string_view text, const Value& v, 
         }
         return;
     }
-    for (const auto& item : v.items) check_quoted(file, text, item, problems);
-    for (const auto& [k, child] : v.entries) check_quoted(file, text, child, problems);
+    for (const auto& item : v.items) check_quoted(file, text, line_starts, item, problems);
+    for (const auto& [k, child] : v.entries) check_quoted(file, text, line_starts, child, problems);
 }
 
 }  // namespace
@@ -300,6 +298,9 @@ Result<std::vector<Value>> parse_documents(std::string_view file, std::string_vi
         text = normalized;
     }
     std::size_t budget = limits.base_node_budget + text.size();
+    std::vector<std::size_t> line_starts{0};
+    for (std::size_t i = 0; i < text.size(); ++i)
+        if (text[i] == '\n') line_starts.push_back(i + 1);
     for (const auto& chunk : split_documents(text)) {
         if (only_comments(chunk.text)) continue;
         std::string elided = limits.elide_crd_schemas ? elide_crd_versions(chunk.text) : std::string();
@@ -308,7 +309,7 @@ Result<std::vector<Value>> parse_documents(std::string_view file, std::string_vi
             YAML::Node node = YAML::Load(owned);
             Converter conv(file, chunk.first_line, budget, limits.max_depth, warnings);
             docs.push_back(conv.convert(node, 0));
-            check_quoted(file, text, docs.back(), problems);
+            check_quoted(file, text, line_starts, docs.back(), problems);
         } catch (const Converter::Overflow& o) {
             problems.push_back(text::caret_excerpt(file, text, o.mark.line, o.mark.col, o.message));
             if (o.message.find("too many nodes") != std::string::npos) break;  // nothing sane follows
