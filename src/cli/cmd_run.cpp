@@ -311,6 +311,15 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
                 for (const auto& [k, v] : run.properties)
                     if (k == "promote.revision") spdlog::info("✓ safe to pin: targetRevision: {}", v);
             if (auto r = emit(g, render(run, *format, colour_wanted(g)), s); !r) return report_error(r.error(), s);
+            if (!run.interrupted && signalled()) {
+                // The signal came while the verdict was being printed: the report on disk (what
+                // promote reads) is rewritten as interrupted, and the exit code says so.
+                run.interrupted = true;
+                std::erase_if(run.properties, [](const auto& p) { return p.first == "promote.revision"; });
+                run.suite("run").add({"interrupted", "run", report::Outcome::error,
+                                      "interrupted by signal " + std::to_string(proc::last_signal()) + " while printing the report", "", {}});
+                if (auto r = write_report_dir(g, run); !r) report_error(r.error(), s);
+            }
             return exit_code_for(run);
         }
     };
