@@ -705,6 +705,7 @@ const std::vector<CheckInfo>& check_catalog() {
         {"PF003", "dns-reachable", "pods with restricted egress that use service names can reach cluster DNS"},
         {"PF004", "runtime-secret-created", "Secrets the workloads need but the manifests don't ship have a working creator"},
         {"PF005", "baseline-regression", "connections the candidate needs are not lost against the baseline"},
+        {"PF006", "api-version-served", "every object's apiVersion is served by the target Kubernetes version (--kube-version)"},
     };
     return k_catalog;
 }

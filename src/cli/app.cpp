@@ -51,6 +51,8 @@ int run(const std::vector<std::string>& args, Streams streams) {
     auto* analyze = app.add_subcommand("analyze", "static pre-flight: predict from the manifests what will fail on a cluster");
     analyze->add_option("inputs", analyze_opts.inputs, "manifest FILE, DIR (recursive) or - for stdin")->required();
     analyze->add_option("--baseline", analyze_opts.baseline, "manifests of the release you run today (FILE|DIR), to report regressions");
+    analyze->add_option("--kube-version", analyze_opts.kube_version,
+                        "Kubernetes version of the target cluster (1.33): objects whose apiVersion it does not serve are errors (PF006)");
     analyze->add_option("--apiserver-endpoint", analyze_opts.apiserver_endpoint,
                         "IP:PORT of the API server endpoint as policies see it (default: kind's 172.18.0.2:6443)");
     analyze->footer(k_exit_codes);
@@ -87,6 +89,8 @@ int run(const std::vector<std::string>& args, Streams streams) {
     runc->add_option("--provider", run_opts.provider, "kind (a new cluster per run) or existing (--kubeconfig; a new namespace)")->capture_default_str();
     runc->add_option("--kubeconfig", run_opts.kubeconfig, "existing provider: kubeconfig FILE");
     runc->add_option("--context", run_opts.context, "existing provider: context in the kubeconfig");
+    runc->add_option("--kube-version", run_opts.kube_version,
+                     "Kubernetes version for PF006 (default: the kind node image's; give it for an existing cluster)");
     runc->add_flag("--allow-cluster-scoped", run_opts.allow_cluster_scoped,
                    "existing provider: let the run create CRDs, ClusterRoles and ClusterRoleBindings (a throwaway cluster only; "
                    "said in the report; what the run created is removed afterwards)");

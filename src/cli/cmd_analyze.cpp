@@ -32,6 +32,7 @@ int cmd_analyze(const GlobalOptions& g, const AnalyzeOptions& o, Streams& s) {
     auto started = now_ms();
     auto result = analysis::analyze(candidate.inventory, *candidate.engine, *config,
                                     o.baseline.empty() ? nullptr : &baseline.inventory, baseline.engine.get());
+    if (auto r = check_kube_version(o.kube_version, candidate, result, run); !r) return report_error(r.error(), s);
     run.set_property("inputs", text::join(o.inputs, " "));
     if (!o.baseline.empty()) run.set_property("baseline", text::join(o.baseline, " "));
     run.set_property("namespace", config->default_ns);

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <set>
 
+#include "preflight/analysis/api_versions.hpp"
 #include "preflight/cli/commands.hpp"
 #include "preflight/cli/stages.hpp"
 #include "preflight/kube/kubectl.hpp"
@@ -276,6 +277,17 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
     if (sc->needs_baseline() && !has_baseline)
         return report_error(Error{ErrorKind::usage, "scenario " + sc->name + " installs the baseline: give --baseline REF or --baseline-manifests FILE|DIR", {}}, s);
     std::string flavour = sc->flavour.value_or(o.flavour);
+    // PF006's target: --kube-version, else the kind node image's Kubernetes version.
+    std::string kube_version = o.kube_version;
+    if (!kube_version.empty() && !analysis::parse_kube_minor(kube_version))
+        return report_error(Error{ErrorKind::usage, "--kube-version: expected a Kubernetes version such as 1.33, got '" + kube_version + "'", {}}, s);
+    if (kube_version.empty() && o.provider == "kind") {
+        std::string image = o.node_image.empty() ? cluster::k_default_node_image : o.node_image;
+        image = image.substr(0, image.find('@'));
+        auto colon = image.rfind(':');
+        if (colon != std::string::npos && image.find('/', colon) == std::string::npos && analysis::parse_kube_minor(image.substr(colon + 1)))
+            kube_version = image.substr(colon + 1);
+    }
     proc::ProcessRunner runner;
 
     report::Run run;
@@ -358,6 +370,7 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
     auto started = now_ms();
     cand->analysis = analysis::analyze(cand->loaded.inventory, *cand->loaded.engine, *config, base ? &base->loaded.inventory : nullptr,
                                        base ? base->loaded.engine.get() : nullptr);
+    if (auto r = check_kube_version(kube_version, cand->loaded, cand->analysis, run); !r) return bail(r.error());
     auto& st = run.suite("static analysis");
     st.start_ms = started;
     add_static_cases(cand->analysis, st, started);
@@ -417,6 +430,7 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
         rebuild_engine(cand->loaded, *config);
         cand->analysis = analysis::analyze(cand->loaded.inventory, *cand->loaded.engine, *config, base ? &base->loaded.inventory : nullptr,
                                            base ? base->loaded.engine.get() : nullptr);
+        if (auto r = check_kube_version(kube_version, cand->loaded, cand->analysis, run); !r) return std::unexpected(r.error());
         auto refresh = [&](LoadedRelease& l) {
             l.release.static_results = l.analysis.results;
             l.release.static_summary.clear();

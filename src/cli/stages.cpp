@@ -1,6 +1,8 @@
 // Stages shared by commands: loading manifests into the model, the static report cases.
 #include "preflight/cli/stages.hpp"
 
+#include "preflight/analysis/api_versions.hpp"
+
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -60,6 +62,16 @@ Result<void> load_sources(std::vector<SourceText> sources, const analysis::Model
     spdlog::debug("{} objects, {} workloads, {} network policies", out.objects.size(), out.inventory.workloads.size(), policies.size());
     auto endpoints = analysis::build_endpoints(out.inventory, policies, config);
     out.engine = std::make_unique<analysis::Engine>(std::move(policies), std::move(endpoints));
+    return {};
+}
+
+Result<void> check_kube_version(const std::string& version, const Loaded& loaded, analysis::Analysis& result, report::Run& run) {
+    if (version.empty()) return {};
+    auto minor = analysis::parse_kube_minor(version);
+    if (!minor) return fail(ErrorKind::usage, "--kube-version: expected a Kubernetes version such as 1.33, got '" + version + "'");
+    auto extra = analysis::check_api_versions(loaded.objects, *minor);
+    result.results.insert(result.results.end(), extra.begin(), extra.end());
+    run.set_property("kube.version", "1." + std::to_string(*minor));
     return {};
 }
 

@@ -2,7 +2,7 @@
 # Builds the real test cluster's upstream programs from their published Go modules into a cache
 # outside the checkout, and verifies what it finds there (reused by later runs and by CI on the
 # same machine). Versions: tests/cluster/versions.env. Usage: build.sh [CACHE_DIR]
-# Prints the bin directory on stdout; progress on stderr. Exit 3 when Go or the module proxy is
+# Prints the bin directories (PATH form) on stdout; progress on stderr. Exit 3 when Go or the module proxy is
 # missing (what to do is said).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -62,4 +62,20 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "build.sh: $b built in $(( $(date +%s) - start )) s" >&2
   done
 fi
-echo "$out/bin"
+# Programs whose modules have no replace directives: `go install` at the pinned version.
+tools=$cache/tools
+mkdir -p "$tools/bin"
+install_tool() { # name module@version
+  local name=$1 spec=$2 stamp="$tools/bin/$1.version"
+  if [ -x "$tools/bin/$name" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$spec" ] && \
+     (cd "$tools/bin" && sha256sum --quiet -c "$name.sha256" 2>/dev/null); then return; fi
+  echo "build.sh: building $spec" >&2
+  start=$(date +%s)
+  GOBIN=$tools/bin go install -trimpath -ldflags "-s -w" "$spec" >&2
+  echo "$spec" > "$stamp"
+  (cd "$tools/bin" && sha256sum "$name" > "$name.sha256")
+  echo "build.sh: $name built in $(( $(date +%s) - start )) s" >&2
+}
+install_tool kube-router "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@$KUBE_ROUTER_VERSION"
+install_tool coredns "github.com/coredns/coredns@$COREDNS_VERSION"
+echo "$out/bin:$tools/bin"

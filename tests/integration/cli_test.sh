@@ -216,6 +216,15 @@ YAML
   "$bin" analyze "$shared/argocd/v2.11.1/install.yaml" "$tmp/fix-redis.yaml" >"$tmp/out" 2>"$tmp/err"; expect_exit "v2.11.1 with a same-name fixed Redis policy passes" 0 $?
   contains "the redefinition is a warning" "$tmp/err" "keeps the last definition"
   "$bin" analyze "$tmp/fix-redis.yaml" "$shared/argocd/v2.11.1/install.yaml" >"$tmp/out" 2>"$tmp/err"; expect_exit "...and fails when the release's policy comes last" 1 $?
+  # PF006: the releases serve on 1.33; a removed API is an error at its position.
+  for f in v2.11.0 v2.11.2 v3.5.1; do
+    "$bin" analyze "$shared/argocd/$f/install.yaml" --kube-version 1.33 >"$tmp/out" 2>&1; expect_exit "$f on Kubernetes 1.33" 0 $?
+  done
+  printf 'apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata: {name: pdb}\nspec: {minAvailable: 1}\n' > "$tmp/pdb.yaml"
+  "$bin" analyze "$tmp/pdb.yaml" --kube-version v1.33.12 >"$tmp/out" 2>&1; expect_exit "a removed API fails" 1 $?
+  contains "removed API located, with its replacement" "$tmp/out" "pdb.yaml:1:13: policy/v1beta1 PodDisruptionBudget pdb is not served by Kubernetes 1.33 (removed in 1.25); use policy/v1"
+  "$bin" analyze "$tmp/pdb.yaml" --kube-version 1.24 >"$tmp/out" 2>&1; expect_exit "deprecated but served only warns" 0 $?
+  "$bin" analyze "$tmp/pdb.yaml" --kube-version banana >"$tmp/out" 2>&1; expect_exit "a bad --kube-version" 2 $?
   "$bin" analyze "$shared/argocd/v2.11.1/install.yaml" --baseline "$shared/argocd/v2.11.0/install.yaml" >"$tmp/out"; expect_exit "baseline" 1 $?
   contains "baseline reports the API egress" "$tmp/out" "baseline-regression: argocd/argocd-redis[Deployment] -> kube-apiserver"
   "$bin" connectivity "$shared/argocd/v3.5.1/install.yaml" --format csv >"$tmp/c.csv"; expect_exit "connectivity v3.5.1" 0 $?

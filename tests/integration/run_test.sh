@@ -63,6 +63,7 @@ healthy)
   run "$FIX/healthy.json" --manifests "$FIX/app.yaml" --namespace apps
   expect_rc $rc 0
   contains "$OUT/report.json" '"verdict":"passed"'
+  contains "$OUT/report.json" '"kube.version":"1.33"'
   outcome_is "$OUT/junit.xml" 'Deployment/consumer' passed
   outcome_is "$OUT/junit.xml" 'Job/migrate' passed
   # Calls in order: version, create, delete; the kubeconfig is private to the run.

@@ -12,6 +12,7 @@ struct AnalyzeOptions {
     std::vector<std::string> inputs;
     std::vector<std::string> baseline;
     std::string apiserver_endpoint;  // empty: kind's default
+    std::string kube_version;        // "1.33": PF006 checks apiVersions against it
 };
 
 struct ResolveOptions {
@@ -30,6 +31,7 @@ struct RunOptions {
     std::string provider = "kind";
     std::string kubeconfig, context;
     bool allow_cluster_scoped = false;  // existing provider: may create/change cluster-scoped objects
+    std::string kube_version;  // PF006 target; default: the kind node image's version
     std::string node_image;
     std::string kind_api_address, kubeconfig_host;  // kind in docker-in-docker
     int workers = -1;  // -1: 3 for the HA flavours, 0 otherwise

@@ -24,6 +24,9 @@ Result<analysis::ModelConfig> model_config(const GlobalOptions& g, const std::st
 // address: views point into it). Error::input with file:line:col and a caret for bad input.
 Result<void> load(const std::vector<std::string>& paths, const analysis::ModelConfig& config, unsigned jobs, Streams& s, Loaded& out);
 Result<void> load_sources(std::vector<SourceText> sources, const analysis::ModelConfig& config, unsigned jobs, Loaded& out);
+// PF006 results for `loaded` against Kubernetes `version` ("1.33"; empty: nothing) appended
+// to `result`, and the run's `kube.version` property. Error::usage for a malformed version.
+Result<void> check_kube_version(const std::string& version, const Loaded& loaded, analysis::Analysis& result, report::Run& run);
 // The engine of `l` again under `config` (another API server endpoint), from the same objects.
 void rebuild_engine(Loaded& l, const analysis::ModelConfig& config);
 bool colour_wanted(const GlobalOptions& g);

@@ -1,0 +1,138 @@
+// The served-API table and PF006. Data first, in one place; a test covers every row.
+#include "preflight/analysis/api_versions.hpp"
+
+#include <charconv>
+
+namespace preflight::analysis {
+
+const std::vector<ApiVersionRow>& api_version_table() {
+    // Source: Kubernetes Deprecated API Migration Guide (removals in 1.16, 1.22, 1.25, 1.26, 1.27,
+    // 1.29, 1.32) and the release each replacement went GA in (introduced).
+    static const std::vector<ApiVersionRow> k_rows = {
+        // removed in 1.16
+        {"extensions/v1beta1", "Deployment", 0, 9, 16, "apps/v1"},
+        {"apps/v1beta1", "Deployment", 0, 9, 16, "apps/v1"},
+        {"apps/v1beta2", "Deployment", 0, 9, 16, "apps/v1"},
+        {"extensions/v1beta1", "DaemonSet", 0, 9, 16, "apps/v1"},
+        {"apps/v1beta2", "DaemonSet", 0, 9, 16, "apps/v1"},
+        {"extensions/v1beta1", "ReplicaSet", 0, 9, 16, "apps/v1"},
+        {"apps/v1beta2", "ReplicaSet", 0, 9, 16, "apps/v1"},
+        {"apps/v1beta1", "StatefulSet", 0, 9, 16, "apps/v1"},
+        {"apps/v1beta2", "StatefulSet", 0, 9, 16, "apps/v1"},
+        {"extensions/v1beta1", "NetworkPolicy", 0, 9, 16, "networking.k8s.io/v1"},
+        {"extensions/v1beta1", "PodSecurityPolicy", 0, 11, 16, "policy/v1beta1 (itself removed in 1.25: Pod Security Admission)"},
+        // removed in 1.22
+        {"admissionregistration.k8s.io/v1beta1", "MutatingWebhookConfiguration", 0, 16, 22, "admissionregistration.k8s.io/v1"},
+        {"admissionregistration.k8s.io/v1beta1", "ValidatingWebhookConfiguration", 0, 16, 22, "admissionregistration.k8s.io/v1"},
+        {"apiextensions.k8s.io/v1beta1", "CustomResourceDefinition", 0, 16, 22, "apiextensions.k8s.io/v1"},
+        {"apiregistration.k8s.io/v1beta1", "APIService", 0, 19, 22, "apiregistration.k8s.io/v1"},
+        {"certificates.k8s.io/v1beta1", "CertificateSigningRequest", 0, 19, 22, "certificates.k8s.io/v1"},
+        {"coordination.k8s.io/v1beta1", "Lease", 0, 19, 22, "coordination.k8s.io/v1"},
+        {"extensions/v1beta1", "Ingress", 0, 14, 22, "networking.k8s.io/v1"},
+        {"networking.k8s.io/v1beta1", "Ingress", 0, 19, 22, "networking.k8s.io/v1"},
+        {"networking.k8s.io/v1beta1", "IngressClass", 0, 19, 22, "networking.k8s.io/v1"},
+        {"rbac.authorization.k8s.io/v1beta1", "ClusterRole", 0, 17, 22, "rbac.authorization.k8s.io/v1"},
+        {"rbac.authorization.k8s.io/v1beta1", "ClusterRoleBinding", 0, 17, 22, "rbac.authorization.k8s.io/v1"},
+        {"rbac.authorization.k8s.io/v1beta1", "Role", 0, 17, 22, "rbac.authorization.k8s.io/v1"},
+        {"rbac.authorization.k8s.io/v1beta1", "RoleBinding", 0, 17, 22, "rbac.authorization.k8s.io/v1"},
+        {"scheduling.k8s.io/v1beta1", "PriorityClass", 0, 14, 22, "scheduling.k8s.io/v1"},
+        {"storage.k8s.io/v1beta1", "CSIDriver", 0, 19, 22, "storage.k8s.io/v1"},
+        {"storage.k8s.io/v1beta1", "CSINode", 0, 17, 22, "storage.k8s.io/v1"},
+        {"storage.k8s.io/v1beta1", "StorageClass", 0, 19, 22, "storage.k8s.io/v1"},
+        {"storage.k8s.io/v1beta1", "VolumeAttachment", 0, 19, 22, "storage.k8s.io/v1"},
+        // removed in 1.25
+        {"batch/v1beta1", "CronJob", 0, 21, 25, "batch/v1"},
+        {"discovery.k8s.io/v1beta1", "EndpointSlice", 0, 21, 25, "discovery.k8s.io/v1"},
+        {"events.k8s.io/v1beta1", "Event", 0, 19, 25, "events.k8s.io/v1"},
+        {"autoscaling/v2beta1", "HorizontalPodAutoscaler", 0, 22, 25, "autoscaling/v2"},
+        {"policy/v1beta1", "PodDisruptionBudget", 0, 21, 25, "policy/v1"},
+        {"policy/v1beta1", "PodSecurityPolicy", 0, 21, 25, "no replacement: Pod Security Admission"},
+        {"node.k8s.io/v1beta1", "RuntimeClass", 0, 20, 25, "node.k8s.io/v1"},
+        // removed in 1.26
+        {"flowcontrol.apiserver.k8s.io/v1beta1", "FlowSchema", 0, 23, 26, "flowcontrol.apiserver.k8s.io/v1"},
+        {"flowcontrol.apiserver.k8s.io/v1beta1", "PriorityLevelConfiguration", 0, 23, 26, "flowcontrol.apiserver.k8s.io/v1"},
+        {"autoscaling/v2beta2", "HorizontalPodAutoscaler", 0, 23, 26, "autoscaling/v2"},
+        // removed in 1.27
+        {"storage.k8s.io/v1beta1", "CSIStorageCapacity", 0, 24, 27, "storage.k8s.io/v1"},
+        // removed in 1.29
+        {"flowcontrol.apiserver.k8s.io/v1beta2", "FlowSchema", 0, 26, 29, "flowcontrol.apiserver.k8s.io/v1"},
+        {"flowcontrol.apiserver.k8s.io/v1beta2", "PriorityLevelConfiguration", 0, 26, 29, "flowcontrol.apiserver.k8s.io/v1"},
+        // removed in 1.32
+        {"flowcontrol.apiserver.k8s.io/v1beta3", "FlowSchema", 0, 29, 32, "flowcontrol.apiserver.k8s.io/v1"},
+        {"flowcontrol.apiserver.k8s.io/v1beta3", "PriorityLevelConfiguration", 0, 29, 32, "flowcontrol.apiserver.k8s.io/v1"},
+        // replacements, served only from the release they went GA in
+        {"policy/v1", "PodDisruptionBudget", 21, 0, 0, "policy/v1beta1 before 1.21"},
+        {"batch/v1", "CronJob", 21, 0, 0, "batch/v1beta1 before 1.21"},
+        {"autoscaling/v2", "HorizontalPodAutoscaler", 23, 0, 0, "autoscaling/v2beta2 before 1.23"},
+        {"discovery.k8s.io/v1", "EndpointSlice", 21, 0, 0, "discovery.k8s.io/v1beta1 before 1.21"},
+        {"events.k8s.io/v1", "Event", 19, 0, 0, "events.k8s.io/v1beta1 before 1.19"},
+        {"networking.k8s.io/v1", "Ingress", 19, 0, 0, "networking.k8s.io/v1beta1 before 1.19"},
+        {"networking.k8s.io/v1", "IngressClass", 19, 0, 0, "networking.k8s.io/v1beta1 before 1.19"},
+        {"node.k8s.io/v1", "RuntimeClass", 20, 0, 0, "node.k8s.io/v1beta1 before 1.20"},
+        {"storage.k8s.io/v1", "CSIStorageCapacity", 24, 0, 0, "storage.k8s.io/v1beta1 before 1.24"},
+        {"flowcontrol.apiserver.k8s.io/v1", "FlowSchema", 29, 0, 0, "flowcontrol.apiserver.k8s.io/v1beta3 before 1.29"},
+        {"flowcontrol.apiserver.k8s.io/v1", "PriorityLevelConfiguration", 29, 0, 0, "flowcontrol.apiserver.k8s.io/v1beta3 before 1.29"},
+        {"admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy", 30, 0, 0, "admissionregistration.k8s.io/v1beta1 before 1.30"},
+        {"admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicyBinding", 30, 0, 0, "admissionregistration.k8s.io/v1beta1 before 1.30"},
+    };
+    return k_rows;
+}
+
+std::optional<int> parse_kube_minor(std::string_view text) {
+    if (text.starts_with("v")) text.remove_prefix(1);
+    if (!text.starts_with("1.")) return std::nullopt;
+    text.remove_prefix(2);
+    int minor = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), minor);
+    if (ec != std::errc() || ptr == text.data()) return std::nullopt;
+    if (ptr != text.data() + text.size() && *ptr != '.' && *ptr != '-' && *ptr != '+') return std::nullopt;
+    return minor;
+}
+
+std::vector<CheckResult> check_api_versions(const std::vector<model::Object>& objects, int minor) {
+    std::vector<CheckResult> out;
+    const auto& rows = api_version_table();
+    for (const auto& obj : objects) {
+        const ApiVersionRow* row = nullptr;
+        for (const auto& r : rows)
+            if (r.api_version == obj.api_version && r.kind == obj.kind) row = &r;
+        if (!row) continue;
+        const auto& mark = obj.body["apiVersion"].mark;
+        std::string at = obj.where.file + ":" + std::to_string(mark.line ? mark.line : obj.where.line) + ":" +
+                         std::to_string(mark.line ? mark.col : obj.where.col);
+        std::string what = obj.api_version + " " + obj.kind + " " + obj.name;
+        std::string k = "Kubernetes 1." + std::to_string(minor);
+        CheckResult res{"api-version-served", obj.ref(), true, what + " is served by " + k, std::nullopt};
+        auto finding = [&](Severity sev, const std::string& title, const std::string& fix) {
+            Finding f;
+            f.id = "PF006";
+            f.severity = sev;
+            f.title = at + ": " + title;
+            f.explanation = sev == Severity::error ? "the API server would refuse this object: the install fails on this cluster"
+                                                   : "still served, but a later release removes it";
+            f.remediation = fix;
+            f.locations.push_back(obj.ref() + " (" + at + ")");
+            return f;
+        };
+        if (row->removed && minor >= row->removed) {
+            res.passed = false;
+            res.message = at + ": " + what + " is not served by " + k + " (removed in 1." + std::to_string(row->removed) + "); use " +
+                          std::string(row->replacement);
+            res.finding = finding(Severity::error, res.message.substr(at.size() + 2), "use " + std::string(row->replacement));
+        } else if (row->introduced && minor < row->introduced) {
+            res.passed = false;
+            res.message = at + ": " + what + " is not served yet by " + k + " (from 1." + std::to_string(row->introduced) + "); use " +
+                          std::string(row->replacement);
+            res.finding = finding(Severity::error, res.message.substr(at.size() + 2), "use " + std::string(row->replacement));
+        } else if (row->deprecated && minor >= row->deprecated) {
+            res.message = at + ": " + what + " is deprecated in " + k +
+                          (row->removed ? " and removed in 1." + std::to_string(row->removed) : std::string()) + "; use " +
+                          std::string(row->replacement);
+            res.finding = finding(Severity::warning, res.message.substr(at.size() + 2), "use " + std::string(row->replacement));
+        }
+        out.push_back(std::move(res));
+    }
+    return out;
+}
+
+}  // namespace preflight::analysis
