@@ -112,6 +112,7 @@ std::vector<CheckResult> check_api_versions(const std::vector<model::Object>& ob
                                                    : "still served, but a later release removes it";
             f.remediation = fix;
             f.locations.push_back(obj.ref() + " (" + at + ")");
+            f.sites.push_back({obj.where.file, mark.line ? mark.line : obj.where.line, mark.line ? mark.col : obj.where.col});
             return f;
         };
         if (row->removed && minor >= row->removed) {

@@ -27,6 +27,12 @@ std::string subject_of(const Workload& w) { return w.kind + "/" + w.name; }
 std::string located(const model::Object* o) {
     return o ? o->kind + "/" + o->name + " (" + o->where.str() + ")" : std::string();
 }
+
+// `o` as a location of `f`: the readable "Kind/name (file:line)" and its structured position.
+void add_location(Finding& f, const model::Object* o) {
+    f.locations.push_back(located(o));
+    if (o) f.sites.push_back(o->where);
+}
 std::string join(const std::vector<std::string>& v, std::string_view sep = ", ") { return text::join(v, sep); }
 
 // --- service accounts, tokens, RBAC -----------------------------------------------------
@@ -361,8 +367,8 @@ void check_api_server(Ctx& ctx, const std::vector<MissingSecret>& missing, std::
                         a.address_text + "/32}}]` (or the control-plane node range) and `ports: [{port: " + std::to_string(a.port) +
                         ", protocol: TCP}, {port: " + std::to_string(a.service_port) +
                         ", protocol: TCP}]` for clusters that expose either port; or remove Egress from the policy's policyTypes.";
-        f.locations.push_back(located(w.object));
-        for (const auto* p : policies) f.locations.push_back(located(p->object));
+        add_location(f, w.object);
+        for (const auto* p : policies) add_location(f, p->object);
         f.blocked_by = policy_brief(ctx.engine, policies, Direction::egress);
         for (const auto& c : w.pod.containers)
             if (std::any_of(need.who.begin(), need.who.end(), [&](const std::string& who) { return who.ends_with(" " + c.name); }))
@@ -388,7 +394,7 @@ void check_missing_secrets(Ctx& ctx, const std::vector<MissingSecret>& missing, 
         }
         Finding f;
         f.id = "PF004";
-        for (auto d : m.dependents) f.locations.push_back(located(ctx.inv.workloads[d].object));
+        for (auto d : m.dependents) add_location(f, ctx.inv.workloads[d].object);
         if (creators.empty()) {
             f.severity = Severity::warning;
             f.title = "Secret " + m.name + " is required by " + join(dependents) + " but neither shipped nor created by any workload here";
@@ -543,7 +549,9 @@ void check_redis(Ctx& ctx) {
                               "Service " + rs->svc->name + " targets port '" + sp->target_port + "', which " + dst.name + " does not declare"};
                     f.explanation = "The Service's targetPort names a container port that no container of " + dst.id() + " has.";
                     f.remediation = "Name the container port or use a number.";
-                    f.locations = {located(rs->svc->object)};
+                    f.locations.clear();
+                    f.sites.clear();
+                    add_location(f, rs->svc->object);
                     r.message = f.title;
                     r.finding = std::move(f);
                     ctx.out.results.push_back(std::move(r));
@@ -579,9 +587,9 @@ void check_redis(Ctx& ctx) {
                 f.explanation = expl;
                 f.remediation = "Add " + w.name + "'s pod labels to the ingress rule of the policy that selects " + dst.name +
                                 " (or widen its egress) for " + to_string(proto) + " " + std::to_string(*port) + ".";
-                f.locations.push_back(located(w.object));
-                for (const auto* p : ctx.engine.selecting(dst, Direction::ingress)) f.locations.push_back(located(p->object));
-                for (const auto* p : ctx.engine.selecting(src, Direction::egress)) f.locations.push_back(located(p->object));
+                add_location(f, w.object);
+                for (const auto* p : ctx.engine.selecting(dst, Direction::ingress)) add_location(f, p->object);
+                for (const auto* p : ctx.engine.selecting(src, Direction::egress)) add_location(f, p->object);
                 r.passed = false;
                 r.message = f.title;
                 r.finding = std::move(f);
@@ -629,8 +637,8 @@ void check_dns(Ctx& ctx) {
         f.explanation = "Egress is restricted:\n  " + policy_list(ctx.engine, policies, Direction::egress) +
                         ".\nCluster DNS (" + dns.id() + ", UDP and TCP 53) is not allowed, so every lookup fails.";
         f.remediation = "Add an egress rule to UDP and TCP 53 (optionally `to` namespace kube-system, pods k8s-app=kube-dns).";
-        f.locations.push_back(located(w.object));
-        for (const auto* p : policies) f.locations.push_back(located(p->object));
+        add_location(f, w.object);
+        for (const auto* p : policies) add_location(f, p->object);
         r.passed = false;
         r.message = f.title;
         r.finding = std::move(f);
@@ -669,7 +677,7 @@ void check_baseline(Ctx& ctx, const Inventory& base_inv, const Engine& base) {
         }
         Finding f;
         f.id = "PF005";
-        f.locations.push_back(located(src.workload ? src.workload->object : nullptr));
+        add_location(f, src.workload ? src.workload->object : nullptr);
         if (then) {
             f.title = "the candidate removes " + label + ", which the baseline allowed and " + src.name + " still needs (" + req.why + ")";
             f.explanation = "Baseline policies allowed this connection; the candidate's do not.";

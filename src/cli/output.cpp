@@ -21,8 +21,9 @@ Result<Format> parse_format(const std::string& text, bool allow_csv) {
     if (text == "json") return Format::json;
     if (text == "junit") return Format::junit;
     if (text == "markdown" || text == "md") return Format::markdown;
+    if (text == "github") return Format::github;
     if (text == "csv" && allow_csv) return Format::csv;
-    return fail(ErrorKind::usage, "--format: unknown format '" + text + "' (text, json, junit, markdown" +
+    return fail(ErrorKind::usage, "--format: unknown format '" + text + "' (text, json, junit, markdown, github" +
                                       std::string(allow_csv ? ", csv" : "") + ")");
 }
 
@@ -111,6 +112,11 @@ std::string render(const report::Run& run, Format format, bool colour) {
         case Format::json: return report::write_json(run, r);
         case Format::junit: return report::write_junit(run, r);
         case Format::markdown: return report::write_markdown(run, r);
+        case Format::github: {
+            // Paths relative to the repository, so annotations land on the pull request's lines.
+            const char* ws = std::getenv("GITHUB_WORKSPACE");
+            return report::write_github(run, r, ws && *ws ? std::string(ws) : std::filesystem::current_path().string());
+        }
         case Format::csv:
         case Format::text: return report::write_text(run, r, {colour});
     }

@@ -108,6 +108,10 @@ void add_static_cases(const analysis::Analysis& result, report::Suite& suite, st
         c.message = r.message;
         c.start_ms = started;
         if (r.finding) {
+            if (!r.finding->sites.empty()) {
+                const auto& site = r.finding->sites.front();
+                c.location = report::Location{site.file, site.line, site.col};
+            }
             c.detail = finding_detail(*r.finding);
             c.evidence.push_back({"finding " + r.finding->id, c.detail});
             if (r.passed) {

@@ -101,7 +101,7 @@ Case read_case(Reader& r, const json::value& cv, const std::string& where) {
         return k;
     }
     const auto& co = cv.as_object();
-    r.only(co, {"name", "classname", "outcome", "message", "detail", "start_ms", "duration_ms", "evidence", "facts"}, where);
+    r.only(co, {"name", "classname", "outcome", "message", "detail", "start_ms", "duration_ms", "evidence", "facts", "location"}, where);
     k.name = r.str(co, "name", where);
     k.classname = r.str(co, "classname", where);
     auto o = r.outcome(r.str(co, "outcome", where), where);
@@ -121,6 +121,11 @@ Case read_case(Reader& r, const json::value& cv, const std::string& where) {
         }
     }
     k.facts = r.string_map(r.obj(co, "facts", where, false), where + "facts: ");
+    if (const auto* loc = r.obj(co, "location", where, false)) {
+        r.only(*loc, {"file", "line", "col"}, where + "location: ");
+        k.location = Location{r.str(*loc, "file", where + "location: "), static_cast<int>(r.num(*loc, "line", where + "location: ")),
+                              static_cast<int>(r.num(*loc, "col", where + "location: "))};
+    }
     return k;
 }
 

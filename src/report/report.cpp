@@ -120,6 +120,7 @@ Run redacted(const Run& run, const Redactor& r) {
                 fix(e.text);
             }
             for (auto& [k, v] : c.facts) fix(v);
+            if (c.location) fix(c.location->file);
         }
     }
     for (auto& [k, v] : out.properties) fix(k);

@@ -216,6 +216,11 @@ YAML
   "$bin" analyze "$shared/argocd/v2.11.1/install.yaml" "$tmp/fix-redis.yaml" >"$tmp/out" 2>"$tmp/err"; expect_exit "v2.11.1 with a same-name fixed Redis policy passes" 0 $?
   contains "the redefinition is a warning" "$tmp/err" "keeps the last definition"
   "$bin" analyze "$tmp/fix-redis.yaml" "$shared/argocd/v2.11.1/install.yaml" >"$tmp/out" 2>"$tmp/err"; expect_exit "...and fails when the release's policy comes last" 1 $?
+  # --format github: each finding an annotation on its line, the path relative to the workspace.
+  mkdir -p "$tmp/ws/platform" && cp "$shared/argocd/v2.11.1/install.yaml" "$tmp/ws/platform/"
+  (cd "$tmp/ws" && GITHUB_WORKSPACE="$tmp/ws" "$bin" analyze platform/install.yaml --format github >"$tmp/gh.txt" 2>/dev/null); expect_exit "github annotations of v2.11.1" 1 $?
+  contains "annotation on the Redis Deployment's line" "$tmp/gh.txt" "::error file=platform/install.yaml,line="
+  contains "annotation titled by check and subject" "$tmp/gh.txt" "title=api-server-reachable%3A Deployment/argocd-redis::"
   # PF006: the releases serve on 1.33; a removed API is an error at its position.
   for f in v2.11.0 v2.11.2 v3.5.1; do
     "$bin" analyze "$shared/argocd/$f/install.yaml" --kube-version 1.33 >"$tmp/out" 2>&1; expect_exit "$f on Kubernetes 1.33" 0 $?

@@ -30,6 +30,15 @@ TEST_CASE("a report written by the tool reads back") {
     auto r = report::read_json(passing_report(), "r.json");
     REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
     CHECK(r->verdict() == report::Outcome::passed);
+    report::Run located;
+    located.command = "analyze";
+    report::Case c{"x", "static", report::Outcome::failed, "m", "", {}};
+    c.location = report::Location{"a.yaml", 3, 5};
+    located.suite("static analysis").add(c);
+    auto back = report::read_json(report::write_json(located, Redactor{}), "l.json");
+    REQUIRE_MESSAGE(back.has_value(), (back ? "" : back.error().message));
+    REQUIRE(back->suites[0].cases[0].location);
+    CHECK(back->suites[0].cases[0].location->line == 3);
 }
 
 TEST_CASE("every forged or damaged report is refused, none reads as passing") {

@@ -162,3 +162,23 @@ TEST_CASE("bytes that are not UTF-8 (a container's log) never make report.json o
     CHECK(json.find("caf\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd end") != std::string::npos);
     CHECK(report::valid_utf8("ok ✓") == "ok ✓");
 }
+
+TEST_CASE("GitHub annotations: one per failed case and warning, escaped, paths relative to the repository") {
+    report::Run run;
+    run.command = "analyze";
+    run.notices.push_back("assumed 50%\nof it");
+    report::Case failed{"api-server-reachable: Deployment/x", "static", report::Outcome::failed, "x: cannot reach, at all", "", {}};
+    failed.location = report::Location{"/repo/platform/install.yaml", 12, 3};
+    report::Case warned{"api-version-served: PodDisruptionBudget/p", "static", report::Outcome::passed, "warning: deprecated", "", {}};
+    warned.location = report::Location{"/elsewhere/p.yaml", 1, 13};
+    run.suite("static analysis").add(failed);
+    run.suite("static analysis").add(warned);
+    run.suite("static analysis").add({"passed one", "static", report::Outcome::passed, "fine", "", {}});
+    auto out = report::write_github(run, Redactor{}, "/repo");
+    CHECK(out.find("::notice title=argocd-preflight::assumed 50%25%0Aof it\n") != std::string::npos);
+    CHECK(out.find("::error file=platform/install.yaml,line=12,col=3,title=api-server-reachable%3A Deployment/x::x: cannot reach, at all\n") !=
+          std::string::npos);
+    CHECK(out.find("::warning file=/elsewhere/p.yaml,line=1,col=13,title=api-version-served%3A PodDisruptionBudget/p::deprecated\n") !=
+          std::string::npos);
+    CHECK(out.find("passed one") == std::string::npos);
+}

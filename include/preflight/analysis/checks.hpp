@@ -18,6 +18,7 @@ struct Finding {
     std::string explanation;
     std::string remediation;
     std::vector<std::string> locations;  // "Kind/name (file:line)"
+    std::vector<model::SourceRef> sites;  // the same places, structured (first: the subject)
     // One line naming what blocks the connection ("cache-policy allows egress only
     // 53/UDP, 53/TCP"), for root-cause messages that join it to live evidence; may be empty.
     std::string blocked_by;

@@ -9,7 +9,7 @@
 
 namespace preflight::cli {
 
-enum class Format { text, json, junit, markdown, csv };
+enum class Format { text, json, junit, markdown, csv, github };
 
 struct GlobalOptions {
     std::string log_level = "info";

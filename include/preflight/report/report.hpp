@@ -1,6 +1,7 @@
 // The run report: one tree (run -> suites -> cases) that every writer reads.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,6 +22,13 @@ struct Evidence {
     std::string text;
 };
 
+// Where in the input a case's subject is (a static finding's first site).
+struct Location {
+    std::string file;
+    int line = 0;
+    int col = 0;
+};
+
 struct Case {
     std::string name;
     std::string classname;  // never empty in JUnit: defaults to the suite name
@@ -32,6 +40,7 @@ struct Case {
     std::int64_t duration_ms = 0;
     // Structured facts some cases carry, in order: a probe's "expected", "observed", "static".
     std::vector<std::pair<std::string, std::string>> facts;
+    std::optional<Location> location;
 };
 
 struct Suite {
@@ -81,6 +90,11 @@ struct TextStyle {
     bool colour = false;
 };
 std::string write_text(const Run& run, const Redactor& redactor, TextStyle style = {});
+// GitHub workflow commands: `::error file=…,line=…,col=…,title=…::…` for each failed case,
+// `::warning` for warnings, `::notice` for the run's notices; file paths made relative to
+// `root` (the repository: $GITHUB_WORKSPACE) when under it, so annotations land on the lines
+// of the pull request.
+std::string write_github(const Run& run, const Redactor& redactor, const std::string& root);
 
 // Reads a report written by write_json back into a tree; Error::input naming `name` otherwise.
 Result<Run> read_json(std::string_view text, const std::string& name);

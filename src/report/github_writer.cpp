@@ -1,0 +1,68 @@
+// GitHub workflow commands: findings as annotations on the lines of the pull request.
+#include <filesystem>
+
+#include "preflight/report/report.hpp"
+#include "preflight/util/redactor.hpp"
+
+namespace preflight::report {
+namespace {
+
+// Workflow-command escaping: data escapes %, CR and LF; properties also : and ,.
+std::string escape_data(std::string_view s) {
+    std::string out;
+    for (char c : s) {
+        if (c == '%') out += "%25";
+        else if (c == '\r') out += "%0D";
+        else if (c == '\n') out += "%0A";
+        else out += c;
+    }
+    return out;
+}
+
+std::string escape_property(std::string_view s) {
+    std::string out;
+    for (char c : escape_data(s)) {
+        if (c == ':') out += "%3A";
+        else if (c == ',') out += "%2C";
+        else out += c;
+    }
+    return out;
+}
+
+std::string relative_to(const std::string& file, const std::string& root) {
+    if (root.empty()) return file;
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    auto abs = fs::weakly_canonical(fs::absolute(file, ec), ec);
+    auto base = fs::weakly_canonical(fs::absolute(root, ec), ec);
+    auto rel = abs.lexically_relative(base);
+    if (rel.empty() || rel.native().starts_with("..")) return file;
+    return rel.string();
+}
+
+}  // namespace
+
+std::string write_github(const Run& input, const Redactor& redactor, const std::string& root) {
+    Run run = redacted(input, redactor);
+    std::string out;
+    for (const auto& n : run.notices) out += "::notice title=argocd-preflight::" + escape_data(n) + "\n";
+    for (const auto& s : run.suites)
+        for (const auto& c : s.cases) {
+            bool warning = c.outcome == Outcome::passed && c.message.starts_with("warning: ");
+            const char* level = c.outcome == Outcome::failed || c.outcome == Outcome::error ? "error" : warning ? "warning" : nullptr;
+            if (!level) continue;
+            std::string props;
+            if (c.location && !c.location->file.empty()) {
+                props += "file=" + escape_property(relative_to(c.location->file, root));
+                if (c.location->line > 0) props += ",line=" + std::to_string(c.location->line);
+                if (c.location->col > 0) props += ",col=" + std::to_string(c.location->col);
+                props += ",";
+            }
+            props += "title=" + escape_property(c.name);
+            std::string message = warning ? c.message.substr(9) : c.message;
+            out += std::string("::") + level + " " + props + "::" + escape_data(message) + "\n";
+        }
+    return out;
+}
+
+}  // namespace preflight::report
