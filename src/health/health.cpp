@@ -4,6 +4,8 @@
 // such a pod Progressing forever, which is the failure this tool exists to catch.
 #include "preflight/health/health.hpp"
 
+#include "preflight/model/manifest.hpp"
+
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -217,23 +219,42 @@ Health ingress(const Value& i) {
     return {Status::progressing, "Waiting for the ingress controller to publish an address"};
 }
 
+// gitops-engine pkg/health/health_hpa.go: the first condition that is one of the degraded or
+// healthy (type, reason) pairs decides, in order, whatever its status; its message is the
+// message. autoscaling/v1 keeps the conditions as a JSON string in an annotation.
 Health hpa(const Value& h) {
-    const auto& conditions = h.at_path({"status", "conditions"}).items;
-    if (conditions.empty()) {
-        // autoscaling/v1 keeps conditions in an annotation; without any, it has not acted yet.
-        return {Status::progressing, "Waiting to Autoscale"};
+    static constexpr std::pair<std::string_view, std::string_view> k_degraded[] = {
+        {"AbleToScale", "FailedGetScale"},
+        {"AbleToScale", "FailedUpdateScale"},
+        {"ScalingActive", "FailedGetResourceMetric"},
+        {"ScalingActive", "InvalidSelector"},
+    };
+    static constexpr std::pair<std::string_view, std::string_view> k_healthy[] = {
+        {"AbleToScale", "SucceededRescale"},
+        {"ScalingLimited", "DesiredWithinRange"},
+        {"ScalingLimited", "TooFewReplicas"},
+        {"ScalingLimited", "TooManyReplicas"},
+    };
+    const Health waiting{Status::progressing, "Waiting to Autoscale"};
+    std::vector<Value> from_annotation;
+    const std::vector<Value>* conditions = &h.at_path({"status", "conditions"}).items;
+    if (h["apiVersion"].str() == "autoscaling/v1") {
+        const auto* annotation = h.at_path({"metadata", "annotations"}).find("autoscaling.alpha.kubernetes.io/conditions");
+        if (!annotation || !annotation->is_scalar()) return waiting;
+        auto parsed = model::parse_documents("autoscaling.alpha.kubernetes.io/conditions", annotation->scalar);
+        if (!parsed || parsed->size() != 1 || !(*parsed)[0].is_sequence())
+            return {Status::unknown, "failed to convert conditions annotation to typed: not a JSON list of conditions"};
+        from_annotation = std::move((*parsed)[0].items);
+        conditions = &from_annotation;
     }
-    for (const auto& c : conditions) {
-        auto type = c["type"].str();
-        auto reason = c["reason"].str();
-        bool is_false = c["status"].str() == "False";
-        if ((type == "AbleToScale" && is_false) || (type == "ScalingActive" && is_false && reason.starts_with("Failed")) ||
-            reason.starts_with("FailedGet") || reason == "InvalidSelector" || reason == "InvalidMetricSourceType")
-            return {Status::degraded, std::string(c["message"].str())};
+    auto is = [](const auto& table, const Value& c) {
+        return std::any_of(std::begin(table), std::end(table), [&](const auto& p) { return c["type"].str() == p.first && c["reason"].str() == p.second; });
+    };
+    for (const auto& c : *conditions) {
+        if (is(k_degraded, c)) return {Status::degraded, std::string(c["message"].str())};
+        if (is(k_healthy, c)) return {Status::healthy, std::string(c["message"].str())};
     }
-    for (const auto& c : conditions)
-        if (c["type"].str() == "ScalingActive" && c["status"].str() == "True") return {Status::healthy, std::string(c["message"].str())};
-    return {Status::progressing, "Waiting to Autoscale"};
+    return waiting;
 }
 
 Health api_service(const Value& a) {

@@ -185,8 +185,35 @@ TEST_CASE("Job, PVC, Service, Ingress, HPA, APIService, Application") {
     CHECK(health_of(hpa("[]")).status == Status::progressing);
     CHECK(health_of(hpa("[{type: AbleToScale, status: 'False', reason: FailedGetScale, message: no scale}]")).status == Status::degraded);
     CHECK(health_of(hpa("[{type: ScalingActive, status: 'False', reason: FailedGetResourceMetric, message: m}]")).status == Status::degraded);
+    // As Argo CD (gitops-engine health_hpa.go): the first condition with a listed (type, reason)
+    // decides, in order, whatever its status. A working HPA as the controller writes it:
+    auto working = health_of(hpa("[{type: AbleToScale, status: 'True', reason: ReadyForNewScale, message: ready},"
+                                 " {type: ScalingActive, status: 'True', reason: ValidMetricFound, message: valid},"
+                                 " {type: ScalingLimited, status: 'False', reason: DesiredWithinRange, message: within range}]"));
+    CHECK(working.status == Status::healthy);
+    CHECK(working.message == "within range");
+    // Too few replicas is still Healthy; metrics found but nothing listed yet is Progressing.
+    CHECK(health_of(hpa("[{type: ScalingLimited, status: 'True', reason: TooFewReplicas, message: few}]")).status == Status::healthy);
     CHECK(health_of(hpa("[{type: AbleToScale, status: 'True', reason: SucceededGetScale}, {type: ScalingActive, status: 'True', reason: ValidMetricFound}]"))
-              .status == Status::healthy);
+              .message == "Waiting to Autoscale");
+    CHECK(health_of(hpa("[{type: AbleToScale, status: 'True', reason: SucceededRescale, message: r}]")).status == Status::healthy);
+    CHECK(health_of(hpa("[{type: AbleToScale, status: 'False', reason: FailedUpdateScale, message: u}]")).status == Status::degraded);
+    CHECK(health_of(hpa("[{type: ScalingActive, status: 'False', reason: InvalidSelector, message: s}]")).status == Status::degraded);
+    // Order decides: a healthy condition before a degraded one wins.
+    CHECK(health_of(hpa("[{type: ScalingLimited, status: 'False', reason: DesiredWithinRange, message: ok},"
+                        " {type: AbleToScale, status: 'False', reason: FailedGetScale, message: bad}]")).status == Status::healthy);
+    // autoscaling/v1: the conditions are a JSON string in an annotation.
+    auto v1 = [](const std::string& annotation) {
+        return "apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: h\n  annotations:\n"
+               "    autoscaling.alpha.kubernetes.io/conditions: '" + annotation + "'\n";
+    };
+    CHECK(health_of("apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nmetadata: {name: h}\n").message == "Waiting to Autoscale");
+    CHECK(health_of(v1(R"([{"type":"ScalingActive","status":"False","reason":"FailedGetResourceMetric","message":"no metrics"}])")).message ==
+          "no metrics");
+    CHECK(health_of(v1(R"([{"type":"ScalingLimited","status":"True","reason":"TooManyReplicas","message":"capped"}])")).status ==
+          Status::healthy);
+    CHECK(health_of(v1("[]")).status == Status::progressing);
+    CHECK(health_of(v1("not json")).status == Status::unknown);
 
     auto api = [](const std::string& status) {
         return "apiVersion: apiregistration.k8s.io/v1\nkind: APIService\nmetadata: {name: v1.x}\nstatus: " + status + "\n";
