@@ -100,11 +100,10 @@ for i in range(1, 12):
     lines.append(f'{cur}: &{cur} [' + ','.join(['*' + prev] * 9) + ']')
 open(sys.argv[1], 'w').write('\n'.join(lines) + '\n')
 PY
-  start=$(date +%s%N)
-  timeout 20 "$bin" analyze "$tmp/bomb.yaml" >/dev/null 2>"$tmp/err"; code=$?
-  ms=$(( ($(date +%s%N) - start) / 1000000 ))
-  expect_exit "billion laughs refused" 2 $code
-  [ "$ms" -lt 1000 ] && pass "billion laughs refused in ${ms}ms" || failed "billion laughs took ${ms}ms"
+  # Refused by the node budget (a hang would end in timeout's exit 124, not 2); how fast is a
+  # benchmark's business, not a test's: no wall-clock assertion here.
+  timeout 60 "$bin" analyze "$tmp/bomb.yaml" >/dev/null 2>"$tmp/err"; expect_exit "billion laughs refused" 2 $?
+  contains "billion laughs refused by the node budget" "$tmp/err" "too many nodes"
   python3 -c 'import sys; open(sys.argv[1],"w").write("["*200000)' "$tmp/deep.yaml"
   timeout 20 "$bin" analyze "$tmp/deep.yaml" >/dev/null 2>"$tmp/err"; expect_exit "deep nesting refused" 2 $?
   # 50 MB: loaded (or refused naming the limit), never a crash.
