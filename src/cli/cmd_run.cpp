@@ -301,6 +301,7 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
     // while the report is written makes it rewrite the report as interrupted: a run that saw a
     // signal never passes, whenever the signal came.
     auto finish = [&]() -> int {
+        bool report_lost = false;  // a passing run whose report could not be written is no pass
         for (int attempt = 0;; ++attempt) {
             run.duration_ms = now_ms() - run.start_ms;
             std::erase_if(run.properties, [](const auto& p) { return p.first == "promote.revision"; });
@@ -317,7 +318,10 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
                     if (k == "candidate.tag" || (k == "candidate.commit" && pin.empty())) pin = v;
                 if (!pin.empty()) run.set_property("promote.revision", pin);
             }
-            if (auto r = write_report_dir(g, run); !r) report_error(r.error(), s);
+            if (auto r = write_report_dir(g, run); !r) {
+                report_error(r.error(), s);
+                report_lost = true;
+            }
             if (!run.interrupted && signalled() && attempt == 0) continue;
             if (run.verdict() == report::Outcome::passed && !run.interrupted)
                 for (const auto& [k, v] : run.properties)
@@ -332,7 +336,8 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
                                       "interrupted by signal " + std::to_string(proc::last_signal()) + " while printing the report", "", {}});
                 if (auto r = write_report_dir(g, run); !r) report_error(r.error(), s);
             }
-            return exit_code_for(run);
+            int code = exit_code_for(run);
+            return code == 0 && report_lost ? exit_code_for(ErrorKind::infrastructure) : code;
         }
     };
     // An error caused by a signal (a killed child, a command never started) is an interruption.
@@ -457,7 +462,8 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
     for (const auto* l : {cand.get(), base.get()})
         if (l)
             for (const auto& obj : l->loaded.objects)
-                if (model::is_cluster_scoped(obj.kind) && obj.kind != "Namespace") cluster_scoped.push_back(&obj);
+                // The run's own namespace is the run's to create; any other Namespace is not.
+                if (model::is_cluster_scoped(obj.kind) && !(obj.kind == "Namespace" && obj.name == g.ns)) cluster_scoped.push_back(&obj);
     std::vector<std::string> created_cluster_scoped;
     std::unique_ptr<kube::Kubectl> user_kubectl;
     if (o.provider == "existing" && !cluster_scoped.empty()) {

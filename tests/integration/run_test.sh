@@ -64,6 +64,11 @@ healthy)
   expect_rc $rc 0
   contains "$OUT/report.json" '"verdict":"passed"'
   contains "$OUT/report.json" '"kube.version":"1.33"'
+  # A passing run whose report cannot be written is no pass (promote would find nothing).
+  mkdir -p "$T/lost/report.json"
+  KUBE_SIM_SCENARIO=$FIX/healthy.json PATH=$SIMPATH "$BIN" run --manifests "$FIX/app.yaml" --namespace apps --report-dir "$T/lost" >/dev/null 2>"$T/lost.err"
+  expect_rc $? 3
+  contains "$T/lost.err" 'a directory, not a file'
   outcome_is "$OUT/junit.xml" 'Deployment/consumer' passed
   outcome_is "$OUT/junit.xml" 'Job/migrate' passed
   # Calls in order: version, create, delete; the kubeconfig is private to the run.
