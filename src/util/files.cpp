@@ -266,8 +266,10 @@ Result<void> WriteSet::commit() {
                 s.backup.clear();
             }
     };
+    // One file needs no backup: its rename either happens or not. Several do, so that a rename
+    // failing half-way can put the earlier ones back.
     for (auto& s : m_staged) {
-        if (s.through || !s.existed) continue;
+        if (s.through || !s.existed || m_staged.size() == 1) continue;
         for (int attempt = 0; attempt < 100 && s.backup.empty(); ++attempt) {
             std::string b = s.tmp + ".old" + std::to_string(attempt);
             if (::link(s.path.c_str(), b.c_str()) == 0) s.backup = b;
