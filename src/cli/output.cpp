@@ -99,9 +99,12 @@ Result<void> write_report_dir(const GlobalOptions& g, const report::Run& run) {
     auto lock = DirLock::acquire(g.report_dir, 120'000);
     if (!lock) return std::unexpected(lock.error());
     WriteSet set;
+    const char* ci_root = std::getenv("CI_PROJECT_DIR");  // GitLab: paths relative to the repository
+    std::string root = ci_root && *ci_root ? std::string(ci_root) : std::filesystem::current_path().string();
     for (auto [name, content] : {std::pair{"junit.xml", report::write_junit(run, r)},
                                  std::pair{"report.json", report::write_json(run, r)},
-                                 std::pair{"summary.md", report::write_markdown(run, r)}})
+                                 std::pair{"summary.md", report::write_markdown(run, r)},
+                                 std::pair{"codequality.json", report::write_codequality(run, r, root)}})
         if (auto w = set.add(g.report_dir + "/" + name, content); !w) return w;
     return set.commit();
 }

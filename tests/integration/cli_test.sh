@@ -131,7 +131,7 @@ if [ "$part" = basic ]; then
     else ! grep -q '<failure' "$tmp/shared-dir/junit.xml" || mix=1; fi
   done
   [ $mix = 0 ] && pass "concurrent runs leave one run's complete set" || failed "report.json and junit.xml from different runs"
-  [ -z "$(ls -A "$tmp/shared-dir" | grep -v -e '^junit.xml$' -e '^report.json$' -e '^summary.md$' -e '^.argocd-preflight.lock$')" ] \
+  [ -z "$(ls -A "$tmp/shared-dir" | grep -v -e '^junit.xml$' -e '^report.json$' -e '^summary.md$' -e '^codequality.json$' -e '^.argocd-preflight.lock$')" ] \
     && pass "no temporary files left in the report dir" || failed "leftovers: $(ls -A "$tmp/shared-dir")"
 fi
 
@@ -220,6 +220,16 @@ YAML
   (cd "$tmp/ws" && GITHUB_WORKSPACE="$tmp/ws" "$bin" analyze platform/install.yaml --format github >"$tmp/gh.txt" 2>/dev/null); expect_exit "github annotations of v2.11.1" 1 $?
   contains "annotation on the Redis Deployment's line" "$tmp/gh.txt" "::error file=platform/install.yaml,line="
   contains "annotation titled by check and subject" "$tmp/gh.txt" "title=api-server-reachable%3A Deployment/argocd-redis::"
+  # The GitLab Code Quality report beside JUnit: the same findings, paths relative to the project.
+  (cd "$tmp/ws" && CI_PROJECT_DIR="$tmp/ws" "$bin" analyze platform/install.yaml --report-dir "$tmp/ws/out" >/dev/null 2>&1)
+  python3 - "$tmp/ws/out/codequality.json" <<'PY' && pass "codequality.json names the Redis Deployment's line" || failed "codequality.json"
+import json, sys
+issues = json.load(open(sys.argv[1]))
+redis = [i for i in issues if i["check_name"] == "static.api-server-reachable" and "argocd-redis" in i["description"]]
+assert redis and redis[0]["location"]["path"] == "platform/install.yaml" and redis[0]["location"]["lines"]["begin"] > 1, issues[:2]
+assert all(i["severity"] in ("major", "minor") and len(i["fingerprint"]) == 16 for i in issues)
+assert len({i["fingerprint"] for i in issues}) == len(issues)
+PY
   # PF006: the releases serve on 1.33; a removed API is an error at its position.
   for f in v2.11.0 v2.11.2 v3.5.1; do
     "$bin" analyze "$shared/argocd/$f/install.yaml" --kube-version 1.33 >"$tmp/out" 2>&1; expect_exit "$f on Kubernetes 1.33" 0 $?

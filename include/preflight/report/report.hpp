@@ -95,6 +95,9 @@ std::string write_text(const Run& run, const Redactor& redactor, TextStyle style
 // `root` (the repository: $GITHUB_WORKSPACE) when under it, so annotations land on the lines
 // of the pull request.
 std::string write_github(const Run& run, const Redactor& redactor, const std::string& root);
+// GitLab Code Quality JSON: one issue per failed case or warning (severity major / minor), at
+// its location relative to `root`, with a fingerprint stable across runs.
+std::string write_codequality(const Run& run, const Redactor& redactor, const std::string& root);
 
 // Reads a report written by write_json back into a tree; Error::input naming `name` otherwise.
 Result<Run> read_json(std::string_view text, const std::string& name);
