@@ -36,16 +36,19 @@ run() { # run SCENARIO ARGS... -> rc in $rc, stdout in $T/stdout, stderr in $T/s
   rc=$?
 }
 outcome_is() { # junit case-name failure|skipped|error|passed [message-fragment]
-  # The case whose name is NAME or ends with ": NAME" (the step prefix), first one if several.
+  # The case named exactly NAME, or "<step>: NAME" (the step prefix); more than one is an error.
   python3 - "$@" <<'PY' || fail "case '$2': see above"
 import sys, xml.etree.ElementTree as ET
 path, name, want = sys.argv[1:4]
 fragment = sys.argv[4] if len(sys.argv) > 4 else ""
-def rank(n):  # exact name, then a step's case ("<step>: NAME"), then a name beginning with it
-    return 0 if n == name else 1 if n.endswith(": " + name) else 2 if (n.startswith(name) or (": " + name) in n) else None
-cases = sorted((c for c in ET.parse(path).iter("testcase") if rank(c.get("name", "")) is not None), key=lambda c: rank(c.get("name", "")))
+all_cases = list(ET.parse(path).iter("testcase"))
+def in_step(n):  # "<step>: NAME" where <step> is one step's name (it holds no ": ")
+    return n.endswith(": " + name) and ": " not in n[: -len(name) - 2]
+cases = [c for c in all_cases if c.get("name", "") == name] or [c for c in all_cases if in_step(c.get("name", ""))]
 if not cases:
-    print("no case named", repr(name)); sys.exit(1)
+    print("no case named", repr(name), "among", [c.get("name") for c in all_cases]); sys.exit(1)
+if len(cases) > 1:
+    print("several cases match", repr(name), [c.get("name") for c in cases]); sys.exit(1)
 c = cases[0]
 kinds = [e.tag for e in c if e.tag in ("failure", "error", "skipped")]
 got = kinds[0] if kinds else "passed"
@@ -80,7 +83,7 @@ healthy)
   # The Secret the scenario's init container published never reaches the report.
   lacks "$OUT/report.json" 'tok-9f8e7d'
   # Waiting cost: one watch per resource type, whatever the duration.
-  grep -q '"kubectl.watch_processes","value":"5"' "$OUT/report.json" || grep -q '"kubectl.watch_processes":"5"' "$OUT/report.json" || fail "expected 5 watch processes"
+  grep -q '"kubectl.watch_processes":"5"' "$OUT/report.json" || fail "expected 5 watch processes"
   no_clusters_left
   ;;
 v2111)
@@ -192,7 +195,7 @@ probes-enforced)
   done
   outcome_is "$OUT/junit.xml" 'api-server: Deployment/argocd-redis -> kubernetes.default.svc:443' passed
   lacks "$OUT/junit.xml" '<skipped'
-  outcome_is "$OUT/junit.xml" 'redis isolation' passed
+  outcome_is "$OUT/junit.xml" 'redis isolation: an identity no policy admits -> argocd-redis.argocd.svc:6379' passed
   outcome_is "$OUT/junit.xml" 'enforcement canary' passed
   # Probe pods were created and removed; the Redis password (which the simulator hands only to
   # pods referencing the Secret) never reaches the report. Labels and service accounts of the
@@ -207,10 +210,10 @@ probes-redis-blocked)
   need_shared v3.5.1
   run "$FIX/probes-redis-blocked.json" --manifests "$SHARED/argocd/v3.5.1/install.yaml"
   expect_rc $rc 1
-  outcome_is "$OUT/junit.xml" 'redis: Deployment/argocd-repo-server ->' failure 'expected reachable, observed blocked (timeout'
-  outcome_is "$OUT/junit.xml" 'redis: Deployment/argocd-server ->' passed
+  outcome_is "$OUT/junit.xml" 'redis: Deployment/argocd-repo-server -> argocd-redis.argocd.svc:6379' failure 'expected reachable, observed blocked (timeout'
+  outcome_is "$OUT/junit.xml" 'redis: Deployment/argocd-server -> argocd-redis.argocd.svc:6379' passed
   # The static model said allowed: the disagreement is its own finding.
-  outcome_is "$OUT/junit.xml" 'static vs live: redis: Deployment/argocd-repo-server' failure 'static analysis predicted allowed, but the cluster blocked it'
+  outcome_is "$OUT/junit.xml" 'static vs live: redis: Deployment/argocd-repo-server -> argocd-redis.argocd.svc:6379' failure 'static analysis predicted allowed, but the cluster blocked it'
   [ "$(grep -c 'static vs live' "$OUT/junit.xml")" = 1 ] || fail "only the repo-server probe disagrees"
   no_clusters_left
   ;;
@@ -219,13 +222,13 @@ probes-v2111)
   run "$FIX/probes-v2.11.1.json" --manifests "$SHARED/argocd/v2.11.1/install.yaml" --stuck-grace 30
   expect_rc $rc 1
   # The init container's identity cannot reach the API server, live as predicted: no disagreement.
-  outcome_is "$OUT/junit.xml" 'api-server: Deployment/argocd-redis ->' failure 'observed blocked (timeout: no connection within 5s); static analysis: blocked'
-  outcome_is "$OUT/junit.xml" 'api-server: Deployment/argocd-server ->' passed
+  outcome_is "$OUT/junit.xml" 'api-server: Deployment/argocd-redis -> kubernetes.default.svc:443' failure 'observed blocked (timeout: no connection within 5s); static analysis: blocked'
+  outcome_is "$OUT/junit.xml" 'api-server: Deployment/argocd-server -> kubernetes.default.svc:443' passed
   lacks "$OUT/junit.xml" 'static vs live'
   outcome_is "$OUT/junit.xml" 'smoke create' skipped 'an earlier action of the step failed'
   # Redis is not running at all: refused is said to be no policy verdict, and proves no isolation.
   contains "$OUT/junit.xml" 'refused means nothing listens behind it'
-  outcome_is "$OUT/junit.xml" 'redis isolation' skipped 'refused means nothing listens behind it'
+  outcome_is "$OUT/junit.xml" 'redis isolation: an identity no policy admits -> argocd-redis.argocd.svc:6379' skipped 'refused means nothing listens behind it'
   outcome_is "$OUT/junit.xml" 'enforcement canary' passed
   no_clusters_left
   ;;
@@ -235,9 +238,9 @@ probes-no-enforcement)
   expect_rc $rc 0
   # Said on the first screen, and expected-blocked probes are skipped, never passed.
   sed -n '1,3p' "$T/stdout" | grep -q 'does not enforce NetworkPolicy' || fail "enforcement notice not on the first screen"
-  outcome_is "$OUT/junit.xml" 'redis isolation' skipped 'not proven: the cluster does not enforce NetworkPolicy'
+  outcome_is "$OUT/junit.xml" 'redis isolation: an identity no policy admits -> argocd-redis.argocd.svc:6379' skipped 'not proven: the cluster does not enforce NetworkPolicy'
   outcome_is "$OUT/junit.xml" 'enforcement canary' skipped
-  outcome_is "$OUT/junit.xml" 'redis: Deployment/argocd-server ->' passed
+  outcome_is "$OUT/junit.xml" 'redis: Deployment/argocd-server -> argocd-redis.argocd.svc:6379' passed
   contains "$OUT/summary.md" 'does not enforce NetworkPolicy'
   no_clusters_left
   ;;
@@ -309,7 +312,7 @@ upgrade-incident)
   outcome_is "$OUT/junit.xml" 'upgrade to candidate: workloads Healthy' failure 'Deployment/argocd-redis stuck in Init: secret-init'
   outcome_is "$OUT/junit.xml" 'upgrade to candidate' failure 'argocd-redis-network-policy allows egress only 53/UDP, 53/TCP'
   # The static stage compared against the baseline: a need new in the candidate that its policies block.
-  outcome_is "$OUT/junit.xml" 'baseline-regression: argocd/argocd-redis[Deployment] -> kube-apiserver' failure 'the candidate adds a need the policies do not allow'
+  outcome_is "$OUT/junit.xml" 'baseline-regression: argocd/argocd-redis[Deployment] -> kube-apiserver[172.18.0.2] TCP 6443' failure 'the candidate adds a need the policies do not allow'
   [ -d "$OUT/diagnostics/upgrade_to_candidate" ] || fail "no diagnostics for the failed step"
   # The verdict and the root cause in every format.
   contains "$OUT/report.json" '"root_cause":"upgrade to candidate: Deployment/argocd-redis stuck in Init: secret-init'
