@@ -208,27 +208,14 @@ std::optional<std::string> encoding_problem(std::string_view file, std::string_v
         return text::caret_excerpt(file, text, line, col, what);
     };
     if (auto nul = text.find('\0'); nul != std::string_view::npos) return at(nul, "a NUL byte: binary data, not YAML or JSON");
-    const auto* u = reinterpret_cast<const unsigned char*>(text.data());
     for (std::size_t i = 0; i < text.size();) {
-        unsigned char c = u[i];
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        int len = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-        bool ok = len != 0 && i + static_cast<std::size_t>(len) <= text.size();
-        for (int k = 1; ok && k < len; ++k) ok = (u[i + static_cast<std::size_t>(k)] & 0xC0) == 0x80;
-        if (ok) {
-            std::uint32_t cp = len == 2 ? (c & 0x1Fu) : len == 3 ? (c & 0x0Fu) : (c & 0x07u);
-            for (int k = 1; k < len; ++k) cp = (cp << 6) | (u[i + static_cast<std::size_t>(k)] & 0x3Fu);
-            ok = !(len == 2 && cp < 0x80) && !(len == 3 && cp < 0x800) && !(len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) &&
-                 !(cp >= 0xD800 && cp <= 0xDFFF);
-        }
-        if (!ok) {
+        auto len = text::utf8_sequence_length(text.substr(i));
+        if (len == 0) {
             static const char* hex = "0123456789abcdef";
+            auto c = static_cast<unsigned char>(text[i]);
             return at(i, std::string("invalid UTF-8 (byte 0x") + hex[c >> 4] + hex[c & 15] + ")");
         }
-        i += static_cast<std::size_t>(len);
+        i += len;
     }
     return std::nullopt;
 }

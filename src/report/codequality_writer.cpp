@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "preflight/report/report.hpp"
+#include "preflight/util/files.hpp"
 #include "preflight/util/redactor.hpp"
 
 namespace preflight::report {
@@ -24,13 +25,6 @@ std::string fingerprint(std::string_view text) {
     return buf;
 }
 
-std::string relative_path(const std::string& file, const std::string& root) {
-    namespace fs = std::filesystem;
-    if (root.empty()) return file;
-    std::error_code ec;
-    auto rel = fs::weakly_canonical(fs::absolute(file, ec), ec).lexically_relative(fs::weakly_canonical(fs::absolute(root, ec), ec));
-    return rel.empty() || rel.native().starts_with("..") ? file : rel.string();
-}
 
 }  // namespace
 
@@ -42,7 +36,7 @@ std::string write_codequality(const Run& input, const Redactor& redactor, const 
             bool warning = c.outcome == Outcome::passed && c.message.starts_with("warning: ");
             bool failed = c.outcome == Outcome::failed || c.outcome == Outcome::error;
             if (!failed && !warning) continue;
-            std::string path = c.location ? relative_path(c.location->file, root) : std::string("argocd-preflight");
+            std::string path = c.location ? path_relative_to(c.location->file, root) : std::string("argocd-preflight");
             int line = c.location && c.location->line > 0 ? c.location->line : 1;
             auto check = c.classname.empty() ? s.name : c.classname;
             issues.push_back(boost::json::object{

@@ -2,6 +2,7 @@
 #include <filesystem>
 
 #include "preflight/report/report.hpp"
+#include "preflight/util/files.hpp"
 #include "preflight/util/redactor.hpp"
 
 namespace preflight::report {
@@ -29,16 +30,6 @@ std::string escape_property(std::string_view s) {
     return out;
 }
 
-std::string relative_to(const std::string& file, const std::string& root) {
-    if (root.empty()) return file;
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    auto abs = fs::weakly_canonical(fs::absolute(file, ec), ec);
-    auto base = fs::weakly_canonical(fs::absolute(root, ec), ec);
-    auto rel = abs.lexically_relative(base);
-    if (rel.empty() || rel.native().starts_with("..")) return file;
-    return rel.string();
-}
 
 }  // namespace
 
@@ -53,7 +44,7 @@ std::string write_github(const Run& input, const Redactor& redactor, const std::
             if (!level) continue;
             std::string props;
             if (c.location && !c.location->file.empty()) {
-                props += "file=" + escape_property(relative_to(c.location->file, root));
+                props += "file=" + escape_property(path_relative_to(c.location->file, root));
                 if (c.location->line > 0) props += ",line=" + std::to_string(c.location->line);
                 if (c.location->col > 0) props += ",col=" + std::to_string(c.location->col);
                 props += ",";

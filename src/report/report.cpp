@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "preflight/util/redactor.hpp"
+#include "preflight/util/text.hpp"
 
 namespace preflight::report {
 
@@ -76,25 +77,15 @@ Outcome Run::verdict() const {
 std::string valid_utf8(std::string_view text) {
     std::string out;
     out.reserve(text.size());
-    const auto* u = reinterpret_cast<const unsigned char*>(text.data());
     for (std::size_t i = 0; i < text.size();) {
-        unsigned char c = u[i];
-        int len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-        bool ok = len != 0 && i + static_cast<std::size_t>(len) <= text.size();
-        for (int k = 1; ok && k < len; ++k) ok = (u[i + static_cast<std::size_t>(k)] & 0xC0) == 0x80;
-        if (ok && len > 1) {
-            std::uint32_t cp = len == 2 ? (c & 0x1Fu) : len == 3 ? (c & 0x0Fu) : (c & 0x07u);
-            for (int k = 1; k < len; ++k) cp = (cp << 6) | (u[i + static_cast<std::size_t>(k)] & 0x3Fu);
-            ok = !(len == 2 && cp < 0x80) && !(len == 3 && cp < 0x800) && !(len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) &&
-                 !(cp >= 0xD800 && cp <= 0xDFFF);
-        }
-        if (!ok) {
+        auto len = text::utf8_sequence_length(text.substr(i));
+        if (len == 0) {
             out += "\xEF\xBF\xBD";  // U+FFFD for each byte that is not part of valid UTF-8
             ++i;
             continue;
         }
-        out.append(text.substr(i, static_cast<std::size_t>(len)));
-        i += static_cast<std::size_t>(len);
+        out.append(text.substr(i, len));
+        i += len;
     }
     return out;
 }

@@ -352,6 +352,16 @@ DirLock::~DirLock() {
     if (m_fd >= 0) ::close(m_fd);  // closing releases the flock
 }
 
+std::string path_relative_to(const std::string& file, const std::string& root) {
+    if (root.empty()) return file;
+    std::error_code ec;
+    auto abs = fs::weakly_canonical(fs::absolute(file, ec), ec);
+    auto base = fs::weakly_canonical(fs::absolute(root, ec), ec);
+    auto rel = abs.lexically_relative(base);
+    if (rel.empty() || rel.native().starts_with("..")) return file;
+    return rel.string();
+}
+
 Result<void> write_file_atomic(const std::string& path, std::string_view content) {
     WriteSet set;
     if (auto r = set.add(path, content); !r) return r;

@@ -1,6 +1,8 @@
 // Text helpers: caret excerpts for input errors, shell quoting for error messages.
 #include "preflight/util/text.hpp"
 
+#include <cstdint>
+
 #include <algorithm>
 #include <cctype>
 
@@ -117,6 +119,22 @@ std::optional<std::string> base64_decode(std::string_view text) {
     }
     if (bits >= 6) return std::nullopt;  // a dangling character
     return out;
+}
+
+std::size_t utf8_sequence_length(std::string_view s) {
+    if (s.empty()) return 0;
+    const auto* u = reinterpret_cast<const unsigned char*>(s.data());
+    unsigned char c = u[0];
+    if (c < 0x80) return 1;
+    std::size_t len = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    if (len == 0 || len > s.size()) return 0;
+    for (std::size_t k = 1; k < len; ++k)
+        if ((u[k] & 0xC0) != 0x80) return 0;
+    std::uint32_t cp = len == 2 ? (c & 0x1Fu) : len == 3 ? (c & 0x0Fu) : (c & 0x07u);
+    for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (u[k] & 0x3Fu);
+    bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
+    if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    return len;
 }
 
 }  // namespace preflight::text

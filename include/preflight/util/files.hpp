@@ -66,6 +66,9 @@ private:
     int m_fd = -1;
 };
 
+// `file` relative to `root` when it lies under it (both made absolute first), else `file` as given.
+std::string path_relative_to(const std::string& file, const std::string& root);
+
 // A WriteSet of one file.
 Result<void> write_file_atomic(const std::string& path, std::string_view content);
 

@@ -18,6 +18,10 @@ std::vector<std::string> split(std::string_view s, char sep);
 std::string shell_quote(std::string_view arg);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 
+// Length of the valid UTF-8 sequence at the start of `s` (1-4), or 0 when it is not valid
+// UTF-8 (a bad lead or continuation byte, truncated, overlong, a surrogate, beyond U+10FFFF).
+std::size_t utf8_sequence_length(std::string_view s);
+
 // Standard base64 (RFC 4648, padding optional, whitespace ignored); nullopt for invalid input.
 std::optional<std::string> base64_decode(std::string_view text);
 
