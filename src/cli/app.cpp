@@ -109,7 +109,8 @@ int run(const std::vector<std::string>& args, Streams streams) {
     runc->add_option("--apiserver-endpoint", run_opts.apiserver_endpoint, "IP:PORT of the API server endpoint as policies see it");
     runc->add_flag("--no-probes", run_opts.no_probes, "skip the live NetworkPolicy probes (reported as skipped)");
     runc->add_option("--probe-image", run_opts.probe_image,
-                     "image for probe pods, with sh and redis-cli (default: the Redis image the manifests pull; set it for air-gapped mirrors)");
+                     "image for probe pods, with sh and redis-cli (default: a Redis image the manifests pull, never HAProxy; else "
+                     "redis:7.0.15-alpine; set it for air-gapped mirrors)");
     runc->add_flag("--no-smoke", run_opts.no_smoke, "skip the smoke Application (offline clusters; reported as skipped)");
     runc->add_option("--smoke-repo", run_opts.smoke_repo, "git repository of the smoke Application")->capture_default_str();
     runc->add_option("--smoke-path", run_opts.smoke_path, "path in that repository")->capture_default_str();
