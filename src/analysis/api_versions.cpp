@@ -1,7 +1,6 @@
 // The served-API table and PF006. Data first, in one place; a test covers every row.
 #include "preflight/analysis/api_versions.hpp"
 
-#include <charconv>
 
 namespace preflight::analysis {
 
@@ -76,17 +75,6 @@ const std::vector<ApiVersionRow>& api_version_table() {
         {"admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicyBinding", 30, 0, 0, "admissionregistration.k8s.io/v1beta1 before 1.30"},
     };
     return k_rows;
-}
-
-std::optional<int> parse_kube_minor(std::string_view text) {
-    if (text.starts_with("v")) text.remove_prefix(1);
-    if (!text.starts_with("1.")) return std::nullopt;
-    text.remove_prefix(2);
-    int minor = 0;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), minor);
-    if (ec != std::errc() || ptr == text.data()) return std::nullopt;
-    if (ptr != text.data() + text.size() && *ptr != '.' && *ptr != '-' && *ptr != '+') return std::nullopt;
-    return minor;
 }
 
 std::vector<CheckResult> check_api_versions(const std::vector<model::Object>& objects, int minor) {

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <set>
 
-#include "preflight/analysis/api_versions.hpp"
+#include "preflight/model/refs.hpp"
 #include "preflight/cli/commands.hpp"
 #include "preflight/cli/stages.hpp"
 #include "preflight/kube/kubectl.hpp"
@@ -279,14 +279,11 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
     std::string flavour = sc->flavour.value_or(o.flavour);
     // PF006's target: --kube-version, else the kind node image's Kubernetes version.
     std::string kube_version = o.kube_version;
-    if (!kube_version.empty() && !analysis::parse_kube_minor(kube_version))
+    if (!kube_version.empty() && !model::parse_kube_minor(kube_version))
         return report_error(Error{ErrorKind::usage, "--kube-version: expected a Kubernetes version such as 1.33, got '" + kube_version + "'", {}}, s);
     if (kube_version.empty() && o.provider == "kind") {
-        std::string image = o.node_image.empty() ? cluster::k_default_node_image : o.node_image;
-        image = image.substr(0, image.find('@'));
-        auto colon = image.rfind(':');
-        if (colon != std::string::npos && image.find('/', colon) == std::string::npos && analysis::parse_kube_minor(image.substr(colon + 1)))
-            kube_version = image.substr(colon + 1);
+        auto tag = model::parse_image_ref(o.node_image.empty() ? cluster::k_default_node_image : o.node_image).tag;
+        if (model::parse_kube_minor(tag)) kube_version = tag;
     }
     proc::ProcessRunner runner;
 

@@ -2,6 +2,7 @@
 #include "preflight/cli/stages.hpp"
 
 #include "preflight/analysis/api_versions.hpp"
+#include "preflight/model/refs.hpp"
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -67,7 +68,7 @@ Result<void> load_sources(std::vector<SourceText> sources, const analysis::Model
 
 Result<void> check_kube_version(const std::string& version, const Loaded& loaded, analysis::Analysis& result, report::Run& run) {
     if (version.empty()) return {};
-    auto minor = analysis::parse_kube_minor(version);
+    auto minor = model::parse_kube_minor(version);
     if (!minor) return fail(ErrorKind::usage, "--kube-version: expected a Kubernetes version such as 1.33, got '" + version + "'");
     auto extra = analysis::check_api_versions(loaded.objects, *minor);
     result.results.insert(result.results.end(), extra.begin(), extra.end());

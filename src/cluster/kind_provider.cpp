@@ -7,6 +7,8 @@
 #include <set>
 
 #include "preflight/cluster/provider.hpp"
+
+#include "preflight/model/refs.hpp"
 #include "preflight/util/files.hpp"
 #include "preflight/util/text.hpp"
 
@@ -38,19 +40,16 @@ std::optional<KindVersion> parse_kind_version(std::string_view text) {
 
 NodeImageEnforcement enforcement_for_node_image(std::string_view image) {
     if (image == k_default_node_image) return {true, ""};
-    auto repo_end = image.find_first_of(":@");
-    auto repo = image.substr(0, repo_end);
-    std::string_view tag = repo_end != std::string_view::npos && image[repo_end] == ':' ? image.substr(repo_end + 1) : "";
-    tag = tag.substr(0, tag.find('@'));
+    auto ref = model::parse_image_ref(image);
     auto unknown = [&](const std::string& why) {
         return NodeImageEnforcement{false, "node image " + std::string(image) + ": " + why +
                                                "; whether NetworkPolicy is enforced is decided by the enforcement canary"};
     };
-    if (repo != "kindest/node" && !repo.ends_with("/kindest/node")) return unknown("not a kindest/node image");
-    auto v = parse_kind_version("kind " + std::string(tag));
-    if (!v) return unknown("its tag names no Kubernetes version");
-    if (v->major == 1 && v->minor >= 31) return {true, ""};
-    return unknown("Kubernetes " + std::string(tag) + " images may predate kindnetd's network policies (kind v0.24)");
+    if (ref.repository != "kindest/node" && !ref.repository.ends_with("/kindest/node")) return unknown("not a kindest/node image");
+    auto minor = model::parse_kube_minor(ref.tag);
+    if (!minor) return unknown("its tag names no Kubernetes version");
+    if (*minor >= 31) return {true, ""};
+    return unknown("Kubernetes " + ref.tag + " images may predate kindnetd's network policies (kind v0.24)");
 }
 
 std::string kind_config(int workers, const std::string& api_address, const std::vector<std::string>& extra_sans) {

@@ -1,6 +1,8 @@
 // Probe plans from the static analysis, shadow-pod manifests, and the probe script's output.
 #include "preflight/probe/plan.hpp"
 
+#include "preflight/model/refs.hpp"
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -107,15 +109,6 @@ std::vector<Spec> plan(const analysis::Engine& engine, const analysis::Analysis&
     return out;
 }
 
-std::string image_repository_name(std::string_view image) {
-    auto at = image.find('@');
-    if (at != std::string_view::npos) image = image.substr(0, at);
-    auto slash = image.rfind('/');
-    auto name = slash == std::string_view::npos ? image : image.substr(slash + 1);
-    auto colon = name.find(':');
-    return std::string(colon == std::string_view::npos ? name : name.substr(0, colon));
-}
-
 std::string default_image(const analysis::Engine& engine, const analysis::Analysis& analysis) {
     const auto& eps = engine.endpoints();
     for (const auto& need : analysis.requirements) {
@@ -125,7 +118,7 @@ std::string default_image(const analysis::Engine& engine, const analysis::Analys
         // Only an image that is Redis (its repository's last path segment is `redis`) is known
         // to carry redis-cli; the container on the Redis port may be HAProxy (the HA flavour).
         for (const auto& c : w->pod.containers)
-            if (!c.init && image_repository_name(c.image) == "redis") return c.image;
+            if (!c.init && model::parse_image_ref(c.image).name() == "redis") return c.image;
     }
     return k_default_probe_image;
 }

@@ -3,6 +3,7 @@
 
 #include "preflight/analysis/api_versions.hpp"
 #include "preflight/model/manifest.hpp"
+#include "preflight/model/refs.hpp"
 
 using namespace preflight;
 
@@ -55,10 +56,10 @@ TEST_CASE("every row of the table: served before removal, refused from it; not s
 TEST_CASE("objects the table does not know pass without a result; versions parse as Kubernetes 1.x") {
     CHECK(check("argoproj.io/v1alpha1", "Application", 33).empty());
     CHECK(check("apps/v1", "Deployment", 33).empty());
-    CHECK(analysis::parse_kube_minor("1.33") == 33);
-    CHECK(analysis::parse_kube_minor("v1.33.12") == 33);
-    CHECK(analysis::parse_kube_minor("1.29.0-rc.1") == 29);
-    CHECK_FALSE(analysis::parse_kube_minor("2.0").has_value());
-    CHECK_FALSE(analysis::parse_kube_minor("1.x").has_value());
-    CHECK_FALSE(analysis::parse_kube_minor("latest").has_value());
+    CHECK(model::parse_kube_minor("1.33") == 33);
+    CHECK(model::parse_kube_minor("v1.33.12") == 33);
+    CHECK(model::parse_kube_minor("1.29.0-rc.1") == 29);
+    CHECK_FALSE(model::parse_kube_minor("2.0").has_value());
+    CHECK_FALSE(model::parse_kube_minor("1.x").has_value());
+    CHECK_FALSE(model::parse_kube_minor("latest").has_value());
 }

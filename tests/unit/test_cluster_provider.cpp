@@ -78,6 +78,7 @@ TEST_CASE("NetworkPolicy enforcement is read from the node image, not the kind b
     CHECK(enforcement_for_node_image(preflight::cluster::k_default_node_image).known);
     CHECK(enforcement_for_node_image("kindest/node:v1.31.0@sha256:abc").known);
     CHECK(enforcement_for_node_image("mirror.example/kindest/node:v1.33.4").known);
+    CHECK(enforcement_for_node_image("localhost:5000/kindest/node:v1.33.4@sha256:ab").known);  // a port is no tag
     auto old = enforcement_for_node_image("kindest/node:v1.29.4");
     CHECK_FALSE(old.known);
     CHECK(old.note.find("canary") != std::string::npos);

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "helpers.hpp"
+#include "preflight/model/refs.hpp"
 #include "preflight/probe/plan.hpp"
 
 #include <set>
@@ -267,12 +268,17 @@ TEST_CASE("musl's 'Name does not resolve' is no block: it never confirms an expe
     CHECK(u.observed == probe::Observed::not_run);
 }
 
-TEST_CASE("the probe image is chosen by what it can do: HAProxy on the Redis port is never it") {
-    CHECK(probe::image_repository_name("public.ecr.aws/docker/library/redis:8.2.3-alpine") == "redis");
-    CHECK(probe::image_repository_name("redis:7.0.14-alpine@sha256:abcd") == "redis");
-    CHECK(probe::image_repository_name("haproxy:2.6.14-alpine") == "haproxy");
-    CHECK(probe::image_repository_name("quay.io/argoproj/argocd:v2.11.1") == "argocd");
-    CHECK(probe::image_repository_name("localhost:5000/redis") == "redis");
+TEST_CASE("image references split as a runtime reads them: the repository's name says what an image is") {
+    CHECK(model::parse_image_ref("public.ecr.aws/docker/library/redis:8.2.3-alpine").name() == "redis");
+    CHECK(model::parse_image_ref("redis:7.0.14-alpine@sha256:abcd").name() == "redis");
+    CHECK(model::parse_image_ref("haproxy:2.6.14-alpine").name() == "haproxy");
+    CHECK(model::parse_image_ref("quay.io/argoproj/argocd:v2.11.1").name() == "argocd");
+    CHECK(model::parse_image_ref("localhost:5000/redis").name() == "redis");
+    auto ref = model::parse_image_ref("localhost:5000/kindest/node:v1.33.4@sha256:ab");
+    CHECK(ref.repository == "localhost:5000/kindest/node");
+    CHECK(ref.tag == "v1.33.4");
+    CHECK(ref.digest == "sha256:ab");
+    CHECK(model::parse_image_ref("localhost:5000/redis").tag.empty());
 }
 
 TEST_CASE("an HAProxy front on the Redis port: the probe image is the pinned Redis image, not HAProxy") {

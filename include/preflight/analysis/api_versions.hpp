@@ -25,9 +25,6 @@ struct ApiVersionRow {
 // kubernetes.io/docs/reference/using-api/deprecation-guide/, and each API's GA release).
 const std::vector<ApiVersionRow>& api_version_table();
 
-// "1.33", "v1.33.4", "1.33.0-rc.1" -> 33; nullopt for anything that is not Kubernetes 1.x.
-std::optional<int> parse_kube_minor(std::string_view text);
-
 // PF006 for every object whose apiVersion/kind the table knows: an error when Kubernetes
 // 1.`minor` does not serve it (removed, or not yet), a warning when it is deprecated there.
 // Messages start with file:line:col of the apiVersion value. Objects the table does not know

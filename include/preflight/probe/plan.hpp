@@ -46,8 +46,6 @@ std::vector<Spec> plan(const analysis::Engine& engine, const analysis::Analysis&
 // the HA flavour has no redis-cli). `--probe-image` overrides it.
 std::string default_image(const analysis::Engine& engine, const analysis::Analysis& analysis);
 inline constexpr const char* k_default_probe_image = "redis:7.0.15-alpine";
-// "redis" for "public.ecr.aws/docker/library/redis:8.2.3-alpine@sha256:…".
-std::string image_repository_name(std::string_view image);
 
 // The owner every probe object points at (a ConfigMap the run creates): deleting it removes
 // them all, and no ReplicaSet or StatefulSet adopts a pod that already has a controller.
