@@ -124,6 +124,16 @@ struct LoadedRelease {
     analysis::Analysis analysis;
 };
 
+// What the static stage hands to the live half: its results, their text, the probes it plans.
+void fill_static(const Loaded& loaded, const analysis::Analysis& analysis, scenario::Release& r) {
+    r.static_results = analysis.results;
+    r.static_summary.clear();
+    for (const auto& res : analysis.results)
+        if (res.finding) r.static_summary += finding_detail(*res.finding) + "\n\n";
+    if (r.static_summary.empty()) r.static_summary = "no static findings\n";
+    r.probes = probe::plan(*loaded.engine, analysis);
+}
+
 void fill_release(const Loaded& loaded, const analysis::Analysis& analysis, const RunOptions& o, const std::string& flavour,
                   const std::string& label, std::string text, scenario::Release& r) {
     r.label = label;
@@ -133,11 +143,7 @@ void fill_release(const Loaded& loaded, const analysis::Analysis& analysis, cons
         for (const auto& c : w.pod.containers)
             if (!c.image.empty() && std::find(r.images.begin(), r.images.end(), c.image) == r.images.end()) r.images.push_back(c.image);
     }
-    r.static_results = analysis.results;
-    for (const auto& res : analysis.results)
-        if (res.finding) r.static_summary += finding_detail(*res.finding) + "\n\n";
-    if (r.static_summary.empty()) r.static_summary = "no static findings\n";
-    r.probes = probe::plan(*loaded.engine, analysis);
+    fill_static(loaded, analysis, r);
     r.probe_image = o.probe_image.empty() ? probe::default_image(*loaded.engine, analysis) : o.probe_image;
     r.smoke_target = probe::find_smoke_target(loaded.inventory);
     if (r.smoke_target && revision::namespace_scoped_flavour(flavour)) {
@@ -367,12 +373,17 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
         base_text = joined_text((*base_m)->sources);
         if (auto r = load_sources(std::move((*base_m)->sources), *config, g.jobs, base->loaded); !r)
             return bail(r.error().with_context("baseline"));
-        base->analysis = analysis::analyze(base->loaded.inventory, *base->loaded.engine, *config);
     }
+    // Both releases analysed under the current model config (again when the cluster reveals the
+    // real API server endpoint); the candidate compared with the baseline and the target version.
+    auto analyse = [&]() -> Result<void> {
+        if (base) base->analysis = analysis::analyze(base->loaded.inventory, *base->loaded.engine, *config);
+        cand->analysis = analysis::analyze(cand->loaded.inventory, *cand->loaded.engine, *config, base ? &base->loaded.inventory : nullptr,
+                                           base ? base->loaded.engine.get() : nullptr);
+        return check_kube_version(kube_version, cand->loaded, cand->analysis, run);
+    };
     auto started = now_ms();
-    cand->analysis = analysis::analyze(cand->loaded.inventory, *cand->loaded.engine, *config, base ? &base->loaded.inventory : nullptr,
-                                       base ? base->loaded.engine.get() : nullptr);
-    if (auto r = check_kube_version(kube_version, cand->loaded, cand->analysis, run); !r) return bail(r.error());
+    if (auto r = analyse(); !r) return bail(r.error());
     auto& st = run.suite("static analysis");
     st.start_ms = started;
     add_static_cases(cand->analysis, st, started);
@@ -425,24 +436,11 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
         auto real = model_config(g, endpoint);
         if (!real) return std::unexpected(real.error());
         *config = *real;
-        if (base) {
-            rebuild_engine(base->loaded, *config);
-            base->analysis = analysis::analyze(base->loaded.inventory, *base->loaded.engine, *config);
-        }
-        rebuild_engine(cand->loaded, *config);
-        cand->analysis = analysis::analyze(cand->loaded.inventory, *cand->loaded.engine, *config, base ? &base->loaded.inventory : nullptr,
-                                           base ? base->loaded.engine.get() : nullptr);
-        if (auto r = check_kube_version(kube_version, cand->loaded, cand->analysis, run); !r) return std::unexpected(r.error());
-        auto refresh = [&](LoadedRelease& l) {
-            l.release.static_results = l.analysis.results;
-            l.release.static_summary.clear();
-            for (const auto& res : l.analysis.results)
-                if (res.finding) l.release.static_summary += finding_detail(*res.finding) + "\n\n";
-            if (l.release.static_summary.empty()) l.release.static_summary = "no static findings\n";
-            l.release.probes = probe::plan(*l.loaded.engine, l.analysis);
-        };
-        refresh(*cand);
-        if (base) refresh(*base);
+        for (auto* l : {cand.get(), base.get()})
+            if (l) rebuild_engine(l->loaded, *config);
+        if (auto r = analyse(); !r) return std::unexpected(r.error());
+        for (auto* l : {cand.get(), base.get()})
+            if (l) fill_static(l->loaded, l->analysis, l->release);
         auto& suite = run.suite("static analysis");
         suite.cases.clear();
         add_static_cases(cand->analysis, suite, now_ms());
