@@ -2,15 +2,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <random>
 
-#include <fcntl.h>
-#include <unistd.h>
 
 #include "preflight/cli/commands.hpp"
 #include "preflight/promote/pin.hpp"
@@ -44,10 +39,12 @@ Result<ReportFacts> read_report(const std::string& path, Streams& s) {
     return f;
 }
 
-// `name=value` lines for $GITHUB_OUTPUT or a dotenv file. A value with a newline uses GitHub's
-// delimiter form (a random delimiter that does not occur in it) so it cannot inject other
-// outputs; a dotenv file has no such form, so the value is refused rather than dropped.
-Result<void> append_outputs(const std::string& path, const std::vector<std::pair<std::string, std::string>>& values, bool github) {
+using Outputs = std::vector<std::pair<std::string, std::string>>;
+
+// `name=value` lines for $GITHUB_OUTPUT (`github`) or a dotenv file. A value with a newline uses
+// GitHub's delimiter form (a random delimiter that does not occur in it) so it cannot inject
+// other outputs; a dotenv file has no such form, so such a value is refused, not dropped.
+Result<std::string> render_outputs(const Outputs& values, bool github, const std::string& path) {
     std::string block;
     for (const auto& [k, v] : values) {
         if (v.find_first_of("\r\n") == std::string::npos) {
@@ -58,24 +55,41 @@ Result<void> append_outputs(const std::string& path, const std::vector<std::pair
             while (v.find(delim) != std::string::npos);
             block += k + "<<" + delim + "\n" + v + "\n" + delim + "\n";
         } else {
-            return fail(ErrorKind::input, path + ": the value of " + k + " has a line break, which a dotenv file cannot hold; nothing was written");
+            return fail(ErrorKind::input, path + " (dotenv): the value of " + k + " has a line break, which a dotenv file cannot hold");
         }
     }
-    // One append of the whole block: readers never see half of our outputs.
-    int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
-    if (fd < 0) return fail(ErrorKind::infrastructure, "cannot write outputs to " + path + ": " + std::strerror(errno));
-    std::size_t done = 0;
-    while (done < block.size()) {
-        ssize_t n = ::write(fd, block.data() + done, block.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            int e = errno;
-            ::close(fd);
-            return fail(ErrorKind::infrastructure, "cannot write outputs to " + path + ": " + std::strerror(e));
-        }
-        done += static_cast<std::size_t>(n);
+    return block;
+}
+
+// Each output file with the block to append to it ($GITHUB_OUTPUT or --github-output, and
+// --dotenv with PREFLIGHT_* names); an error when a value cannot be written to one of them.
+Result<std::vector<std::pair<std::string, std::string>>> output_blocks(const PromoteOptions& o, const Outputs& values) {
+    std::vector<std::pair<std::string, std::string>> out;
+    const char* env_gh = std::getenv("GITHUB_OUTPUT");
+    std::string gh = !o.github_output.empty() ? o.github_output : env_gh ? env_gh : "";
+    if (!gh.empty()) {
+        auto block = render_outputs(values, true, gh);
+        if (!block) return std::unexpected(block.error());
+        out.emplace_back(gh, std::move(*block));
     }
-    if (::close(fd) != 0) return fail(ErrorKind::infrastructure, "cannot write outputs to " + path + ": " + std::strerror(errno));
+    if (!o.dotenv.empty()) {
+        Outputs env;
+        for (const auto& [k, v] : values) {
+            std::string key = "PREFLIGHT_" + k;
+            for (auto& c : key) c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            env.emplace_back(key, v);
+        }
+        auto block = render_outputs(env, false, o.dotenv);
+        if (!block) return std::unexpected(block.error());
+        out.emplace_back(o.dotenv, std::move(*block));
+    }
+    return out;
+}
+
+// Appends each block in one write sequence: readers never see half of our outputs.
+Result<void> publish(const std::vector<std::pair<std::string, std::string>>& blocks) {
+    for (const auto& [path, block] : blocks)
+        if (auto r = append_file(path, block); !r) return r;
     return {};
 }
 
@@ -120,26 +134,11 @@ int cmd_promote(const GlobalOptions& g, const PromoteOptions& o, Streams& s) {
     if (!facts) return report_error(facts.error(), s);
     bool passed = facts->verdict == "passed" && !facts->interrupted;
     std::string pin = facts->revision;
-    std::vector<std::pair<std::string, std::string>> outputs{
+    Outputs outputs{
         {"verdict", passed ? "passed" : facts->interrupted ? "interrupted" : facts->verdict},
         {"revision", passed ? pin : ""},
         {"tag", facts->tag},
         {"commit", facts->commit}};
-    auto publish = [&](const std::vector<std::pair<std::string, std::string>>& values) -> Result<void> {
-        std::string gh = !o.github_output.empty() ? o.github_output : std::getenv("GITHUB_OUTPUT") ? std::getenv("GITHUB_OUTPUT") : "";
-        if (!gh.empty())
-            if (auto r = append_outputs(gh, values, true); !r) return r;
-        if (!o.dotenv.empty()) {
-            std::vector<std::pair<std::string, std::string>> env;
-            for (const auto& [k, v] : values) {
-                std::string key = "PREFLIGHT_" + k;
-                for (auto& c : key) c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-                env.emplace_back(key, v);
-            }
-            if (auto r = append_outputs(o.dotenv, env, false); !r) return r;
-        }
-        return {};
-    };
     // Outputs go out on every path (pipelines branch on them); a failure to publish them is
     // reported after the failure that matters more.
     auto fail_with = [&](Error e, const std::string& what) {
@@ -149,7 +148,9 @@ int cmd_promote(const GlobalOptions& g, const PromoteOptions& o, Streams& s) {
         for (auto& c : line)
             if (c == '\n' || c == '\r') c = ' ';
         all.emplace_back("error", line);
-        if (auto r = publish(all); !r) e.message += "\n(also: " + r.error().message + ")";
+        auto blocks = output_blocks(o, all);
+        auto published = blocks ? publish(*blocks) : Result<void>(std::unexpected(blocks.error()));
+        if (!published) e.message += "\n(also: " + published.error().message + ")";
         return report_error(e, s);
     };
     if (!passed)
@@ -217,17 +218,18 @@ int cmd_promote(const GlobalOptions& g, const PromoteOptions& o, Streams& s) {
         problems.push_back("nothing in " + text::join(o.files, ", ") + " pins " + source);
     if (!problems.empty())
         return fail_with(Error{ErrorKind::input, text::join(problems, "\n") + "\nno file was changed", {}}, "no file was changed: " + problems.front());
-    if (!o.dotenv.empty())
-        for (const auto& [k, v] : outputs)
-            if (v.find_first_of("\r\n") != std::string::npos)
-                return fail_with(Error{ErrorKind::input, o.report + ": the " + k + " has a line break, which " + o.dotenv +
-                                                             " (dotenv) cannot hold; no file was changed", {}},
-                                 "a value with a line break");
+    // The outputs are rendered before any file changes: one that cannot be written (a line break
+    // for a dotenv file) refuses the whole promotion.
+    auto done = outputs;
+    done.emplace_back("changed-files", text::join(changed, " "));
+    auto blocks = output_blocks(o, done);
+    if (!blocks)
+        return fail_with(Error{ErrorKind::input, o.report + ": " + blocks.error().message + "; no file was changed", {}},
+                         "a value with a line break");
     if (!o.dry_run)
         if (auto r = writes.commit(); !r) return fail_with(r.error(), "no file was changed: " + r.error().message);
-    outputs.emplace_back("changed-files", text::join(changed, " "));
     if (!o.dry_run)
-        if (auto r = publish(outputs); !r) return report_error(r.error().with_context("the files were pinned, but the outputs"), s);
+        if (auto r = publish(*blocks); !r) return report_error(r.error().with_context("the files were pinned, but the outputs"), s);
     s.err << summary;
     if (stdin_uses && !o.dry_run) {
         s.out << to_stdout;

@@ -352,6 +352,19 @@ DirLock::~DirLock() {
     if (m_fd >= 0) ::close(m_fd);  // closing releases the flock
 }
 
+Result<void> append_file(const std::string& path, std::string_view content) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) return fail(ErrorKind::infrastructure, path + ": cannot open for appending: " + errno_text(errno));
+    bool ok = write_all(fd, content);
+    int e = errno;
+    if (::close(fd) != 0 && ok) {
+        ok = false;
+        e = errno;
+    }
+    if (!ok) return fail(ErrorKind::infrastructure, path + ": write failed: " + errno_text(e));
+    return {};
+}
+
 std::string path_relative_to(const std::string& file, const std::string& root) {
     if (root.empty()) return file;
     std::error_code ec;

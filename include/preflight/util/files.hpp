@@ -66,6 +66,10 @@ private:
     int m_fd = -1;
 };
 
+// Appends `content` to `path` (created 0666 & ~umask when missing) with one O_APPEND write
+// sequence, every write and the close checked; Error::infrastructure otherwise.
+Result<void> append_file(const std::string& path, std::string_view content);
+
 // `file` relative to `root` when it lies under it (both made absolute first), else `file` as given.
 std::string path_relative_to(const std::string& file, const std::string& root);
 
