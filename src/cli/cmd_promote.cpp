@@ -186,14 +186,14 @@ int cmd_promote(const GlobalOptions& g, const PromoteOptions& o, Streams& s) {
         }
         const auto& text = src->front().text;
         std::string shown = t.path == "-" ? "<stdin>" : t.path;
-        auto rewritten = promote::pin(shown, text, source, pin);
+        // In a directory, files that pin nothing are someone else's; a parse or splice problem
+        // in them is still reported.
+        auto rewritten = promote::pin(shown, text, source, pin, t.from_directory ? promote::WhenAbsent::unchanged : promote::WhenAbsent::error);
         if (!rewritten) {
-            // In a directory, files that pin nothing are someone else's; a parse or splice
-            // problem in them is still reported.
-            if (t.from_directory && rewritten.error().message.find(": nothing here pins ") != std::string::npos) continue;
             problems.push_back(rewritten.error().message);
             continue;
         }
+        if (!rewritten->pins_source) continue;
         any_pin = true;
         for (const auto& c : rewritten->changes)
             summary += shown + ":" + std::to_string(c.line) + ": " + c.what + ": " + c.from + " -> " + c.to + "\n";

@@ -158,7 +158,8 @@ Result<void> check_revision(std::string_view r) {
     return {};
 }
 
-Result<Rewrite> pin(std::string_view file, std::string_view text, std::string_view source, std::string_view revision) {
+Result<Rewrite> pin(std::string_view file, std::string_view text, std::string_view source, std::string_view revision,
+                    WhenAbsent absent) {
     if (auto ok = check_revision(revision); !ok) return std::unexpected(ok.error());
     auto docs = model::parse_documents(file, text);
     if (!docs) return std::unexpected(docs.error());
@@ -207,6 +208,7 @@ Result<Rewrite> pin(std::string_view file, std::string_view text, std::string_vi
         }
     }
     if (!problems.empty()) return fail(ErrorKind::input, text::join(problems, "\n"));
+    if (!pins_source && absent == WhenAbsent::unchanged) return Rewrite{std::string(text), {}, false};
     if (!pins_source)
         return fail(ErrorKind::input, std::string(file) + ": nothing here pins " + std::string(source) +
                                           " (an argoproj.io Application whose source repoURL is it, or a kustomization resource from it)");

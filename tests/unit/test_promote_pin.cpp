@@ -180,3 +180,13 @@ TEST_CASE("a quoted revision keeps its quotes and needs no more") {
     REQUIRE(r.has_value());
     CHECK(r->text.find("targetRevision: '1.10'\n") != std::string::npos);
 }
+
+TEST_CASE("a file that pins nothing: an error when named, unchanged when it is one of a directory's files") {
+    const std::string other = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: other}\n";
+    CHECK_FALSE(pin("cm.yaml", other, k_source, "v3.5.1").has_value());
+    auto r = pin("cm.yaml", other, k_source, "v3.5.1", WhenAbsent::unchanged);
+    REQUIRE(r.has_value());
+    CHECK_FALSE(r->pins_source);
+    CHECK(r->text == other);
+    CHECK(pin("app.yaml", k_plain_app, k_source, "v3.5.1", WhenAbsent::unchanged)->pins_source);
+}

@@ -19,6 +19,7 @@ struct Change {
 struct Rewrite {
     std::string text;  // the new content (== input when nothing changed)
     std::vector<Change> changes;
+    bool pins_source = true;  // false: nothing in the file pins the source (WhenAbsent::unchanged)
 };
 
 // In `text` (file `file`): every Application (argoproj.io) source whose repoURL is `source`
@@ -29,7 +30,11 @@ struct Rewrite {
 // rewritten scalars. Error::input when the revision fails check_revision, the file has
 // nothing that pins `source`, a value cannot be rewritten in place (a multi-line scalar, an
 // alias), or the re-parse shows any other change.
-Result<Rewrite> pin(std::string_view file, std::string_view text, std::string_view source, std::string_view revision);
+// `absent`: whether a file with nothing that pins `source` is an error (a file the user named)
+// or an unchanged Rewrite (one of a directory's files, which may be anything).
+enum class WhenAbsent { error, unchanged };
+Result<Rewrite> pin(std::string_view file, std::string_view text, std::string_view source, std::string_view revision,
+                    WhenAbsent absent = WhenAbsent::error);
 
 // Error::input unless `revision` can be pinned: a git ref (git check-ref-format rules), a
 // commit or a chart version made of letters, digits and `._/+@-` only, at most 255 long. No
