@@ -15,7 +15,6 @@ namespace {
 // (it moves a production pin) and `merge-reports` (an exit code), so nothing is guessed.
 class Reader {
 public:
-    explicit Reader(std::string name) : m_name(std::move(name)) {}
     std::vector<std::string> problems;
 
     void only(const json::object& o, std::initializer_list<const char*> known, const std::string& where) {
@@ -26,52 +25,24 @@ public:
         }
     }
     std::string str(const json::object& o, const char* key, const std::string& where, bool required = true) {
-        auto it = o.find(key);
-        if (it == o.end()) {
-            if (required) problems.push_back(where + "missing \"" + key + "\"");
-            return "";
-        }
-        if (!it->value().is_string()) {
-            problems.push_back(where + "\"" + key + "\" is not a string");
-            return "";
-        }
-        return std::string(it->value().as_string());
+        const auto* v = typed(o, key, where, required, &json::value::is_string, "a string");
+        return v ? std::string(v->as_string()) : std::string();
     }
     std::int64_t num(const json::object& o, const char* key, const std::string& where) {
-        auto it = o.find(key);
-        if (it == o.end()) {
-            problems.push_back(where + "missing \"" + key + "\"");
-            return 0;
-        }
-        if (it->value().is_int64() && it->value().as_int64() >= 0) return it->value().as_int64();
-        if (it->value().is_uint64() && it->value().as_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
-            return static_cast<std::int64_t>(it->value().as_uint64());
+        const auto* v = typed(o, key, where, true, &json::value::is_number, "a non-negative integer");
+        if (!v) return 0;
+        if (v->is_int64() && v->as_int64() >= 0) return v->as_int64();
+        if (v->is_uint64() && v->as_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) return static_cast<std::int64_t>(v->as_uint64());
         problems.push_back(where + "\"" + key + "\" is not a non-negative integer");
         return 0;
     }
     const json::array* arr(const json::object& o, const char* key, const std::string& where, bool required = true) {
-        auto it = o.find(key);
-        if (it == o.end()) {
-            if (required) problems.push_back(where + "missing \"" + key + "\"");
-            return nullptr;
-        }
-        if (!it->value().is_array()) {
-            problems.push_back(where + "\"" + key + "\" is not an array");
-            return nullptr;
-        }
-        return &it->value().as_array();
+        const auto* v = typed(o, key, where, required, &json::value::is_array, "an array");
+        return v ? &v->as_array() : nullptr;
     }
     const json::object* obj(const json::object& o, const char* key, const std::string& where, bool required = true) {
-        auto it = o.find(key);
-        if (it == o.end()) {
-            if (required) problems.push_back(where + "missing \"" + key + "\"");
-            return nullptr;
-        }
-        if (!it->value().is_object()) {
-            problems.push_back(where + "\"" + key + "\" is not an object");
-            return nullptr;
-        }
-        return &it->value().as_object();
+        const auto* v = typed(o, key, where, required, &json::value::is_object, "an object");
+        return v ? &v->as_object() : nullptr;
     }
     std::vector<std::pair<std::string, std::string>> string_map(const json::object* o, const std::string& where) {
         std::vector<std::pair<std::string, std::string>> out;
@@ -90,7 +61,20 @@ public:
     }
 
 private:
-    std::string m_name;
+    // The member `key` when present and of the expected type; records what is wrong otherwise.
+    const json::value* typed(const json::object& o, const char* key, const std::string& where, bool required,
+                             bool (json::value::*is)() const noexcept, const char* what) {
+        auto it = o.find(key);
+        if (it == o.end()) {
+            if (required) problems.push_back(where + "missing \"" + key + "\"");
+            return nullptr;
+        }
+        if (!(it->value().*is)()) {
+            problems.push_back(where + "\"" + key + "\" is not " + what);
+            return nullptr;
+        }
+        return &it->value();
+    }
 };
 
 Case read_case(Reader& r, const json::value& cv, const std::string& where) {
@@ -137,7 +121,7 @@ Result<Run> read_json(std::string_view text, const std::string& name) {
     if (ec || !doc.is_object())
         return fail(ErrorKind::input, name + ": not a JSON report (" + (ec ? ec.message() : std::string("not an object")) + ")");
     const auto& o = doc.as_object();
-    Reader r(name);
+    Reader r;
     auto schema = r.str(o, "schema", "");
     if (schema != k_json_schema)
         return fail(ErrorKind::input, name + ": not an argocd-preflight report (schema '" + schema + "', expected " + k_json_schema + ")");
