@@ -33,14 +33,14 @@ std::string write_codequality(const Run& input, const Redactor& redactor, const 
     boost::json::array issues;
     for (const auto& s : run.suites)
         for (const auto& c : s.cases) {
-            bool warning = c.outcome == Outcome::passed && c.message.starts_with("warning: ");
+            bool warning = is_warning(c);
             bool failed = c.outcome == Outcome::failed || c.outcome == Outcome::error;
             if (!failed && !warning) continue;
             std::string path = c.location ? path_relative_to(c.location->file, root) : std::string("argocd-preflight");
             int line = c.location && c.location->line > 0 ? c.location->line : 1;
             auto check = c.classname.empty() ? s.name : c.classname;
             issues.push_back(boost::json::object{
-                {"description", c.name + ": " + (warning ? c.message.substr(9) : c.message)},
+                {"description", c.name + ": " + std::string(warning_text(c))},
                 {"check_name", check},
                 {"fingerprint", fingerprint(check + "\n" + c.name + "\n" + path)},
                 {"severity", failed ? "major" : "minor"},

@@ -30,7 +30,6 @@ std::string escape_property(std::string_view s) {
     return out;
 }
 
-
 }  // namespace
 
 std::string write_github(const Run& input, const Redactor& redactor, const std::string& root) {
@@ -39,7 +38,7 @@ std::string write_github(const Run& input, const Redactor& redactor, const std::
     for (const auto& n : run.notices) out += "::notice title=argocd-preflight::" + escape_data(n) + "\n";
     for (const auto& s : run.suites)
         for (const auto& c : s.cases) {
-            bool warning = c.outcome == Outcome::passed && c.message.starts_with("warning: ");
+            bool warning = is_warning(c);
             const char* level = c.outcome == Outcome::failed || c.outcome == Outcome::error ? "error" : warning ? "warning" : nullptr;
             if (!level) continue;
             std::string props;
@@ -50,8 +49,7 @@ std::string write_github(const Run& input, const Redactor& redactor, const std::
                 props += ",";
             }
             props += "title=" + escape_property(c.name);
-            std::string message = warning ? c.message.substr(9) : c.message;
-            out += std::string("::") + level + " " + props + "::" + escape_data(message) + "\n";
+            out += std::string("::") + level + " " + props + "::" + escape_data(warning_text(c)) + "\n";
         }
     return out;
 }

@@ -74,6 +74,17 @@ Outcome Run::verdict() const {
     return Outcome::passed;
 }
 
+namespace {
+constexpr std::string_view k_warning_prefix = "warning: ";
+}
+
+bool is_warning(const Case& c) { return c.outcome == Outcome::passed && c.message.starts_with(k_warning_prefix); }
+
+std::string_view warning_text(const Case& c) {
+    std::string_view m = c.message;
+    return is_warning(c) ? m.substr(k_warning_prefix.size()) : m;
+}
+
 std::string valid_utf8(std::string_view text) {
     std::string out;
     out.reserve(text.size());

@@ -76,6 +76,11 @@ struct Run {
 
 Run::Counts count_cases(const Suite& s);
 
+// A passed case whose message starts with "warning: " carries a warning-severity finding
+// (docs/report-schema.md); `warning_text` is its message without that prefix.
+bool is_warning(const Case& c);
+std::string_view warning_text(const Case& c);
+
 // `text` with every byte that is not part of valid UTF-8 replaced by U+FFFD.
 std::string valid_utf8(std::string_view text);
 // A copy of `run` with every registered secret masked in every string it holds, and every
