@@ -154,10 +154,9 @@ bool write_all(int fd, std::string_view content) {
     return true;
 }
 
-// A device, FIFO or socket named as the target (`-o /dev/null`, `/dev/stdout`): written
-// through, never replaced by a regular file.
-Result<void> write_through(const std::string& path, std::string_view content) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+// Opens `path` with `flags` and writes all of `content`, the close checked too.
+Result<void> open_and_write(const std::string& path, int flags, std::string_view content) {
+    int fd = ::open(path.c_str(), flags | O_WRONLY | O_CLOEXEC | O_NOCTTY, 0666);
     if (fd < 0) return fail(ErrorKind::infrastructure, path + ": cannot open for writing: " + errno_text(errno));
     bool ok = write_all(fd, content);
     int e = errno;
@@ -168,6 +167,10 @@ Result<void> write_through(const std::string& path, std::string_view content) {
     if (!ok) return fail(ErrorKind::infrastructure, path + ": write failed: " + errno_text(e));
     return {};
 }
+
+// A device, FIFO or socket named as the target (`-o /dev/null`, `/dev/stdout`): written
+// through, never replaced by a regular file.
+Result<void> write_through(const std::string& path, std::string_view content) { return open_and_write(path, 0, content); }
 
 }  // namespace
 
@@ -353,16 +356,7 @@ DirLock::~DirLock() {
 }
 
 Result<void> append_file(const std::string& path, std::string_view content) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
-    if (fd < 0) return fail(ErrorKind::infrastructure, path + ": cannot open for appending: " + errno_text(errno));
-    bool ok = write_all(fd, content);
-    int e = errno;
-    if (::close(fd) != 0 && ok) {
-        ok = false;
-        e = errno;
-    }
-    if (!ok) return fail(ErrorKind::infrastructure, path + ": write failed: " + errno_text(e));
-    return {};
+    return open_and_write(path, O_APPEND | O_CREAT, content);
 }
 
 std::string path_relative_to(const std::string& file, const std::string& root) {
