@@ -12,7 +12,7 @@ cache=${1:-${PREFLIGHT_CACHE:-/var/cache/argocd-preflight}}
 command -v go >/dev/null || { echo "build.sh: Go not found (install Go >= 1.26)" >&2; exit 3; }
 export GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0
 export GOMODCACHE=${GOMODCACHE:-$cache/gomod} GOCACHE=${GOCACHE:-$cache/gobuild}
-k8s_bins=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
+k8s_bins=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
 out=$cache/k8s-$KUBERNETES_VERSION
 mkdir -p "$out/bin"
 
@@ -21,43 +21,24 @@ verified() { [ -x "$out/bin/$1" ] && [ -f "$out/bin/$1.sha256" ] && (cd "$out/bi
 
 missing=()
 for b in "${k8s_bins[@]}"; do verified "$b" || missing+=("$b"); done
+grep -q "k8s.io/kubernetes $KUBERNETES_VERSION" "$here/modules/kubernetes/go.mod" || {
+  echo "build.sh: modules/kubernetes/go.mod does not require k8s.io/kubernetes $KUBERNETES_VERSION (versions.env)" >&2; exit 3; }
 if [ ${#missing[@]} -gt 0 ]; then
+  # k8s.io/kubernetes requires its staging modules at v0.0.0: our wrapper module (committed with
+  # its go.sum, so every dependency is pinned) replaces them with their published versions.
   mod=$out/module
-  mkdir -p "$mod"
-  # k8s.io/kubernetes requires its staging modules at v0.0.0: a wrapper module replaces them
-  # with their published versions (the documented way to build it as a dependency).
-  {
-    echo "module local/k8sbuild"
-    echo
-    echo "go 1.24"
-    echo
-    echo "require k8s.io/kubernetes $KUBERNETES_VERSION"
-    echo
-    echo "replace ("
-    for m in api apiextensions-apiserver apimachinery apiserver cli-runtime client-go cloud-provider cluster-bootstrap \
-             code-generator component-base component-helpers controller-manager cri-api cri-client csi-translation-lib \
-             dynamic-resource-allocation endpointslice externaljwt kms kube-aggregator kube-controller-manager kube-proxy \
-             kube-scheduler kubectl kubelet metrics mount-utils pod-security-admission sample-apiserver sample-cli-plugin \
-             sample-controller; do
-      echo "	k8s.io/$m => k8s.io/$m $KUBERNETES_STAGING_VERSION"
-    done
-    echo ")"
-  } > "$mod/go.mod"
-  printf 'package tools\n\nimport (\n' > "$mod/tools.go"
-  for b in "${missing[@]}"; do printf '\t_ "k8s.io/kubernetes/cmd/%s/app"\n' "$b" >> "$mod/tools.go"; done
-  printf ')\n' >> "$mod/tools.go"
-  sed -i '1i //go:build tools' "$mod/tools.go"
+  rm -rf "$mod" && cp -r "$here/modules/kubernetes" "$mod"
   minor=${KUBERNETES_VERSION#v}; major=${minor%%.*}; minor=${minor#*.}; minor=${minor%%.*}
   ldf="-s -w"
   for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ldf+=" -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor"
     ldf+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
   done
-  (cd "$mod" && go mod tidy -e >&2 2>"$mod/tidy.log" || true)
   for b in "${missing[@]}"; do
     echo "build.sh: building $b $KUBERNETES_VERSION (cold: minutes)" >&2
     start=$(date +%s)
-    (cd "$mod" && go build -p 2 -trimpath -ldflags "$ldf" -o "$out/bin/$b" "k8s.io/kubernetes/cmd/$b") >&2
+    (cd "$mod" && go build -mod=readonly -p 2 -trimpath -ldflags "$ldf" -o "$out/bin/$b.tmp" "k8s.io/kubernetes/cmd/$b") >&2
+    mv -f "$out/bin/$b.tmp" "$out/bin/$b"
     (cd "$out/bin" && sha256sum "$b" > "$b.sha256")
     echo "build.sh: $b built in $(( $(date +%s) - start )) s" >&2
   done
