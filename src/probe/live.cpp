@@ -170,7 +170,9 @@ Result<Canary> run_canary(kube::Kubectl& kubectl, const LiveOptions& options, co
         c.probes.push_back(closed->front());
         if (observed == Observed::blocked) {
             c.verdict = Canary::Verdict::enforced;
+            c.blocked_as = closed->front().result.result;
             c.message = "NetworkPolicy is enforced: a deny-all policy blocked a connection that worked without it";
+            if (c.blocked_as == "refused") c.message += " (the enforcer rejects: a blocked connection is refused, not dropped)";
             return c;
         }
         if (observed != Observed::reachable) break;

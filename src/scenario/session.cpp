@@ -450,6 +450,7 @@ private:
             auto c = action_case("enforcement canary");
             auto canary = probe::run_canary(k, lo, *own);
             m_enforced = canary && canary->verdict == probe::Canary::Verdict::enforced;
+            m_rejects = m_enforced && canary->blocked_as == "refused";
             m_why_unproven = canary ? canary->message : canary.error().describe();
             if (!canary) {
                 c.outcome = report::Outcome::error;
@@ -480,6 +481,17 @@ private:
             bool expect_reach = spec.expect == probe::Expect::reachable;
             auto obs = out.result.observed;
             bool reached = obs == probe::Observed::reachable || obs == probe::Observed::auth_failed;
+            bool refused = out.result.result == "refused";
+            auto target = spec.host + ":" + std::to_string(spec.port);
+            // A refusal proves a block only where the enforcer is known to reject (the canary's
+            // blocked connection was refused) and another probe of this batch reached the same
+            // host and port: then something listens there, and the refusal was the policy's.
+            const probe::Outcome* witness = nullptr;
+            if (refused && m_rejects && !expect_reach)
+                for (const auto& other : *outcomes)
+                    if (&other != &out && other.spec.host == spec.host && other.spec.port == spec.port &&
+                        (other.result.observed == probe::Observed::reachable || other.result.observed == probe::Observed::auth_failed))
+                        witness = &other;
             c.message = "expected " + std::string(expect_reach ? "reachable" : "blocked") + ", observed " + observed_text(out.result) +
                         "; static analysis: " + (spec.predicted_allowed ? "allowed" : "blocked");
             c.facts = {{"expected", expect_reach ? "reachable" : "blocked"},
@@ -495,14 +507,22 @@ private:
             } else if (!expect_reach && !m_enforced) {
                 c.outcome = report::Outcome::skipped;
                 c.message += "; not proven: " + m_why_unproven;
-            } else if (!expect_reach && out.result.result == "refused") {
+            } else if (!expect_reach && refused && !witness) {
                 c.outcome = report::Outcome::skipped;
-                c.message += "; not proven: refused means nothing listens behind it, not that a policy drops the connection";
+                c.message += m_rejects ? "; not proven: this cluster's enforcer blocks by refusing, but nothing else reached " + target +
+                                             " in this batch to show that something listens there"
+                                       : "; not proven: refused means nothing listens behind it, not that a policy drops the connection";
             } else if (expect_reach) {
                 c.outcome = obs == probe::Observed::reachable ? report::Outcome::passed : report::Outcome::failed;
                 if (obs == probe::Observed::auth_failed) c.message += " (connected, but PING was not answered with PONG)";
-                if (out.result.result == "refused") c.message += " — refused means nothing listens behind it (no Ready pods?), not a NetworkPolicy drop";
+                if (refused)
+                    c.message += m_rejects ? " — refused: nothing listens behind it, or this cluster's enforcer (which blocks by refusing) rejected it"
+                                           : " — refused means nothing listens behind it (no Ready pods?), not a NetworkPolicy drop";
             } else {
+                // Expected blocked and not reached. A refusal counts only with a witness (above).
+                if (refused)
+                    c.message += "; a block: this cluster's enforcer refuses what it blocks (the canary's blocked connection was refused "
+                                 "while its listener ran), and " + witness->spec.name + " reached " + target + " in the same batch";
                 c.outcome = reached ? report::Outcome::failed : report::Outcome::passed;
             }
             c.evidence.push_back({"probe pod " + out.pod, "identity " + spec.identity + " (service account " + spec.service_account + "), " +
@@ -515,7 +535,7 @@ private:
             // Static and live disagree: the model or the cluster is surprising; say which way. A
             // refused connection is no policy verdict (policies drop), so it is no disagreement.
             if (obs == probe::Observed::not_run || obs == probe::Observed::unresolved || reached == spec.predicted_allowed ||
-                out.result.result == "refused")
+                (refused && !witness))
                 continue;
             auto d = action_case("static vs live: " + spec.name);
             if (reached && !m_enforced) {
@@ -727,7 +747,7 @@ private:
     health::InstallState m_state;
     std::vector<model::Value> m_snapshot;
     std::optional<Result<probe::Owner>> m_owner;
-    bool m_canary_done = false, m_enforced = false;
+    bool m_canary_done = false, m_enforced = false, m_rejects = false;  // m_rejects: the canary's block was a refusal
     std::string m_why_unproven;
     int m_batches = 0;
     std::map<std::string, int> m_phase_processes;  // kubectl processes started per phase

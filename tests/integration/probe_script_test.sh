@@ -56,6 +56,10 @@ out=$(env -i PATH="$T/bin:/usr/bin:/bin" PROBE_PROC_NET="$T/net" PROBE_SETTLE=0 
 case $out in *"second attempt (first: pong)"*) echo "ok   reachable twice is reported as such" ;; *) echo "FAIL repeat not recorded: $out"; fails=$((fails + 1)) ;; esac
 rm -f "$T/bin/redis-cli"
 # Without redis-cli anywhere on PATH the probe says so instead of guessing.
-check "no redis-cli" error PATH="$T/bin:/bin" PROBE_KIND=tcp PROBE_HOST=x PROBE_PORT=1
+# (/bin is /usr/bin on merged-/usr systems, where a redis-cli may be installed: a PATH of only
+# the tools the script uses.)
+mkdir -p "$T/tools"
+for t in sh sleep printf tr cut cat grep timeout; do ln -sf "$(command -v "$t")" "$T/tools/$t"; done
+check "no redis-cli" error PATH="$T/bin:$T/tools" PROBE_KIND=tcp PROBE_HOST=x PROBE_PORT=1
 check "unknown kind" error PROBE_KIND=udp
 [ $fails -eq 0 ]

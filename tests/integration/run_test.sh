@@ -217,6 +217,30 @@ probes-redis-blocked)
   [ "$(grep -c 'static vs live' "$OUT/junit.xml")" = 1 ] || fail "only the repo-server probe disagrees"
   no_clusters_left
   ;;
+probes-reject)
+  # An enforcer that rejects (kube-router: REJECT, the client reads "Connection refused"): the
+  # canary shows it, and the isolation probe's refusal is a block because the allowed clients
+  # reached the same Service in the same batch.
+  need_shared v3.5.1
+  run "$FIX/probes-reject.json" --manifests "$SHARED/argocd/v3.5.1/install.yaml"
+  expect_rc $rc 0
+  outcome_is "$OUT/junit.xml" 'enforcement canary' passed
+  contains "$OUT/report.json" 'the enforcer rejects: a blocked connection is refused, not dropped'
+  outcome_is "$OUT/junit.xml" 'redis isolation: an identity no policy admits -> argocd-redis.argocd.svc:6379' passed
+  contains "$OUT/report.json" 'reached argocd-redis.argocd.svc:6379 in the same batch'
+  lacks "$OUT/junit.xml" 'static vs live'
+  no_clusters_left
+  ;;
+probes-reject-unwitnessed)
+  # The same enforcer, but nothing reached Redis: a refusal then cannot tell a policy from an
+  # empty Service, so the isolation probe proves nothing (skipped) and the clients fail.
+  need_shared v3.5.1
+  run "$FIX/probes-reject-unwitnessed.json" --manifests "$SHARED/argocd/v3.5.1/install.yaml"
+  expect_rc $rc 1
+  outcome_is "$OUT/junit.xml" 'redis isolation: an identity no policy admits -> argocd-redis.argocd.svc:6379' skipped 'nothing else reached argocd-redis.argocd.svc:6379'
+  outcome_is "$OUT/junit.xml" 'redis: Deployment/argocd-server -> argocd-redis.argocd.svc:6379' failure 'or this cluster'"'"'s enforcer (which blocks by refusing) rejected it'
+  no_clusters_left
+  ;;
 probes-v2111)
   need_shared v2.11.1
   run "$FIX/probes-v2.11.1.json" --manifests "$SHARED/argocd/v2.11.1/install.yaml" --stuck-grace 30

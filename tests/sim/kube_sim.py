@@ -451,7 +451,8 @@ class Cluster:
         if fate == "timeout":
             return "timeout no connection within %ss" % env.get("PROBE_TIMEOUT", "5")
         if fate == "refused":
-            return "refused Could not connect to Redis at %s:%s: Connection refused" % (host, port)
+            # As the real script reports it: the client's own words, classified by the tool.
+            return "failed Could not connect to Redis at %s:%s: Connection refused" % (host, port)
         if kind == "redis":
             required = self.redis_password(pod["metadata"].get("namespace", ""), host)
             if fate == "noauth" or (required is not None and env.get("REDISCLI_AUTH") != required):

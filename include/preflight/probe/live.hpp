@@ -34,6 +34,10 @@ struct Canary {
     enum class Verdict { enforced, not_enforced, inconclusive } verdict = Verdict::inconclusive;
     std::string message;
     std::vector<Outcome> probes;  // without the policy, then with it
+    // How this cluster's enforcer showed the block ("timeout" when it drops, "refused" when it
+    // rejects, as kube-router does): a refusal proves a block only where a rejecting enforcer
+    // is known and something is shown to listen.
+    std::string blocked_as;
 };
 // A listener, a probe that must reach it, a deny-all-ingress policy, a probe that must not.
 Result<Canary> run_canary(kube::Kubectl& kubectl, const LiveOptions& options, const Owner& owner);

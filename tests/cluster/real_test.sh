@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The real tier (ctest label `real`): argocd-preflight against the real test cluster that
+# tests/cluster/up started (the ctest fixture real_cluster). One case per invocation:
+#   real_test.sh BIN PROBE_POD CASE
+# Exit 77 (skipped) only when no real cluster is up because this machine cannot run one (not
+# root); a cluster that should be up and is not is a failure.
+set -uo pipefail
+BIN=$1 PROBE_POD=$2 CASE=$3
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+FIX=$here/../fixtures/real
+if [ ! -f "$PF_KUBECONFIG" ]; then
+  [ "$(id -u)" = 0 ] || { echo "SKIP: the real test cluster needs root"; exit 77; }
+  echo "FAIL: no real test cluster is up ($PF_KUBECONFIG missing; see the real_cluster_up test)"; exit 1
+fi
+export PATH="$(cat "$PF_STATE/bin-path"):$PATH" KUBECONFIG=$PF_KUBECONFIG
+T=$(mktemp -d /tmp/preflight-real.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+mkdir -p "$T/tmp"
+fail() { echo "FAIL ($CASE): $*"; [ -f "$T/out" ] && tail -n 60 "$T/out"; exit 1; }
+contains() { grep -qF -- "$2" "$1" || fail "$1 lacks: $2"; }
+kc() { timeout 60 kubectl "$@"; }
+
+# run NS ARGS...: the tool against this cluster in namespace NS; rc in $rc, reports in $T/r-NS.
+run() {
+  local ns=$1; shift
+  OUT=$T/r-$ns
+  TMPDIR=$T/tmp timeout 900 "$BIN" run --provider existing --kubeconfig "$PF_KUBECONFIG" --namespace "$ns" \
+    --report-dir "$OUT" --wait-timeout 180 "$@" > "$T/out" 2>&1
+  rc=$?
+}
+expect_rc() { [ "$rc" = "$1" ] || fail "exit $rc, expected $1"; }
+# outcome NAME-FRAGMENT OUTCOME: a report case whose name contains the fragment has that outcome.
+outcome() {
+  python3 - "$OUT/report.json" "$1" "$2" <<'PY' || fail "no case '$1' with outcome $2 in the report"
+import json, sys
+r = json.load(open(sys.argv[1]))
+cases = []
+def walk(o):
+    if isinstance(o, dict):
+        if "outcome" in o and "name" in o: cases.append(o)
+        for v in o.values(): walk(v)
+    elif isinstance(o, list):
+        for v in o: walk(v)
+walk(r)
+hits = [c for c in cases if sys.argv[2] in c["name"]]
+for c in hits: print(f'{c["name"]}: {c["outcome"]}: {c.get("message","")[:300]}')
+sys.exit(0 if hits and all(c["outcome"] == sys.argv[3] for c in hits) else 1)
+PY
+}
+# After every run: its namespace is gone, no probe pod is left anywhere, no temp file remains.
+cleaned() {
+  local ns=$1 i
+  for ((i = 0; i < 120; i++)); do kc get namespace "$ns" >/dev/null 2>&1 || break; sleep 0.5; done
+  kc get namespace "$ns" >/dev/null 2>&1 && fail "namespace $ns still exists after the run"
+  [ -z "$(kc get pods -A -l argocd-preflight.io/probe -o name 2>/dev/null)" ] || fail "probe pods left: $(kc get pods -A -l argocd-preflight.io/probe -o name)"
+  [ -z "$(ls -A "$T/tmp")" ] || fail "temporary files left: $(ls -A "$T/tmp")"
+}
+
+case $CASE in
+guard)
+  # The guard and the routes, read (never tested by sending anything out).
+  rules=$(nft list table inet "$PF_GUARD_TABLE") || fail "no guard table"
+  echo "$rules"
+  for want in "hook postrouting" "hook forward" 'ip saddr @ours4' 'ip daddr @ours4' 'iifname "'"$PF_BRIDGE"'"' \
+              "$PF_POD_CIDR" "$PF_SVC_CIDR" "$PF_NODE_IP"; do
+    grep -qF -- "$want" <<< "$rules" || fail "guard lacks $want"
+  done
+  [ "$(grep -c ' drop' <<< "$rules")" -ge 3 ] || fail "guard has fewer than 3 drop rules"
+  # Every interface but ours is covered: the drop rules exclude only lo, the node bridge, the pod bridge and veths.
+  excl=$(grep -o 'oifname != { [^}]* }' <<< "$rules" | sort -u)
+  [ "$(wc -l <<< "$excl")" = 1 ] || fail "guard rules exclude different interfaces: $excl"
+  [ "$(grep -o '"[^"]*"' <<< "$excl" | sort | tr '\n' ' ')" = "$(printf '"%s"\n' lo "$PF_NODE_IF" "$PF_BRIDGE" | sort | tr '\n' ' ')" ] ||
+    fail "guard's exclusions are not exactly ours: $excl"
+  up=$(ip -o route show default | awk '{print $5}' | head -1)
+  for dst in "$PF_API_VIP" "$PF_DNS_VIP"; do
+    ip route get "$dst" | grep -q "dev $PF_NODE_IF" || fail "$dst is not routed to $PF_NODE_IF: $(ip route get "$dst")"
+  done
+  ip route get 10.244.200.7 2>&1 | grep -q unreachable || fail "a pod address of no node is not unreachable: $(ip route get 10.244.200.7 2>&1)"
+  podnet=$(kc get node "$PF_NODE" -o jsonpath='{.spec.podCIDR}')
+  ip route show "$podnet" | grep -q "dev $PF_BRIDGE" || fail "this node's pods ($podnet) are not on $PF_BRIDGE"
+  ip route get "$PF_NODE_IP" | grep -q '^local' || fail "$PF_NODE_IP is not local"
+  [ -z "$up" ] || ! ip route get "$PF_API_VIP" | grep -q "dev $up" || fail "the API VIP would leave through $up"
+  # Every socket our processes listen on is on loopback or the node address.
+  bad=$(ss -Hltnup | while read -r _ _ _ local _ proc; do
+          case $proc in *kube*|*etcd*|*containerd*|*coredns*) ;; *) continue ;; esac
+          case $local in 127.0.0.1:*|"[::1]:"*|"$PF_NODE_IP":*) ;; *) echo "$local $proc" ;; esac
+        done)
+  [ -z "$bad" ] || fail "listening beyond loopback and the node address: $bad"
+  ;;
+healthy)
+  run real-healthy --manifests "$FIX/healthy.yaml"
+  expect_rc 0
+  outcome "enforcement canary" passed
+  outcome "api-server: Deployment/lister" passed
+  outcome "redis: Deployment/web" passed
+  outcome "redis isolation" passed
+  outcome "workloads Healthy" passed
+  contains "$OUT/junit.xml" "$PF_NODE_IP:6443"
+  cleaned real-healthy
+  ;;
+*)
+  fail "unknown case $CASE" ;;
+esac
+echo "PASS ($CASE)"
