@@ -31,8 +31,41 @@ std::string_view basename(std::string_view s) {
     return slash == std::string_view::npos ? s : s.substr(slash + 1);
 }
 
-std::optional<ApiClientMatch> match_argv(const std::vector<std::string>& argv, const std::string& invocation) {
-    if (argv.empty()) return std::nullopt;
+// The program a simple command runs, past the words that only run another program: `exec`,
+// `command`, `nohup`, `time`, `env [-i] [NAME=value]...`, `timeout [-s SIG] [-k T] DURATION`,
+// `nice [-n N]` and leading NAME=value assignments (`exec kubectl get ...` runs kubectl).
+std::size_t program_index(const std::vector<std::string>& argv) {
+    std::size_t i = 0;
+    auto assignment = [](const std::string& w) {
+        auto eq = w.find('=');
+        return eq != std::string::npos && eq > 0 && w.find('/') > eq;
+    };
+    while (i < argv.size()) {
+        const auto& w = argv[i];
+        auto name = basename(w);
+        if (assignment(w) || name == "exec" || name == "command" || name == "nohup" || name == "time") {
+            ++i;
+        } else if (name == "env") {
+            ++i;
+            while (i < argv.size() && (argv[i].starts_with("-") || assignment(argv[i]))) ++i;
+        } else if (name == "timeout") {
+            ++i;
+            while (i < argv.size() && argv[i].starts_with("-")) i += (argv[i] == "-s" || argv[i] == "-k") ? 2 : 1;
+            ++i;  // the duration
+        } else if (name == "nice") {
+            ++i;
+            while (i < argv.size() && argv[i].starts_with("-")) i += argv[i] == "-n" ? 2 : 1;
+        } else {
+            break;
+        }
+    }
+    return i;
+}
+
+std::optional<ApiClientMatch> match_argv(const std::vector<std::string>& full, const std::string& invocation) {
+    auto start = program_index(full);
+    if (start >= full.size()) return std::nullopt;
+    std::vector<std::string> argv(full.begin() + static_cast<std::ptrdiff_t>(start), full.end());
     auto program = basename(argv[0]);
     for (const auto& e : k_api_clients) {
         if (program != e.program) continue;

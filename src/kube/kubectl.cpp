@@ -56,6 +56,12 @@ Args logs_args(const Target& t, std::string_view ns, std::string_view pod, std::
     if (previous) a.emplace_back("--previous");
     return a;
 }
+bool log_unavailable(std::string_view output) {
+    auto first = output.substr(0, output.find('\n'));
+    while (!first.empty() && (first.front() == ' ' || first.front() == '\t')) first.remove_prefix(1);
+    if (first.starts_with("Error from server (BadRequest): ")) first.remove_prefix(32);
+    return first.starts_with("unable to retrieve container logs for ");
+}
 Args logs_by_label_args(const Target& t, std::string_view ns, std::string_view selector, std::string_view container, int max_pods) {
     return with(t, {"logs", "--namespace", ns, "--selector", selector, "--container", container, "--prefix", "--tail", "-1",
                     "--max-log-requests", std::to_string(max_pods)});

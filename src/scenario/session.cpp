@@ -392,12 +392,27 @@ private:
     void explain(const Release& r, report::Case& wait, kube::Kubectl& k) {
         const auto& first = m_state.decisive.front();
         std::map<std::string, std::string> lines;
-        for (bool previous : {true, false}) {
-            if (previous && first.container.restarts == 0) continue;
-            auto log = k.output(kube::logs_args(k.target(), m_o.ns, first.pod, first.container.container, previous), left(30s), true);
-            if (log && !decisive_line(*log).empty()) {
-                lines[first.pod + "/" + first.container.container] = decisive_line(*log);
-                break;
+        // The previous instance's log, else the current one's. Right after a restart the kubelet
+        // may answer for neither ("unable to retrieve container logs": the instance --previous
+        // names is being replaced); that answer is no log line, so ask once more a moment later.
+        bool unavailable = false;
+        for (int attempt = 0; attempt < 2 && lines.empty(); ++attempt) {
+            if (attempt > 0) {
+                if (!unavailable || proc::interrupt_level() != 0) break;
+                std::this_thread::sleep_for(1s);
+            }
+            unavailable = false;
+            for (bool previous : {true, false}) {
+                if (previous && first.container.restarts == 0) continue;
+                auto log = k.output(kube::logs_args(k.target(), m_o.ns, first.pod, first.container.container, previous), left(30s), true);
+                if (log && kube::log_unavailable(*log)) {
+                    unavailable = true;
+                    continue;
+                }
+                if (log && !decisive_line(*log).empty()) {
+                    lines[first.pod + "/" + first.container.container] = decisive_line(*log);
+                    break;
+                }
             }
         }
         wait.message = root_cause(m_state.decisive, lines, r.static_results);

@@ -53,7 +53,7 @@ cleaned() {
   local ns=$1 i
   for ((i = 0; i < 120; i++)); do kc get namespace "$ns" >/dev/null 2>&1 || break; sleep 0.5; done
   kc get namespace "$ns" >/dev/null 2>&1 && fail "namespace $ns still exists after the run"
-  [ -z "$(kc get pods -A -l argocd-preflight.io/probe -o name 2>/dev/null)" ] || fail "probe pods left: $(kc get pods -A -l argocd-preflight.io/probe -o name)"
+  [ -z "$(kc get pods -n "$ns" -l argocd-preflight.io/probe -o name 2>/dev/null)" ] || fail "probe pods left in $ns"
   [ -z "$(ls -A "$T/tmp")" ] || fail "temporary files left: $(ls -A "$T/tmp")"
 }
 
@@ -76,7 +76,7 @@ guard)
   for dst in "$PF_API_VIP" "$PF_DNS_VIP"; do
     ip route get "$dst" | grep -q "dev $PF_NODE_IF" || fail "$dst is not routed to $PF_NODE_IF: $(ip route get "$dst")"
   done
-  ip route get 10.244.200.7 2>&1 | grep -q unreachable || fail "a pod address of no node is not unreachable: $(ip route get 10.244.200.7 2>&1)"
+  ip route get 10.244.200.7 2>&1 | grep -qE 'unreachable|No route to host' || fail "a pod address of no node is not unreachable: $(ip route get 10.244.200.7 2>&1)"
   podnet=$(kc get node "$PF_NODE" -o jsonpath='{.spec.podCIDR}')
   ip route show "$podnet" | grep -q "dev $PF_BRIDGE" || fail "this node's pods ($podnet) are not on $PF_BRIDGE"
   ip route get "$PF_NODE_IP" | grep -q '^local' || fail "$PF_NODE_IP is not local"
@@ -98,6 +98,68 @@ healthy)
   outcome "workloads Healthy" passed
   contains "$OUT/junit.xml" "$PF_NODE_IP:6443"
   cleaned real-healthy
+  ;;
+init-blocked)
+  # The v2.11.1 shape on a real enforcer: static PF001, the init container's real error, the
+  # live probe from its identity blocked, and the two agreeing.
+  run real-init-blocked --manifests "$FIX/init-blocked.yaml" --stuck-grace 20
+  expect_rc 1
+  outcome "api-server-reachable: Deployment/syncer" failed
+  outcome "api-server: Deployment/syncer" failed
+  outcome "workloads Healthy" failed
+  # kubectl's own words (kube-router rejects, so the dial is refused rather than timing out).
+  contains "$OUT/junit.xml" "fetch-config"
+  grep -qE 'dial tcp [0-9.]+:443: (connect: connection refused|i/o timeout)' "$OUT/report.json" || fail "no real dial error in the report"
+  contains "$OUT/report.json" "PF001"
+  grep -q '"static vs live' "$OUT/report.json" && fail "static and live disagree"
+  cleaned real-init-blocked
+  ;;
+init-race)
+  # The same policy, the API called at once: whether or not the enforcer let the first call
+  # through (the init container may even succeed), the probes decide and the run fails.
+  run real-init-race --manifests "$FIX/init-race.yaml" --stuck-grace 20
+  expect_rc 1
+  outcome "api-server: Deployment/syncer" failed
+  python3 - "$OUT/report.json" <<'PY'
+import json, sys
+r = json.dumps(json.load(open(sys.argv[1])))
+print("init-race: the workload", "failed (the enforcer was first)" if "stuck in Init" in r or "Init:" in r else "got through the race (the probes failed the run)")
+PY
+  cleaned real-init-race
+  ;;
+crashloop)
+  run real-crashloop --manifests "$FIX/crashloop.yaml"
+  expect_rc 1
+  outcome "workloads Healthy" failed
+  contains "$OUT/junit.xml" "db: FATAL: could not open data directory /data: permission denied"
+  grep -q 'unable to retrieve container logs' "$OUT/junit.xml" && fail "the kubelet's placeholder was taken for a log line"
+  cleaned real-crashloop
+  ;;
+image-pull)
+  run real-image-pull --manifests "$FIX/image-pull.yaml" --stuck-grace 5
+  expect_rc 1
+  outcome "workloads Healthy" failed
+  grep -qE 'ImagePullBackOff|ErrImagePull' "$OUT/junit.xml" || fail "no image pull failure named"
+  # The pull attempt went to the closed loopback proxy, nowhere else.
+  contains "$OUT/report.json" "proxyconnect tcp: dial tcp 127.0.0.1:9"
+  cleaned real-image-pull
+  ;;
+sigterm)
+  # SIGTERM while the run waits for a pod that never becomes Ready: exit 130, everything gone.
+  OUT=$T/r-real-sigterm
+  TMPDIR=$T/tmp "$BIN" run --provider existing --kubeconfig "$PF_KUBECONFIG" --namespace real-sigterm \
+    --report-dir "$OUT" --wait-timeout 600 --manifests "$FIX/never-ready.yaml" > "$T/out" 2>&1 &
+  pid=$!
+  for ((i = 0; i < 240; i++)); do
+    [ -n "$(kc -n real-sigterm get pods -l app=waiter -o name 2>/dev/null)" ] && break; sleep 0.5
+  done
+  [ -n "$(kc -n real-sigterm get pods -l app=waiter -o name 2>/dev/null)" ] || { kill "$pid"; fail "the run never created its pod"; }
+  sleep 2
+  kill -TERM "$pid"
+  wait "$pid"; rc=$?
+  expect_rc 130
+  contains "$OUT/report.json" '"interrupted":true'
+  cleaned real-sigterm
   ;;
 *)
   fail "unknown case $CASE" ;;

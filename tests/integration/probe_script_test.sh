@@ -46,11 +46,23 @@ printf '#!/bin/sh\necho "10.96.0.1 kubernetes.default.svc.cluster.local"\n' > "$
 check "dns resolves" resolved PROBE_KIND=dns PROBE_HOST=kubernetes.default.svc.cluster.local
 printf '#!/bin/sh\nexit 2\n' > "$T/bin/getent"
 check "dns blocked" dns-failed PROBE_KIND=dns PROBE_HOST=kubernetes.default.svc.cluster.local PROBE_TIMEOUT=1
-# Where a block is expected, a first reachable dial is dialled again: the second one decides.
+# A first reachable dial is dialled again: the second one decides.
 printf '#!/bin/sh\nif [ -e "%s/dialled" ]; then echo "Could not connect to Redis at r:6379: Connection timed out"; exit 1; fi\ntouch "%s/dialled"; echo PONG\n' "$T" "$T" > "$T/bin/redis-cli"; chmod +x "$T/bin/redis-cli"
 check "expected blocked: a first PONG (the enforcer did not know the pod yet) is not the verdict" failed PROBE_KIND=redis PROBE_HOST=r PROBE_PORT=6379 PROBE_EXPECT=blocked
 rm -f "$T/dialled"
-check "expected reachable: one PONG is enough" pong PROBE_KIND=redis PROBE_HOST=r PROBE_PORT=6379 PROBE_EXPECT=reachable
+# ...and where a connection is expected too: a first PONG from a pod the enforcer did not know
+# yet is no proof that the policy admits it.
+check "expected reachable: a first PONG is not the verdict either" failed PROBE_KIND=redis PROBE_HOST=r PROBE_PORT=6379 PROBE_EXPECT=reachable
+rm -f "$T/dialled"
+fake_cli 'echo PONG'
+check "expected reachable: PONG twice is reachable" pong PROBE_KIND=redis PROBE_HOST=r PROBE_PORT=6379 PROBE_EXPECT=reachable
+# DNS the same way: a first answer and a failed second lookup is a failure.
+printf '#!/bin/sh
+if [ -e "%s/looked" ]; then exit 2; fi
+touch "%s/looked"; echo "10.96.0.1 x"
+' "$T" "$T" > "$T/bin/getent"; chmod +x "$T/bin/getent"
+check "dns: a first answer is not the verdict" dns-failed PROBE_KIND=dns PROBE_HOST=kubernetes.default.svc.cluster.local PROBE_TIMEOUT=1
+rm -f "$T/looked" "$T/bin/getent"
 fake_cli 'echo PONG'
 out=$(env -i PATH="$T/bin:/usr/bin:/bin" PROBE_PROC_NET="$T/net" PROBE_SETTLE=0 PROBE_KIND=redis PROBE_HOST=r PROBE_PORT=1 PROBE_EXPECT=blocked sh "$T/script.sh")
 case $out in *"second attempt (first: pong)"*) echo "ok   reachable twice is reported as such" ;; *) echo "FAIL repeat not recorded: $out"; fails=$((fails + 1)) ;; esac

@@ -129,6 +129,15 @@ crashloop)
   contains "$OUT/junit.xml" 'StatefulSet/store CrashLoopBackOff: db: FATAL: could not open data directory: permission denied'
   no_clusters_left
   ;;
+crashloop-log-gap)
+  # The kubelet answers --previous with "unable to retrieve container logs" (twice): that text
+  # is not the container's line; the current instance's log (or a second try) gives the real one.
+  run "$FIX/crashloop-log-gap.json" --manifests "$FIX/app.yaml"
+  expect_rc $rc 1
+  contains "$OUT/junit.xml" 'StatefulSet/store CrashLoopBackOff: db: FATAL: could not open data directory: permission denied'
+  lacks "$OUT/junit.xml" 'unable to retrieve container logs'
+  no_clusters_left
+  ;;
 image-pull)
   run "$FIX/image-pull.json" --manifests "$FIX/app.yaml" --stuck-grace 1
   expect_rc $rc 1

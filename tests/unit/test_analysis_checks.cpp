@@ -188,6 +188,27 @@ TEST_CASE("known clients are found in sh -c scripts at command positions only") 
     CHECK(result(b, "api-server-reachable", "Deployment/kv")->finding->severity == analysis::Severity::warning);
 }
 
+TEST_CASE("a client run through exec, env, timeout, nice or an assignment is still that client") {
+    // `exec kubectl ...` in an init script (the real tier's fixture) went unrecognised before.
+    for (const char* cmd : {"[sh, -c, 'sleep 5; exec kubectl get configmap x']", "[sh, -c, 'env -i HOME=/tmp kubectl get cm']",
+                            "[sh, -c, 'timeout -s KILL 30 argocd admin redis-initial-password']", "[nice, -n, '5', kubectl, get, pods]",
+                            "[sh, -c, 'KUBECONFIG= exec /usr/local/bin/kubectl apply -f /x']", "[/usr/bin/env, kubectl, get, cm]"}) {
+        CAPTURE(cmd);
+        auto w = world(release(k_dns_only, "[Ingress, Egress]", cmd));
+        auto a = analysis::analyze(w->inv, *w->engine, w->config);
+        REQUIRE(result(a, "api-server-reachable", "Deployment/kv"));
+        CHECK(result(a, "api-server-reachable", "Deployment/kv")->finding->severity == analysis::Severity::error);
+    }
+    // What the wrappers run is what counts: `exec sleep` is no client.
+    for (const char* cmd : {"[sh, -c, 'exec sleep 100']", "[timeout, '5', sleep, '1']", "[env, A=kubectl, sleep, '1']"}) {
+        CAPTURE(cmd);
+        auto w = world(release(k_dns_only, "[Ingress, Egress]", cmd));
+        auto a = analysis::analyze(w->inv, *w->engine, w->config);
+        const auto* r = result(a, "api-server-reachable", "Deployment/kv");
+        CHECK((r == nullptr || !r->finding || r->finding->severity == analysis::Severity::warning));
+    }
+}
+
 TEST_CASE("PF002: a Redis client the cache's ingress does not admit is an error; admitted ones pass") {
     auto w = world(release(k_dns_only + "  - to: [{ipBlock: {cidr: 172.18.0.0/16}}]\n"));
     auto a = analysis::analyze(w->inv, *w->engine, w->config);

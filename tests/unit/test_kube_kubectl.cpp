@@ -102,3 +102,15 @@ TEST_CASE("the API server's endpoint comes from its EndpointSlice: the first rea
     auto args = preflight::kube::apiserver_endpointslice_args({"/k", "", "/c"});
     CHECK(std::find(args.begin(), args.end(), "endpointslices.discovery.k8s.io") != args.end());
 }
+
+TEST_CASE("the kubelet's 'no log to give' answer is told from a container's own log") {
+    // Seen on the real test cluster right after a restart (kubelet GetContainerLogs).
+    CHECK(log_unavailable("unable to retrieve container logs for containerd://95122727ee39\n"));
+    CHECK(log_unavailable("  unable to retrieve container logs for docker://abc"));
+    CHECK(log_unavailable("Error from server (BadRequest): unable to retrieve container logs for containerd://x\n"));
+    // A container may print anything: only the kubelet's whole first line counts.
+    CHECK_FALSE(log_unavailable("starting\nunable to retrieve container logs for containerd://x\n"));
+    CHECK_FALSE(log_unavailable("FATAL: could not open data directory /data: permission denied\n"));
+    CHECK_FALSE(log_unavailable(""));
+    CHECK_FALSE(log_unavailable("Error from server (BadRequest): previous terminated container \"db\" in pod \"p\" not found"));
+}

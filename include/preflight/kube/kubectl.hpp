@@ -33,6 +33,11 @@ Result<std::string> parse_apiserver_endpointslice(std::string_view json);
 // A list then a watch, printed as one {"type","object"} JSON per line.
 Args watch_args(const Target& t, std::string_view resource, std::string_view ns);
 Args logs_args(const Target& t, std::string_view ns, std::string_view pod, std::string_view container, bool previous);
+// Whether `kubectl logs` printed the kubelet's "no log to give" answer instead of a log: the
+// container's status could not be read (kubelet GetContainerLogs: "unable to retrieve container
+// logs for containerd://ID"), seen on a real kubelet right after a restart replaced the
+// container --previous names. Such text is never a container's own line.
+bool log_unavailable(std::string_view output);
 // Logs of container `container` of every pod labelled `selector`, each line prefixed with
 // "[pod/NAME/CONTAINER] ": one process for a whole batch of pods.
 Args logs_by_label_args(const Target& t, std::string_view ns, std::string_view selector, std::string_view container, int max_pods);
