@@ -161,6 +161,80 @@ sigterm)
   contains "$OUT/report.json" '"interrupted":true'
   cleaned real-sigterm
   ;;
+probe-verdicts)
+  # The tool's own probe pods (probe::pod_manifest) from both probe images, against real
+  # targets; their logs read as the tool reads them (probe::parse_output). Real clients, real
+  # error texts: allowed, without AUTH, blocked by policy, nothing listening, unknown names.
+  ns=real-probes-$$
+  kc create namespace "$ns" >/dev/null || fail "cannot create $ns"
+  trap 'kc delete namespace "$ns" --wait=false >/dev/null 2>&1; rm -rf "$T"' EXIT
+  kc -n "$ns" apply -f "$FIX/healthy.yaml" >/dev/null || fail "apply healthy.yaml"
+  kc -n "$ns" apply -f - >/dev/null <<'YAML' || fail "apply open"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: open}
+spec:
+  selector: {matchLabels: {app: open}}
+  template:
+    metadata: {labels: {app: open}}
+    spec:
+      containers:
+      - name: redis
+        image: docker.io/library/redis:7.0.15-alpine
+        imagePullPolicy: IfNotPresent
+        command: [redis-server, --port, "6379", --save, "", --appendonly, "no", --protected-mode, "no"]
+        readinessProbe: {tcpSocket: {port: 6379}, periodSeconds: 1}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: open}
+spec:
+  selector: {app: open}
+  ports: [{name: redis, port: 6379}, {name: closed, port: 80, targetPort: 7001}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: probe-owner}
+YAML
+  kc -n "$ns" wait --for=condition=Available deployment/cache deployment/open --timeout=120s >/dev/null || fail "targets not Available"
+  export PROBE_OWNER_NAME=probe-owner PROBE_OWNER_UID=$(kc -n "$ns" get configmap probe-owner -o jsonpath='{.metadata.uid}')
+  # name kind host port expect [secret key] labels... | want (a regex: busybox nslookup names
+  # NXDOMAIN, glibc's getent only exits 2)
+  specs=(
+    "auth redis cache.$ns.svc 6379 reachable cache-auth password app=web|reachable pong"
+    "noauth redis cache.$ns.svc 6379 reachable app=web|auth_failed auth-failed"
+    "policy redis cache.$ns.svc 6379 blocked role=outsider|blocked refused"
+    "closed tcp open.$ns.svc 80 blocked app=web|blocked refused"
+    "open redis open.$ns.svc 6379 reachable app=web|reachable pong"
+    "dns dns kubernetes.default.svc.cluster.local 53 reachable app=web|reachable resolved"
+    "nxdns dns nope.$ns.svc.cluster.local 53 reachable app=web|unresolved (name-unknown|dns-failed)"
+    "nxtcp redis nope.$ns.svc 6379 reachable app=web|unresolved name-unknown"
+  )
+  for img in alpine debian; do
+    ref=docker.io/library/redis:7.0.15$([ $img = alpine ] && echo -alpine)
+    for s in "${specs[@]}"; do
+      read -r name kind host port expect rest <<< "${s%%|*}"
+      # shellcheck disable=SC2086
+      "$PROBE_POD" manifest "$ref" "$ns" "p-$img-$name" "$kind" "$host" "$port" "$expect" $rest > "$T/p-$img-$name.json" || fail "probe_pod manifest"
+      kc apply -f "$T/p-$img-$name.json" >/dev/null || fail "apply p-$img-$name"
+    done
+  done
+  for ((i = 0; i < 120; i++)); do
+    pending=$(kc -n "$ns" get pods -l argocd-preflight.io/probe -o jsonpath='{range .items[*]}{.status.phase}{"\n"}{end}' | grep -cvE 'Succeeded|Failed')
+    [ "$pending" = 0 ] && break; sleep 1
+  done
+  [ "$pending" = 0 ] || fail "$pending probe pods did not finish"
+  bad=0
+  for img in alpine debian; do
+    for s in "${specs[@]}"; do
+      name=${s%% *}; want=${s#*|}
+      got=$(kc -n "$ns" logs "p-$img-$name" | "$PROBE_POD" read)
+      printf '%-7s %-7s %-28s %s\n' "$img" "$name" "$(head -1 <<< "$got")" "$(sed -n 2p <<< "$got" | cut -c1-110)"
+      head -1 <<< "$got" | grep -qEx "$want" || { echo "  ^ expected $want"; bad=1; }
+    done
+  done
+  [ $bad = 0 ] || fail "probe verdicts differ from the real clients' (above)"
+  ;;
 *)
   fail "unknown case $CASE" ;;
 esac

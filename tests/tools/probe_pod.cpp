@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
     if (mode == "read") {
         std::string log(std::istreambuf_iterator<char>(std::cin), {});
         auto r = probe::parse_output(log);
-        std::cout << probe::to_string(r.observed) << ' ' << r.result << '\n' << r.detail << '\n';
+        static const char* k_names[] = {"reachable", "blocked", "auth_failed", "unresolved", "not_run"};
+        std::cout << k_names[static_cast<int>(r.observed)] << ' ' << r.result << '\n' << r.detail << '\n';
         return 0;
     }
     if (mode != "manifest" || argc < 9) {

@@ -200,7 +200,9 @@ TEST_CASE("probe output: result words map to what was observed") {
     CHECK(probe::parse_output("PREFLIGHT-PROBE result=auth-failed detail=NOAUTH").observed == Observed::auth_failed);
     CHECK(probe::parse_output("PREFLIGHT-PROBE result=timeout detail=").observed == Observed::blocked);
     CHECK(probe::parse_output("PREFLIGHT-PROBE result=refused detail=").observed == Observed::blocked);
-    CHECK(probe::parse_output("PREFLIGHT-PROBE result=dns-failed detail=").observed == Observed::blocked);
+    // getent says nothing but its exit status for an unknown name and an unreachable resolver alike.
+    CHECK(probe::parse_output("PREFLIGHT-PROBE result=dns-failed detail=no answer (exit status only)").observed == Observed::unresolved);
+    CHECK(probe::parse_output("PREFLIGHT-PROBE result=dns-failed detail=;; connection timed out; no servers could be reached").observed == Observed::blocked);
     CHECK(probe::parse_output("PREFLIGHT-PROBE result=error detail=redis-cli not found").observed == Observed::not_run);
     // The last verdict line wins; no verdict line is "not run" with the log's tail.
     CHECK(probe::parse_output("PREFLIGHT-PROBE result=timeout detail=\nPREFLIGHT-PROBE result=pong detail=").observed == Observed::reachable);
