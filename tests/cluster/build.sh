@@ -9,6 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=versions.env
 . "$here/versions.env"
 cache=${1:-${PREFLIGHT_CACHE:-/var/cache/argocd-preflight}}
+[ -x /usr/local/go/bin/go ] && export PATH="$PATH:/usr/local/go/bin"   # where Go's tarball installs it
 command -v go >/dev/null || { echo "build.sh: Go not found (install Go >= 1.26)" >&2; exit 3; }
 export GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0
 export GOMODCACHE=${GOMODCACHE:-$cache/gomod} GOCACHE=${GOCACHE:-$cache/gobuild}

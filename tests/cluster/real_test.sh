@@ -76,13 +76,14 @@ guard)
   for dst in "$PF_API_VIP" "$PF_DNS_VIP"; do
     ip route get "$dst" | grep -q "dev $PF_NODE_IF" || fail "$dst is not routed to $PF_NODE_IF: $(ip route get "$dst")"
   done
-  ip route get 10.244.200.7 2>&1 | grep -qE 'unreachable|No route to host' || fail "a pod address of no node is not unreachable: $(ip route get 10.244.200.7 2>&1)"
+  nowhere=$(ip route get 10.244.200.7 2>&1)  # exits 2 when unreachable: not in a pipeline (pipefail)
+  grep -qE 'unreachable|No route to host' <<< "$nowhere" || fail "a pod address of no node is not unreachable: $nowhere"
   podnet=$(kc get node "$PF_NODE" -o jsonpath='{.spec.podCIDR}')
   ip route show "$podnet" | grep -q "dev $PF_BRIDGE" || fail "this node's pods ($podnet) are not on $PF_BRIDGE"
   ip route get "$PF_NODE_IP" | grep -q '^local' || fail "$PF_NODE_IP is not local"
   [ -z "$up" ] || ! ip route get "$PF_API_VIP" | grep -q "dev $up" || fail "the API VIP would leave through $up"
   # Every socket our processes listen on is on loopback or the node address.
-  bad=$(ss -Hltnup | while read -r _ _ _ local _ proc; do
+  bad=$(ss -Hltnup | while read -r _ _ _ _ local _ proc; do
           case $proc in *kube*|*etcd*|*containerd*|*coredns*) ;; *) continue ;; esac
           case $local in 127.0.0.1:*|"[::1]:"*|"$PF_NODE_IP":*) ;; *) echo "$local $proc" ;; esac
         done)
