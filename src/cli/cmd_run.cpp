@@ -428,6 +428,18 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
     so.now_ms = now_ms;
     // The real API server endpoint, read from the cluster: the static findings are re-checked
     // with it before anything is installed (an explicit --apiserver-endpoint is compared only).
+    // What the cluster reveals (its API server endpoint, its version) re-checks the static stage.
+    auto reanalyse = [&](const std::string& with) -> Result<void> {
+        if (auto r = analyse(); !r) return std::unexpected(r.error());
+        for (auto* l : {cand.get(), base.get()})
+            if (l) fill_static(l->loaded, l->analysis, l->release);
+        auto& suite = run.suite("static analysis");
+        suite.cases.clear();
+        add_static_cases(cand->analysis, suite, now_ms());
+        for (const auto& c : suite.cases)
+            if (c.outcome == report::Outcome::failed) spdlog::warn("static (re-checked with {}): {}", with, c.message);
+        return {};
+    };
     so.on_apiserver_endpoint = [&](const std::string& endpoint) -> Result<std::string> {
         std::string assumed = config->api_server.address_text + ":" + std::to_string(config->api_server.port);
         if (endpoint == assumed) return std::string("as assumed by the static stage");
@@ -438,17 +450,28 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
         *config = *real;
         for (auto* l : {cand.get(), base.get()})
             if (l) rebuild_engine(l->loaded, *config);
-        if (auto r = analyse(); !r) return std::unexpected(r.error());
-        for (auto* l : {cand.get(), base.get()})
-            if (l) fill_static(l->loaded, l->analysis, l->release);
-        auto& suite = run.suite("static analysis");
-        suite.cases.clear();
-        add_static_cases(cand->analysis, suite, now_ms());
+        if (auto r = reanalyse(endpoint); !r) return std::unexpected(r.error());
         run.set_property("apiserver.endpoint", endpoint);
         std::erase_if(run.notices, [](const std::string& n) { return n.starts_with("assumed API server endpoint"); });
-        for (const auto& c : suite.cases)
-            if (c.outcome == report::Outcome::failed) spdlog::warn("static (re-checked with {}): {}", endpoint, c.message);
         return "the static stage assumed " + assumed + "; its findings were re-checked with " + endpoint;
+    };
+    // PF006 against the cluster's own version: an existing cluster's (no node image says it),
+    // or a node image whose tag did not. --kube-version given: compared only.
+    so.on_server_version = [&](const std::string& server) -> Result<std::string> {
+        auto served = model::parse_kube_minor(server);
+        if (!served) return std::string("the cluster reports '" + server + "', not a Kubernetes version: API versions checked against " +
+                                        (kube_version.empty() ? std::string("nothing") : kube_version));
+        if (!o.kube_version.empty()) {
+            auto given = model::parse_kube_minor(o.kube_version);
+            if (given && *given == *served) return std::string("checked against --kube-version " + o.kube_version);
+            return std::string("checked against --kube-version " + o.kube_version + "; the cluster runs " + server);
+        }
+        auto assumed = model::parse_kube_minor(kube_version);
+        if (assumed && *assumed == *served) return std::string("checked against " + server + " (as the node image said)");
+        std::string before = kube_version.empty() ? "no version: none was given" : kube_version;
+        kube_version = server;
+        if (auto r = reanalyse(server); !r) return std::unexpected(r.error());
+        return "checked against the cluster's " + server + " (the static stage assumed " + before + ")";
     };
     // A shared cluster is not ours to change: by default an existing cluster gets no
     // cluster-scoped object from the run (CRDs, ClusterRoles, bindings that may belong to the

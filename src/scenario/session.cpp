@@ -153,6 +153,14 @@ public:
         }
         skew.message = "kubectl " + versions->client + ", server " + versions->server;
         finish_case(cl, std::move(skew));
+        if (m_o.on_server_version) {
+            auto served = start_case("API versions served", "cluster");
+            auto note = m_o.on_server_version(versions->server);
+            served.outcome = note ? report::Outcome::passed : outcome_of(note.error());
+            served.message = note ? *note : note.error().describe();
+            finish_case(cl, std::move(served));
+            if (!note) return false;
+        }
 
         // The static stage assumed an API server address; the cluster knows the real one.
         auto api = start_case("API server endpoint", "cluster");
@@ -300,6 +308,16 @@ private:
             apply.outcome = outcome_of(applied.error());
             apply.message = applied.error().describe();
             if (applied.error().kind == ErrorKind::interrupted) m_run.interrupted = true;
+            // An API the cluster does not serve (PF006, checked against its version) explains a
+            // refused apply: the candidate's defect (exit 1), not the infrastructure's.
+            else
+                for (const auto& res : r.static_results)
+                    if (!res.passed && res.check == "api-version-served" && res.finding && res.finding->severity == analysis::Severity::error) {
+                        apply.outcome = report::Outcome::failed;
+                        apply.message = "the cluster does not serve an API the manifests use: " + res.finding->title + " (" + res.finding->id +
+                                        "); kubectl: " + apply.message;
+                        break;
+                    }
             failure = apply.message;
             auto outcome = apply.outcome;
             finish_case(suite, std::move(apply));

@@ -25,7 +25,8 @@ leftovers() { # what an independent look finds of ours; empty when clean
   local p exe
   for p in /proc/[0-9]*; do
     exe=$(readlink "$p/exe" 2>/dev/null) || continue
-    case $exe in "$PF_CACHE"/*) echo "process ${p#/proc/} $exe" ;; esac
+    case $exe in "$PF_CACHE"/*|"$PF_STATE"/*|"$PF_RUN"/*) echo "process ${p#/proc/} $exe" ;; esac
+    grep -q ':/kubepods' "$p/cgroup" 2>/dev/null && echo "container process ${p#/proc/} $exe"
     tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -qE -- "$PF_CTR_SOCK|$PF_STATE" && echo "process ${p#/proc/} $(tr '\0' ' ' < "$p/cmdline" | cut -c1-80)"
   done
   findmnt -rn -o TARGET | grep -E "^($PF_STATE|$PF_RUN)|/run/netns/cni-" | sed 's/^/mount /'
@@ -51,6 +52,11 @@ up)
   ;;
 down)
   if [ -f "$PF_KUBECONFIG" ]; then
+    # The guard's drop counters after the whole tier: any packet of ours that tried to leave
+    # through another interface was dropped there and counted. Zero means none tried.
+    tried=$(nft list table inet "$PF_GUARD_TABLE" 2>/dev/null | grep -o 'packets [0-9]*' | awk '{n += $2} END {print n + 0}')
+    echo "guard: $tried packet(s) of ours tried to leave"
+    [ "$tried" = 0 ] || { nft list table inet "$PF_GUARD_TABLE"; echo "FAIL: traffic of the test cluster tried to leave the machine (dropped by the guard)"; "$here/down"; exit 1; }
     # A crash: the API server and kubelet die with their state in place; the next up recovers.
     for n in kubelet kube-apiserver; do pf_pid_alive "$n" && { read -r pid _ < "$PF_RUN/pids/$n.pid"; kill -KILL "$pid"; }; done
     start=$(date +%s)

@@ -525,6 +525,26 @@ retain)
   done
   grep -q publisher "$T/pods" || { fail "retained cluster not reachable"; cat "$T/pods"; }
   ;;
+server-version)
+  # An existing cluster names no node image: PF006 is checked against the version the cluster
+  # reports, before anything is installed. Here a removed API (policy/v1beta1 PDB, gone in 1.25)
+  # on a 1.29 cluster fails the static stage; --kube-version given is only compared.
+  PATH=$SIMPATH KUBE_SIM_SCENARIO=$FIX/server-1.29.json kind create cluster --name team --kubeconfig "$T/team.kubeconfig" 2>/dev/null
+  mkdir -p "$T/pdb" && cp "$FIX/app.yaml" "$T/pdb/"
+  printf 'apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata: {name: store}\nspec: {minAvailable: 1, selector: {matchLabels: {app: store}}}\n' > "$T/pdb/pdb.yaml"
+  run "$FIX/server-1.29.json" --manifests "$T/pdb" --provider existing --kubeconfig "$T/team.kubeconfig" --namespace trial
+  expect_rc $rc 1
+  outcome_is "$OUT/junit.xml" 'API versions served' passed
+  contains "$OUT/report.json" "checked against the cluster's v1.29.0 (the static stage assumed no version: none was given)"
+  contains "$OUT/junit.xml" 'policy/v1beta1 PodDisruptionBudget store is not served by Kubernetes 1.29 (removed in 1.25)'
+  # The apply the API server refuses is the candidate's failure, explained by PF006.
+  outcome_is "$OUT/junit.xml" 'apply '"$T/pdb" failure 'the cluster does not serve an API the manifests use'
+  run "$FIX/server-1.29.json" --manifests "$FIX/app.yaml" --provider existing --kubeconfig "$T/team.kubeconfig" --namespace trial2 --kube-version 1.33
+  expect_rc $rc 0
+  outcome_is "$OUT/junit.xml" 'API versions served' passed
+  contains "$OUT/report.json" 'checked against --kube-version 1.33; the cluster runs v1.29.0'
+  for p in "$FAKE_KIND_HOME"/clusters/*/pid; do [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null; done
+  ;;
 existing)
   PATH=$SIMPATH KUBE_SIM_SCENARIO=$FIX/healthy.json kind create cluster --name team --kubeconfig "$T/team.kubeconfig" 2>/dev/null
   run "$FIX/healthy.json" --manifests "$FIX/app.yaml" --provider existing --kubeconfig "$T/team.kubeconfig" --namespace trial

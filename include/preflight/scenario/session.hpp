@@ -51,6 +51,10 @@ struct SessionOptions {
     // EndpointSlice default/kubernetes), before anything is installed: the static findings are
     // re-checked with it. Returns a line for the report, or an error.
     std::function<Result<std::string>(const std::string& endpoint)> on_apiserver_endpoint;
+    // Called once the cluster exists with its Kubernetes version (the server's gitVersion),
+    // before anything is installed: the API versions are checked against it (PF006). Returns a
+    // line for the report, or an error.
+    std::function<Result<std::string>(const std::string& server_version)> on_server_version;
 };
 
 // Runs `scenario` with `candidate` (and `baseline`, required when the scenario installs it) on
