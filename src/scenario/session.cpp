@@ -715,6 +715,17 @@ private:
         fs::create_directories(dir / "logs", ec);
         fs::create_directories(dir / "describe", ec);
         std::vector<std::string> index;
+        int unwritten = 0;
+        // index.txt lists a file only once it is written; a write that failed (a full disk) is
+        // listed with its error instead, and counted in the case.
+        auto write = [&](const fs::path& file, const std::string& text) {
+            if (auto w = write_file_atomic(file.string(), text); !w) {
+                index.push_back(fs::relative(file, dir).string() + ": not written: " + w.error().message);
+                ++unwritten;
+                return;
+            }
+            index.push_back(fs::relative(file, dir).string());
+        };
         auto k = kubectl();
         auto save = [&](const fs::path& file, const kube::Args& args) -> std::optional<std::string> {
             auto out = k.output(args, left(60s), true);
@@ -722,8 +733,7 @@ private:
                 index.push_back(file.filename().string() + ": " + out.error().message);
                 return std::nullopt;
             }
-            (void)write_file_atomic(file.string(), *out);
-            index.push_back(fs::relative(file, dir).string());
+            write(file, *out);
             return std::optional<std::string>(std::move(*out));
         };
         const auto& ns = m_o.ns;
@@ -758,13 +768,17 @@ private:
         if (auto r = m_provider.collect_logs((dir / "cluster-logs").string()); !r) index.push_back("cluster-logs: " + r.error().message);
         else if (m_provider.info().provider == "kind") index.push_back("cluster-logs/");
         if (m_current) {
-            (void)write_file_atomic((dir / "manifests.yaml").string(), m_current->manifests);
-            (void)write_file_atomic((dir / "static-findings.txt").string(), m_current->static_summary);
-            index.push_back("manifests.yaml");
-            index.push_back("static-findings.txt");
+            write(dir / "manifests.yaml", m_current->manifests);
+            write(dir / "static-findings.txt", m_current->static_summary);
         }
-        (void)write_file_atomic((dir / "index.txt").string(), text::join(index, "\n") + "\n");
+        auto indexed = write_file_atomic((dir / "index.txt").string(), text::join(index, "\n") + "\n");
         c.message = "written to " + dir.string();
+        // Best effort, but never silent: what could not be written is said in the report.
+        if (unwritten > 0 || !indexed) {
+            c.outcome = report::Outcome::skipped;
+            c.message += "; " + std::to_string(unwritten + (indexed ? 0 : 1)) + " file(s) could not be written" +
+                         (indexed ? " (see index.txt)" : ": " + indexed.error().message);
+        }
         finish_case(suite, std::move(c));
         phase_counts("diagnostics");
     }

@@ -129,6 +129,20 @@ crashloop)
   contains "$OUT/junit.xml" 'StatefulSet/store CrashLoopBackOff: db: FATAL: could not open data directory: permission denied'
   no_clusters_left
   ;;
+diagnostics-unwritable)
+  # Logs cannot be written (logs/ is a file): index.txt says so per file, the case says how many,
+  # and nothing unwritten is listed as if it were there.
+  mkdir -p "$OUT/diagnostics/install_candidate" && : > "$OUT/diagnostics/install_candidate/logs"
+  run "$FIX/crashloop.json" --manifests "$FIX/app.yaml"
+  expect_rc $rc 1
+  idx="$OUT/diagnostics/install_candidate/index.txt"
+  [ -f "$idx" ] || fail "no index.txt"
+  grep -q 'logs/.*: not written:' "$idx" || fail "index.txt does not name the unwritten logs: $(cat "$idx")"
+  grep -qx 'logs/[^:]*' "$idx" && fail "index.txt lists a log that was not written: $(cat "$idx")"
+  grep -qx 'events.json' "$idx" || fail "index.txt lacks what was written"
+  outcome_is "$OUT/junit.xml" 'collect diagnostics' skipped 'file(s) could not be written (see index.txt)'
+  no_clusters_left
+  ;;
 crashloop-log-gap)
   # The kubelet answers --previous with "unable to retrieve container logs" (twice): that text
   # is not the container's line; the current instance's log (or a second try) gives the real one.
