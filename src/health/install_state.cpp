@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "preflight/model/selector.hpp"
+
 namespace preflight::health {
 
 double StuckClock::seen(const std::string& key, double now_s) {
@@ -16,15 +18,15 @@ void StuckClock::keep_only(const std::vector<std::string>& keys) {
 
 namespace {
 
+// Whether the workload's selector (matchLabels and matchExpressions, model's one implementation)
+// selects `pod`. A selector the API server would refuse, or an empty one, selects no pod here.
 bool selector_matches(const model::Value& selector, const model::Value& pod) {
-    const auto& match = selector["matchLabels"];
-    const auto& labels = pod.at_path({"metadata", "labels"});
-    if (!match.is_mapping() || match.entries.empty()) return false;
-    for (const auto& [k, v] : match.entries) {
-        const auto* have = labels.find(k);
-        if (!have || have->str() != v.str()) return false;
-    }
-    return true;
+    bool refused = false;
+    auto s = model::parse_selector(selector, [&](const model::Mark&, std::string) { refused = true; });
+    if (refused || s.empty()) return false;
+    model::Labels labels;
+    for (const auto& [k, v] : pod.at_path({"metadata", "labels"}).entries) labels[k] = std::string(v.str());
+    return s.matches(labels);
 }
 
 bool immediately_decisive(const StuckContainer& c) { return c.reason == "CrashLoopBackOff" || c.reason == "Error" || c.reason == "OOMKilled"; }

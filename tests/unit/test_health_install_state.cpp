@@ -109,3 +109,24 @@ TEST_CASE("pods nobody expected are named as pods") {
     REQUIRE(st.stuck.size() == 1);
     CHECK(st.stuck[0].workload == "Pod/stray");
 }
+
+TEST_CASE("pods are attributed by matchExpressions too (one selector implementation with the analysis)") {
+    const std::string exprs =
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: worker, generation: 1}\n"
+        "spec: {replicas: 1, selector: {matchExpressions: [{key: app, operator: In, values: [worker, worker-v2]}]}}\n"
+        "status: {observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 0}\n";
+    const std::string crash = "{phase: Running, containerStatuses: [{name: main, restartCount: 2, state: {waiting: {reason: CrashLoopBackOff}}}]}";
+    StuckClock clock;
+    auto st = evaluate(objects(k_deploy_waiting + "---\n" + exprs + "---\n" + pod("worker-v2-x", "worker-v2", crash)), k_expected, clock, 5, 60);
+    REQUIRE(st.stuck.size() == 1);
+    CHECK(st.stuck[0].workload == "Deployment/worker");
+    // NotIn selects pods without the value; a selector the API server refuses selects nothing.
+    const std::string refused =
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: worker, generation: 1}\n"
+        "spec: {replicas: 1, selector: {matchExpressions: [{key: app, operator: Near, values: [worker]}]}}\n"
+        "status: {observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 0}\n";
+    StuckClock clock2;
+    auto bad = evaluate(objects(k_deploy_waiting + "---\n" + refused + "---\n" + pod("worker-x", "worker", crash)), k_expected, clock2, 5, 60);
+    REQUIRE(bad.stuck.size() == 1);
+    CHECK(bad.stuck[0].workload == "Pod/worker-x");
+}

@@ -1,19 +1,16 @@
-// Label selectors (matchLabels + matchExpressions) as NetworkPolicy uses them.
+// Label selectors as NetworkPolicy uses them: model's selector, with problems located in a file.
 #pragma once
 #include <string>
 #include <vector>
 
+#include "preflight/model/selector.hpp"
 #include "preflight/model/views.hpp"
 
 namespace preflight::analysis {
 
-enum class SelectorOp { in, not_in, exists, does_not_exist };
-
-struct Requirement {
-    std::string key;
-    SelectorOp op = SelectorOp::exists;
-    std::vector<std::string> values;
-};
+using model::LabelSelector;
+using model::Requirement;
+using model::SelectorOp;
 
 // A problem in a policy's input, at a position of its source file.
 struct Problem {
@@ -21,16 +18,6 @@ struct Problem {
     model::Mark mark;
     std::string message;
     std::string str() const;  // "file:line:col: message"
-};
-
-struct LabelSelector {
-    model::Labels match_labels;
-    std::vector<Requirement> expressions;
-
-    // An empty selector selects everything.
-    bool empty() const { return match_labels.empty() && expressions.empty(); }
-    bool matches(const model::Labels& labels) const;
-    std::string describe() const;  // "app=x, tier in (a,b)" or "<all>"
 };
 
 // Decodes `v` (a LabelSelector mapping). Appends a Problem to `problems` for an
