@@ -148,17 +148,19 @@ Health pod(const Value& p) {
     scan(st["initContainerStatuses"], true);
     if (degraded) return {Status::degraded, join(messages, ", ")};
 
-    auto fail_message = [&] {
-        std::vector<std::string> out;
-        for (const auto& cs : st["containerStatuses"].items) {
-            const auto& t = cs.at_path({"state", "terminated"});
-            if (t.is_mapping() && num(t["exitCode"]) != 0) {
-                std::string reason(t["reason"].str()), msg(t["message"].str());
-                out.push_back("container " + std::string(cs["name"].str()) + " exited " + fmt_int(num(t["exitCode"])) +
-                              (reason.empty() ? "" : " (" + reason + ")") + (msg.empty() ? "" : ": " + msg));
+    // Argo CD's words for a failed pod without a status message: the first container (init
+    // containers first) that terminated with a message, OOMKilled, or a non-zero exit code.
+    auto fail_message = [&]() -> std::string {
+        for (const char* key : {"initContainerStatuses", "containerStatuses"})
+            for (const auto& cs : st[key].items) {
+                const auto& t = cs.at_path({"state", "terminated"});
+                if (!t.is_mapping()) continue;
+                if (!t["message"].str().empty()) return std::string(t["message"].str());
+                if (t["reason"].str() == "OOMKilled") return "OOMKilled";
+                if (num(t["exitCode"]) != 0)
+                    return "container \"" + std::string(cs["name"].str()) + "\" failed with exit code " + fmt_int(num(t["exitCode"]));
             }
-        }
-        return join(out, ", ");
+        return "";
     };
     auto phase = st["phase"].str();
     std::string message(st["message"].str());
@@ -170,7 +172,10 @@ Health pod(const Value& p) {
     if (phase == "Succeeded") return {Status::healthy, message};
     if (phase == "Failed") return {Status::degraded, message.empty() ? fail_message() : message};
     if (phase == "Running") {
-        if (restart_policy != "Always") return {Status::progressing, message};
+        // OnFailure/Never pods are usually hooks: Progressing while they run, unless annotated
+        // argocd.argoproj.io/ignore-restart-policy (operator-managed pods), then judged as Always.
+        bool ignore_policy = p.at_path({"metadata", "annotations"}).find("argocd.argoproj.io/ignore-restart-policy") != nullptr;
+        if (restart_policy != "Always" && !ignore_policy) return {Status::progressing, message};
         if (const auto* c = condition(p, "Ready"); c && (*c)["status"].str() == "True") return {Status::healthy, message};
         for (const auto& cs : st["containerStatuses"].items) {
             const auto& last = cs.at_path({"lastState", "terminated"});

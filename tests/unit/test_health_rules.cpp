@@ -140,7 +140,14 @@ TEST_CASE("Pod: phases, readiness, restarts, OOMKilled, scheduling") {
     CHECK(health_of(pod("{phase: Succeeded}")).status == Status::healthy);
     auto oom = health_of(pod("{phase: Failed, containerStatuses: [{name: main, state: {terminated: {exitCode: 137, reason: OOMKilled}}}]}"));
     CHECK(oom.status == Status::degraded);
-    CHECK(oom.message == "container main exited 137 (OOMKilled)");
+    CHECK(oom.message == "OOMKilled");  // Argo CD's words (gitops-engine health_pod.go getFailMessage)
+    // The first terminated container, init containers first: its message, else its exit code.
+    CHECK(health_of(pod("{phase: Failed, initContainerStatuses: [{name: setup, state: {terminated: {exitCode: 2}}}], "
+                        "containerStatuses: [{name: main, state: {terminated: {exitCode: 1, message: late}}}]}"))
+              .message == "container \"setup\" failed with exit code 2");
+    CHECK(health_of(pod("{phase: Failed, containerStatuses: [{name: main, state: {terminated: {exitCode: 1, message: disk full}}}]}")).message ==
+          "disk full");
+    CHECK(health_of(pod("{phase: Failed, containerStatuses: [{name: main, state: {terminated: {exitCode: 0}}}]}")).message.empty());
     CHECK(health_of(pod("{phase: Failed, message: evicted}")).message == "evicted");
     CHECK(health_of(pod("{phase: Running, conditions: [{type: Ready, status: 'True'}]}")).status == Status::healthy);
     CHECK(health_of(pod("{phase: Running, conditions: [{type: Ready, status: 'False'}]}")).status == Status::progressing);
@@ -149,6 +156,14 @@ TEST_CASE("Pod: phases, readiness, restarts, OOMKilled, scheduling") {
     CHECK(restarted.status == Status::degraded);
     CHECK(restarted.message == "container main restarted (OOMKilled)");
     CHECK(health_of(pod("{phase: Running}", "OnFailure")).status == Status::progressing);
+    // argocd.argoproj.io/ignore-restart-policy: a Never/OnFailure pod judged as an Always one.
+    auto annotated = [](const std::string& status) {
+        return "apiVersion: v1\nkind: Pod\nmetadata: {name: p, annotations: {argocd.argoproj.io/ignore-restart-policy: 'true'}}\n"
+               "spec: {restartPolicy: Never, containers: [{name: main, image: x}]}\nstatus: " + status + "\n";
+    };
+    CHECK(health_of(annotated("{phase: Running, conditions: [{type: Ready, status: 'True'}]}")).status == Status::healthy);
+    CHECK(health_of(annotated("{phase: Running, conditions: [{type: Ready, status: 'False'}]}")).status == Status::progressing);
+    CHECK(health_of(pod("{phase: Running, conditions: [{type: Ready, status: 'True'}]}", "Never")).status == Status::progressing);
     auto unscheduled = health_of(pod(
         "{phase: Pending, conditions: [{type: PodScheduled, status: 'False', reason: Unschedulable, message: 0/1 nodes are available}]}"));
     CHECK(unscheduled.status == Status::progressing);
