@@ -191,16 +191,32 @@ Health pod(const Value& p) {
     return {Status::unknown, message};
 }
 
+// As gitops-engine's health_job.go: a Failed condition (whatever its status) decides Degraded
+// with its message; Complete or Suspended conditions end progress (the last one's message wins);
+// Suspended with status True is Suspended. spec.suspend alone is not read (Kubernetes sets the
+// Suspended condition). Kubernetes only sets these conditions to True, so the status-blind
+// reading never differs on real objects.
 Health job(const Value& j) {
+    bool failed = false, complete = false, suspended = false;
+    std::string fail_msg, message;
     for (const auto& c : j.at_path({"status", "conditions"}).items) {
-        if (c["status"].str() != "True") continue;
         auto type = c["type"].str();
-        if (type == "Failed") return {Status::degraded, std::string(c["message"].str())};
-        if (type == "Complete") return {Status::healthy, std::string(c["message"].str())};
-        if (type == "Suspended") return {Status::suspended, std::string(c["message"].str())};
+        if (type == "Failed") {
+            failed = complete = true;
+            fail_msg = c["message"].str();
+        } else if (type == "Complete") {
+            complete = true;
+            message = c["message"].str();
+        } else if (type == "Suspended") {
+            complete = true;
+            message = c["message"].str();
+            if (c["status"].str() == "True") suspended = true;
+        }
     }
-    if (j.at_path({"spec", "suspend"}).as_bool().value_or(false)) return {Status::suspended, "Job is suspended"};
-    return {Status::progressing, ""};
+    if (!complete) return {Status::progressing, message};
+    if (failed) return {Status::degraded, fail_msg};
+    if (suspended) return {Status::suspended, message};
+    return {Status::healthy, message};
 }
 
 Health pvc(const Value& p) {

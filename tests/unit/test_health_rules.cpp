@@ -175,10 +175,20 @@ TEST_CASE("Job, PVC, Service, Ingress, HPA, APIService, Application") {
     auto job = [](const std::string& spec, const std::string& status) {
         return "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec: " + spec + "\nstatus: " + status + "\n";
     };
-    CHECK(health_of(job("{}", "{conditions: [{type: Failed, status: 'True', message: BackoffLimitExceeded}]}")).status == Status::degraded);
-    CHECK(health_of(job("{}", "{conditions: [{type: Complete, status: 'True'}]}")).status == Status::healthy);
-    CHECK(health_of(job("{}", "{conditions: [{type: Complete, status: 'False'}]}")).status == Status::progressing);
-    CHECK(health_of(job("{suspend: true}", "{}")).status == Status::suspended);
+    // As gitops-engine's health_job.go.
+    auto failed = health_of(job("{}", "{conditions: [{type: Complete, status: 'True', message: done}, "
+                                      "{type: Failed, status: 'True', message: Job has reached the specified backoff limit}]}"));
+    CHECK(failed.status == Status::degraded);
+    CHECK(failed.message == "Job has reached the specified backoff limit");
+    auto done = health_of(job("{}", "{conditions: [{type: Complete, status: 'True', message: all done}]}"));
+    CHECK(done.status == Status::healthy);
+    CHECK(done.message == "all done");
+    auto suspended = health_of(job("{suspend: true}", "{conditions: [{type: Suspended, status: 'True', message: Job suspended}]}"));
+    CHECK(suspended.status == Status::suspended);
+    CHECK(suspended.message == "Job suspended");
+    // Resumed (Suspended False) ends progress as Argo CD reads it; spec.suspend alone does not.
+    CHECK(health_of(job("{}", "{conditions: [{type: Suspended, status: 'False'}]}")).status == Status::healthy);
+    CHECK(health_of(job("{suspend: true}", "{}")).status == Status::progressing);
     CHECK(health_of(job("{}", "{active: 1}")).status == Status::progressing);
 
     auto pvc = [](const std::string& phase) { return "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: d}\nstatus: {phase: " + phase + "}\n"; };
