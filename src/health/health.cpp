@@ -60,18 +60,23 @@ Health stateful_set(const Value& s) {
     auto desired = s.at_path({"spec", "replicas"}).as_int().value_or(1);
     auto ready = num(st["readyReplicas"]), updated = num(st["updatedReplicas"]);
     if (ready < desired) return {Status::progressing, "Waiting for " + fmt_int(desired - ready) + " pods to be ready..."};
+    // As gitops-engine's health_statefulset.go: a RollingUpdate strategy with a rollingUpdate
+    // block (the API server defaults it to {partition: 0}, so every live StatefulSet has one)
+    // is judged by updated replicas against the partition, never by revisions.
     const auto& strategy = s.at_path({"spec", "updateStrategy"});
     auto type = strategy["type"].str();
-    if (type == "RollingUpdate" || type.empty()) {
-        if (auto partition = strategy.at_path({"rollingUpdate", "partition"}).as_int(); partition && *partition > 0) {
+    if (type == "RollingUpdate" && strategy["rollingUpdate"].is_mapping()) {
+        auto partition = strategy.at_path({"rollingUpdate", "partition"}).as_int();
+        if (partition && s.at_path({"spec", "replicas"}).as_int()) {
             auto want = desired - *partition;
             if (updated < want)
                 return {Status::progressing, "Waiting for partitioned roll out to finish: " + fmt_int(updated) + " out of " +
                                                  fmt_int(want) + " new pods have been updated..."};
-            return {Status::healthy, "partitioned roll out complete: " + fmt_int(updated) + " new pods have been updated..."};
         }
+        return {Status::healthy, "partitioned roll out complete: " + fmt_int(updated) + " new pods have been updated..."};
     }
-    if (type == "OnDelete") return {Status::healthy, "statefulset has " + fmt_int(ready) + " ready pods"};
+    if (type == "OnDelete")
+        return {Status::healthy, "statefulset has " + fmt_int(ready) + " ready pods (" + fmt_int(updated) + " updated)"};
     auto current = st["currentRevision"].str(), update = st["updateRevision"].str();
     if (current != update)
         return {Status::progressing, "waiting for statefulset rolling update to complete " + fmt_int(updated) + " pods at revision " +

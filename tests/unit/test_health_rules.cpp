@@ -73,6 +73,17 @@ TEST_CASE("StatefulSet: observed generation, readiness, partitions, OnDelete, re
     auto on_delete = sts("{replicas: 1, updateStrategy: {type: OnDelete}}",
                          "{observedGeneration: 1, readyReplicas: 1, currentRevision: a, updateRevision: b}");
     CHECK(health_of(on_delete).status == Status::healthy);
+    CHECK(health_of(on_delete).message == "statefulset has 1 ready pods (0 updated)");
+    // As the API server stores it (rollingUpdate defaulted to partition 0), Argo CD judges by
+    // updated replicas only: revisions that differ do not keep it Progressing.
+    auto defaulted = sts("{replicas: 2, updateStrategy: {type: RollingUpdate, rollingUpdate: {partition: 0}}}",
+                         "{observedGeneration: 1, readyReplicas: 2, updatedReplicas: 2, currentRevision: a, updateRevision: b}");
+    CHECK(health_of(defaulted).status == Status::healthy);
+    CHECK(health_of(defaulted).message == "partitioned roll out complete: 2 new pods have been updated...");
+    auto defaulted_rolling = sts("{replicas: 2, updateStrategy: {type: RollingUpdate, rollingUpdate: {partition: 0}}}",
+                                 "{observedGeneration: 1, readyReplicas: 2, updatedReplicas: 1, currentRevision: a, updateRevision: b}");
+    CHECK(health_of(defaulted_rolling).status == Status::progressing);
+    // Without a rollingUpdate block (as written in a manifest), the revisions decide.
     auto rolling = sts("{replicas: 1}", "{observedGeneration: 1, readyReplicas: 1, updatedReplicas: 1, currentRevision: a, updateRevision: b}");
     CHECK(health_of(rolling).status == Status::progressing);
     auto done = sts("{replicas: 1}", "{observedGeneration: 1, readyReplicas: 1, currentReplicas: 1, currentRevision: b, updateRevision: b}");
