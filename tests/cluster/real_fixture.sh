@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The ctest fixture around the real tier: `real_fixture.sh up` builds what is missing (cold: about
-# half an hour on 2 cores, then cached) and starts the cluster; `real_fixture.sh down` first proves
+# 20 min on 2 cores, then cached) and starts the cluster; `real_fixture.sh down` first proves
 # that a crashed cluster is cleaned up by the next `up` (kill -9 of the API server and kubelet,
 # then up again), then tears down and checks, independently of `down`'s own check, that nothing
 # of the cluster is left: processes, mounts, network namespaces, links, routes, nftables tables,
