@@ -21,7 +21,7 @@ boost_version() {
   apt-cache search --names-only '^libboost-json1\.[0-9]+-dev$' 2>/dev/null | awk '{print $1}' | boost_versions_in | head -1
 }
 
-base_pkgs=(g++ cmake make ninja-build pkg-config libyaml-cpp-dev libspdlog-dev doctest-dev libcli11-dev libxml2-utils git)
+base_pkgs=(g++ cmake make ninja-build pkg-config libyaml-cpp-dev libspdlog-dev doctest-dev libcli11-dev libxml2-utils git python3-jsonschema)
 
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "ci/setup.sh: this machine has no apt-get. Install these (or your distribution's equivalents) and re-run:" >&2

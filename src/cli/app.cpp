@@ -28,7 +28,7 @@ void add_globals(CLI::App& app, GlobalOptions& g) {
     app.add_option("--log-level", g.log_level, "trace, debug, info, warn, error or off (logs go to stderr)")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
         ->capture_default_str();
-    app.add_option("--format", g.format, "output format: text, json, junit, markdown (connectivity: text, json, csv)")
+    app.add_option("--format", g.format, "output format: text, json, junit, markdown, github, sarif (connectivity: text, json, csv)")
         ->capture_default_str();
     app.add_option("--output,-o", g.output, "write the output to FILE instead of stdout");
     app.add_option("--namespace,-n", g.ns, "namespace for objects that have none")->capture_default_str();

@@ -22,8 +22,9 @@ Result<Format> parse_format(const std::string& text, bool allow_csv) {
     if (text == "junit") return Format::junit;
     if (text == "markdown" || text == "md") return Format::markdown;
     if (text == "github") return Format::github;
+    if (text == "sarif") return Format::sarif;
     if (text == "csv" && allow_csv) return Format::csv;
-    return fail(ErrorKind::usage, "--format: unknown format '" + text + "' (text, json, junit, markdown, github" +
+    return fail(ErrorKind::usage, "--format: unknown format '" + text + "' (text, json, junit, markdown, github, sarif" +
                                       std::string(allow_csv ? ", csv" : "") + ")");
 }
 
@@ -104,7 +105,8 @@ Result<void> write_report_dir(const GlobalOptions& g, const report::Run& run) {
     for (auto [name, content] : {std::pair{"junit.xml", report::write_junit(run, r)},
                                  std::pair{"report.json", report::write_json(run, r)},
                                  std::pair{"summary.md", report::write_markdown(run, r)},
-                                 std::pair{"codequality.json", report::write_codequality(run, r, root)}})
+                                 std::pair{"codequality.json", report::write_codequality(run, r, root)},
+                                 std::pair{"results.sarif", report::write_sarif(run, r, root)}})
         if (auto w = set.add(g.report_dir + "/" + name, content); !w) return w;
     return set.commit();
 }
@@ -119,6 +121,10 @@ std::string render(const report::Run& run, Format format, bool colour) {
             // Paths relative to the repository, so annotations land on the pull request's lines.
             const char* ws = std::getenv("GITHUB_WORKSPACE");
             return report::write_github(run, r, ws && *ws ? std::string(ws) : std::filesystem::current_path().string());
+        }
+        case Format::sarif: {
+            const char* ws = std::getenv("GITHUB_WORKSPACE");
+            return report::write_sarif(run, r, ws && *ws ? std::string(ws) : std::filesystem::current_path().string());
         }
         case Format::csv:
         case Format::text: return report::write_text(run, r, {colour});

@@ -131,7 +131,7 @@ if [ "$part" = basic ]; then
     else ! grep -q '<failure' "$tmp/shared-dir/junit.xml" || mix=1; fi
   done
   [ $mix = 0 ] && pass "concurrent runs leave one run's complete set" || failed "report.json and junit.xml from different runs"
-  [ -z "$(ls -A "$tmp/shared-dir" | grep -v -e '^junit.xml$' -e '^report.json$' -e '^summary.md$' -e '^codequality.json$' -e '^.argocd-preflight.lock$')" ] \
+  [ -z "$(ls -A "$tmp/shared-dir" | grep -v -e '^junit.xml$' -e '^report.json$' -e '^summary.md$' -e '^codequality.json$' -e '^results.sarif$' -e '^.argocd-preflight.lock$')" ] \
     && pass "no temporary files left in the report dir" || failed "leftovers: $(ls -A "$tmp/shared-dir")"
 fi
 
@@ -181,6 +181,17 @@ if [ "$part" = real ]; then
     contains "$f names the policy" "$tmp/j.xml" "argocd-redis-network-policy"
     xmllint --noout --schema "$shared/schemas/junit-10.xsd" "$tmp/j.xml" 2>/dev/null && pass "$f junit validates" || failed "$f junit schema"
   done
+  # SARIF for code scanning, validated against the official 2.1.0 schema (Debian's
+  # python3-jsonschema, installed by ci/setup.sh).
+  "$bin" analyze "$shared/argocd/v2.11.1/install.yaml" --format sarif >"$tmp/r.sarif"; expect_exit "v2.11.1 sarif" 1 $?
+  /usr/bin/python3 - "$shared/schemas/sarif-schema-2.1.0.json" "$tmp/r.sarif" <<'PY' && pass "sarif validates and locates the Redis finding" || failed "sarif"
+import json, sys, jsonschema
+schema, doc = (json.load(open(p)) for p in sys.argv[1:3])
+jsonschema.Draft4Validator(schema).validate(doc)
+results = doc["runs"][0]["results"]
+redis = [r for r in results if "argocd-redis" in r["message"]["text"] and r["level"] == "error"]
+assert redis and redis[0]["locations"][0]["physicalLocation"]["region"]["startLine"] > 1, results[:2]
+PY
   for f in v2.11.0 v2.11.2 v3.5.1; do
     "$bin" analyze "$shared/argocd/$f/install.yaml" >"$tmp/out"; expect_exit "$f passes" 0 $?
   done

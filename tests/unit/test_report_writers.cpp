@@ -182,3 +182,35 @@ TEST_CASE("GitHub annotations: one per failed case and warning, escaped, paths r
           std::string::npos);
     CHECK(out.find("passed one") == std::string::npos);
 }
+
+TEST_CASE("SARIF: one result per located failure or warning, levels, paths relative to the repository") {
+    report::Run run;
+    run.command = "analyze";
+    run.version = "1.2.3";
+    report::Case failed{"api-server-reachable: Deployment/x", "static.api-server-reachable", report::Outcome::failed, "x: cannot reach", "", {}};
+    failed.location = report::Location{"/repo/platform/install.yaml", 12, 3};
+    report::Case warned{"api-version-served: PodDisruptionBudget/p", "static.api-version-served", report::Outcome::passed, "warning: deprecated", "", {}};
+    warned.location = report::Location{"/repo/p.yaml", 1, 0};
+    report::Case live{"probe: x", "fresh-install/install", report::Outcome::failed, "blocked", "", {}};  // no file: not a code finding
+    run.suite("static analysis").add(failed);
+    run.suite("static analysis").add(warned);
+    run.suite("static analysis").add({"passed one", "static", report::Outcome::passed, "fine", "", {}});
+    run.suite("scenario").add(live);
+    auto doc = boost::json::parse(report::write_sarif(run, Redactor{}, "/repo")).as_object();
+    CHECK(doc.at("version") == "2.1.0");
+    const auto& r = doc.at("runs").as_array().at(0).as_object();
+    CHECK(r.at("tool").at("driver").at("version") == "1.2.3");
+    const auto& results = r.at("results").as_array();
+    REQUIRE(results.size() == 2);
+    CHECK(results[0].at("ruleId") == "static.api-server-reachable");
+    CHECK(results[0].at("level") == "error");
+    CHECK(results[0].at("message").at("text") == "x: cannot reach");
+    const auto& loc = results[0].at("locations").at(0).at("physicalLocation");
+    CHECK(loc.at("artifactLocation").at("uri") == "platform/install.yaml");
+    CHECK(loc.at("region").at("startLine") == 12);
+    CHECK(loc.at("region").at("startColumn") == 3);
+    CHECK(results[1].at("level") == "warning");
+    CHECK(results[1].at("message").at("text") == "deprecated");
+    CHECK_FALSE(results[1].at("locations").at(0).at("physicalLocation").at("region").as_object().contains("startColumn"));
+    CHECK(r.at("tool").at("driver").at("rules").as_array().size() == 2);
+}

@@ -9,7 +9,7 @@
 
 namespace preflight::cli {
 
-enum class Format { text, json, junit, markdown, csv, github };
+enum class Format { text, json, junit, markdown, csv, github, sarif };
 
 struct GlobalOptions {
     std::string log_level = "info";

@@ -103,6 +103,9 @@ std::string write_github(const Run& run, const Redactor& redactor, const std::st
 // GitLab Code Quality JSON: one issue per failed case or warning (severity major / minor), at
 // its location relative to `root`, with a fingerprint stable across runs.
 std::string write_codequality(const Run& run, const Redactor& redactor, const std::string& root);
+// SARIF 2.1.0 for code scanning: one result per failed case or warning that has a location in
+// the input (error / warning level), its path relative to `root`; rules are the checks.
+std::string write_sarif(const Run& run, const Redactor& redactor, const std::string& root);
 
 // Reads a report written by write_json back into a tree; Error::input naming `name` otherwise.
 Result<Run> read_json(std::string_view text, const std::string& name);

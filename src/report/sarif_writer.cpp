@@ -1,0 +1,50 @@
+// SARIF 2.1.0: findings for code scanning (GitHub's upload-sarif, any SARIF viewer). One result
+// per failed case or warning that has a place in the input (a static finding's file, line and
+// column); live failures have no file and stay in JUnit, JSON and the annotations.
+#include <boost/json.hpp>
+
+#include <map>
+
+#include "preflight/report/report.hpp"
+#include "preflight/util/files.hpp"
+#include "preflight/util/redactor.hpp"
+
+namespace preflight::report {
+
+std::string write_sarif(const Run& input, const Redactor& redactor, const std::string& root) {
+    Run run = redacted(input, redactor);
+    boost::json::array results;
+    std::map<std::string, std::string> rules;  // id -> description (first case's check)
+    for (const auto& s : run.suites)
+        for (const auto& c : s.cases) {
+            bool warning = is_warning(c);
+            bool failed = c.outcome == Outcome::failed || c.outcome == Outcome::error;
+            if ((!failed && !warning) || !c.location || c.location->file.empty()) continue;
+            auto rule = c.classname.empty() ? s.name : c.classname;
+            rules.try_emplace(rule, rule);
+            boost::json::object region{{"startLine", c.location->line > 0 ? c.location->line : 1}};
+            if (c.location->col > 0) region["startColumn"] = c.location->col;
+            std::string text = failed ? (c.message.empty() ? c.name : c.message) : std::string(warning_text(c));
+            results.push_back(boost::json::object{
+                {"ruleId", rule},
+                {"level", failed ? "error" : "warning"},
+                {"message", boost::json::object{{"text", text.empty() ? c.name : text}}},
+                {"locations", boost::json::array{boost::json::object{
+                                  {"physicalLocation",
+                                   boost::json::object{{"artifactLocation", boost::json::object{{"uri", path_relative_to(c.location->file, root)}}},
+                                                       {"region", region}}}}}}});
+        }
+    boost::json::array rule_list;
+    for (const auto& [id, text] : rules)
+        rule_list.push_back(boost::json::object{{"id", id}, {"shortDescription", boost::json::object{{"text", text}}}});
+    boost::json::object driver{{"name", "argocd-preflight"},
+                               {"informationUri", "https://github.com/argoproj/argo-cd"},
+                               {"rules", rule_list}};
+    if (!run.version.empty()) driver["version"] = run.version;
+    boost::json::object doc{{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
+                            {"version", "2.1.0"},
+                            {"runs", boost::json::array{boost::json::object{{"tool", boost::json::object{{"driver", driver}}}, {"results", results}}}}};
+    return boost::json::serialize(doc) + "\n";
+}
+
+}  // namespace preflight::report
