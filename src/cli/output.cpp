@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <ostream>
 
+#include "preflight/analysis/checks.hpp"
 #include "preflight/proc/runner.hpp"
 #include "preflight/util/files.hpp"
 #include "preflight/util/redactor.hpp"
@@ -89,6 +90,13 @@ Result<void> emit(const GlobalOptions& g, const std::string& content, Streams& s
     return write_file_atomic(g.output, safe);
 }
 
+// The check catalogue as SARIF rules.
+std::vector<report::RuleInfo> sarif_rules() {
+    std::vector<report::RuleInfo> out;
+    for (const auto& c : analysis::check_catalog()) out.push_back({c.id, c.name, c.summary});
+    return out;
+}
+
 Result<void> write_report_dir(const GlobalOptions& g, const report::Run& run) {
     if (g.report_dir.empty()) return {};
     std::error_code ec;
@@ -106,7 +114,7 @@ Result<void> write_report_dir(const GlobalOptions& g, const report::Run& run) {
                                  std::pair{"report.json", report::write_json(run, r)},
                                  std::pair{"summary.md", report::write_markdown(run, r)},
                                  std::pair{"codequality.json", report::write_codequality(run, r, root)},
-                                 std::pair{"results.sarif", report::write_sarif(run, r, root)}})
+                                 std::pair{"results.sarif", report::write_sarif(run, r, root, sarif_rules())}})
         if (auto w = set.add(g.report_dir + "/" + name, content); !w) return w;
     return set.commit();
 }
@@ -124,7 +132,7 @@ std::string render(const report::Run& run, Format format, bool colour) {
         }
         case Format::sarif: {
             const char* ws = std::getenv("GITHUB_WORKSPACE");
-            return report::write_sarif(run, r, ws && *ws ? std::string(ws) : std::filesystem::current_path().string());
+            return report::write_sarif(run, r, ws && *ws ? std::string(ws) : std::filesystem::current_path().string(), sarif_rules());
         }
         case Format::csv:
         case Format::text: return report::write_text(run, r, {colour});

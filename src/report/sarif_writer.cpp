@@ -11,20 +11,29 @@
 
 namespace preflight::report {
 
-std::string write_sarif(const Run& input, const Redactor& redactor, const std::string& root) {
+std::string write_sarif(const Run& input, const Redactor& redactor, const std::string& root, const std::vector<RuleInfo>& catalogue) {
     Run run = redacted(input, redactor);
     boost::json::array results;
-    std::map<std::string, std::string> rules;  // id -> description (first case's check)
+    std::map<std::string, const RuleInfo*> by_class;  // "static.<name>" -> its catalogue entry
+    for (const auto& r : catalogue) by_class["static." + r.name] = &r;
+    std::map<std::string, std::pair<std::string, std::string>> rules;  // id -> (name, help) of the rules used
     for (const auto& s : run.suites)
         for (const auto& c : s.cases) {
             bool warning = is_warning(c);
             bool failed = c.outcome == Outcome::failed || c.outcome == Outcome::error;
             if ((!failed && !warning) || !c.location || c.location->file.empty()) continue;
-            auto rule = c.classname.empty() ? s.name : c.classname;
-            rules.try_emplace(rule, rule);
+            auto cls = c.classname.empty() ? s.name : c.classname;
+            std::string rule = cls;
+            if (auto it = by_class.find(cls); it != by_class.end()) {
+                rule = it->second->id;
+                rules.try_emplace(rule, it->second->name, it->second->help);
+            } else {
+                rules.try_emplace(rule, cls, cls);
+            }
             boost::json::object region{{"startLine", c.location->line > 0 ? c.location->line : 1}};
             if (c.location->col > 0) region["startColumn"] = c.location->col;
             std::string text = failed ? (c.message.empty() ? c.name : c.message) : std::string(warning_text(c));
+            if (!c.detail.empty()) text += "\n" + c.detail;
             results.push_back(boost::json::object{
                 {"ruleId", rule},
                 {"level", failed ? "error" : "warning"},
@@ -35,8 +44,11 @@ std::string write_sarif(const Run& input, const Redactor& redactor, const std::s
                                                        {"region", region}}}}}}});
         }
     boost::json::array rule_list;
-    for (const auto& [id, text] : rules)
-        rule_list.push_back(boost::json::object{{"id", id}, {"shortDescription", boost::json::object{{"text", text}}}});
+    for (const auto& [id, info] : rules)
+        rule_list.push_back(boost::json::object{{"id", id},
+                                                {"name", info.first},
+                                                {"shortDescription", boost::json::object{{"text", info.second}}},
+                                                {"help", boost::json::object{{"text", info.second}}}});
     boost::json::object driver{{"name", "argocd-preflight"},
                                {"informationUri", "https://github.com/argoproj/argo-cd"},
                                {"rules", rule_list}};

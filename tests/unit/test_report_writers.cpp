@@ -196,13 +196,14 @@ TEST_CASE("SARIF: one result per located failure or warning, levels, paths relat
     run.suite("static analysis").add(warned);
     run.suite("static analysis").add({"passed one", "static", report::Outcome::passed, "fine", "", {}});
     run.suite("scenario").add(live);
-    auto doc = boost::json::parse(report::write_sarif(run, Redactor{}, "/repo")).as_object();
+    std::vector<report::RuleInfo> catalogue{{"PF001", "api-server-reachable", "workloads that call the API server can reach it"}};
+    auto doc = boost::json::parse(report::write_sarif(run, Redactor{}, "/repo", catalogue)).as_object();
     CHECK(doc.at("version") == "2.1.0");
     const auto& r = doc.at("runs").as_array().at(0).as_object();
     CHECK(r.at("tool").at("driver").at("version") == "1.2.3");
     const auto& results = r.at("results").as_array();
     REQUIRE(results.size() == 2);
-    CHECK(results[0].at("ruleId") == "static.api-server-reachable");
+    CHECK(results[0].at("ruleId") == "PF001");  // the catalogue's id for class static.<name>
     CHECK(results[0].at("level") == "error");
     CHECK(results[0].at("message").at("text") == "x: cannot reach");
     const auto& loc = results[0].at("locations").at(0).at("physicalLocation");
@@ -212,5 +213,9 @@ TEST_CASE("SARIF: one result per located failure or warning, levels, paths relat
     CHECK(results[1].at("level") == "warning");
     CHECK(results[1].at("message").at("text") == "deprecated");
     CHECK_FALSE(results[1].at("locations").at(0).at("physicalLocation").at("region").as_object().contains("startColumn"));
-    CHECK(r.at("tool").at("driver").at("rules").as_array().size() == 2);
+    const auto& rules = r.at("tool").at("driver").at("rules").as_array();
+    REQUIRE(rules.size() == 2);
+    CHECK(rules[0].at("id") == "PF001");
+    CHECK(rules[0].at("help").at("text") == "workloads that call the API server can reach it");
+    CHECK(rules[1].at("id") == "static.api-version-served");  // not in this catalogue: its class
 }

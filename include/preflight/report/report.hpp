@@ -104,8 +104,13 @@ std::string write_github(const Run& run, const Redactor& redactor, const std::st
 // its location relative to `root`, with a fingerprint stable across runs.
 std::string write_codequality(const Run& run, const Redactor& redactor, const std::string& root);
 // SARIF 2.1.0 for code scanning: one result per failed case or warning that has a location in
-// the input (error / warning level), its path relative to `root`; rules are the checks.
-std::string write_sarif(const Run& run, const Redactor& redactor, const std::string& root);
+// the input (error / warning level; its detail, the finding's explanation, in the message), its
+// path relative to `root`. `rules` is the check catalogue: a case whose class is
+// "static.<name>" reports under that rule's id (PF001...), with its help text.
+struct RuleInfo {
+    std::string id, name, help;
+};
+std::string write_sarif(const Run& run, const Redactor& redactor, const std::string& root, const std::vector<RuleInfo>& rules = {});
 
 // Reads a report written by write_json back into a tree; Error::input naming `name` otherwise.
 Result<Run> read_json(std::string_view text, const std::string& name);
