@@ -74,6 +74,7 @@ std::vector<Spec> plan(const analysis::Engine& engine, const analysis::Analysis&
             s.host = need.service_name + "." + need.service_ns + ".svc";
             s.port = need.service_port;
             s.auth = need.auth;
+            s.backend = identity_of(eps.all[need.dst]);
             s.name = "redis: " + s.identity + " -> " + s.host + ":" + std::to_string(s.port);
         } else {
             continue;
@@ -98,6 +99,7 @@ std::vector<Spec> plan(const analysis::Engine& engine, const analysis::Analysis&
         s.ns = outsider.ns;
         s.labels = outsider.labels;
         s.check = "redis-isolation";
+        s.backend = identity_of(dst);
         s.kind = Kind::tcp;
         s.expect = Expect::blocked;
         s.predicted_allowed = false;

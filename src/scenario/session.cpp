@@ -443,6 +443,18 @@ private:
             wait.evidence.push_back({"static finding " + f->finding->id, f->finding->title + "\n" + f->finding->explanation});
     }
 
+    // Whether the workload "Kind/name" was Healthy in the last snapshot of the wait; true when
+    // the snapshot does not have it (nothing known against it).
+    bool workload_ready(const std::string& id) const {
+        auto slash = id.find('/');
+        for (const auto& o : m_snapshot)
+            if (o["kind"].str() == id.substr(0, slash) && o.at_path({"metadata", "name"}).str() == id.substr(slash + 1)) {
+                auto h = health::assess(o);
+                return !h || h->status == health::Status::healthy;
+            }
+        return true;
+    }
+
     Result<probe::Owner> owner(kube::Kubectl& k) {
         if (!m_owner) m_owner = probe::ensure_owner(k, m_o.ns, left(60s));
         return *m_owner;
@@ -515,6 +527,9 @@ private:
             auto obs = out.result.observed;
             bool reached = obs == probe::Observed::reachable || obs == probe::Observed::auth_failed;
             bool refused = out.result.result == "refused";
+            // Nothing answers behind a Service whose workload is not Ready: a failed connection
+            // there is no policy verdict either way (and a "block" proves no isolation).
+            bool backend_down = !spec.backend.empty() && !reached && !workload_ready(spec.backend);
             auto target = spec.host + ":" + std::to_string(spec.port);
             // A refusal proves a block only where the enforcer is known to reject (the canary's
             // blocked connection was refused) and another probe of this batch reached the same
@@ -533,6 +548,9 @@ private:
             if (obs == probe::Observed::not_run) {
                 c.outcome = report::Outcome::error;
                 c.message += "; the probe did not run to a verdict";
+            } else if (backend_down) {
+                c.outcome = expect_reach ? report::Outcome::failed : report::Outcome::skipped;
+                c.message += "; its backend " + spec.backend + " is not Ready, so nothing answers there: this says nothing about the policies";
             } else if (obs == probe::Observed::unresolved) {
                 // No verdict on the connection: fails an expected reach, never proves a block.
                 c.outcome = expect_reach ? report::Outcome::failed : report::Outcome::error;
@@ -568,7 +586,7 @@ private:
             // Static and live disagree: the model or the cluster is surprising; say which way. A
             // refused connection is no policy verdict (policies drop), so it is no disagreement.
             if (obs == probe::Observed::not_run || obs == probe::Observed::unresolved || reached == spec.predicted_allowed ||
-                (refused && !witness))
+                (refused && !witness) || backend_down)
                 continue;
             auto d = action_case("static vs live: " + spec.name);
             if (reached && !m_enforced) {

@@ -240,6 +240,17 @@ probes-redis-blocked)
   [ "$(grep -c 'static vs live' "$OUT/junit.xml")" = 1 ] || fail "only the repo-server probe disagrees"
   no_clusters_left
   ;;
+probes-backend-down)
+  # Redis never becomes Ready: its clients' probes time out because nothing answers, which is no
+  # policy verdict — no "static vs live" disagreement, and the isolation probe proves nothing.
+  need_shared v3.5.1
+  run "$FIX/probes-backend-down.json" --manifests "$SHARED/argocd/v3.5.1/install.yaml" --wait-timeout 20
+  expect_rc $rc 1
+  outcome_is "$OUT/junit.xml" 'redis: Deployment/argocd-server -> argocd-redis.argocd.svc:6379' failure 'its backend Deployment/argocd-redis is not Ready'
+  outcome_is "$OUT/junit.xml" 'redis isolation: an identity no policy admits -> argocd-redis.argocd.svc:6379' skipped 'is not Ready, so nothing answers there'
+  lacks "$OUT/junit.xml" 'static vs live'
+  no_clusters_left
+  ;;
 probes-reject)
   # An enforcer that rejects (kube-router: REJECT, the client reads "Connection refused"): the
   # canary shows it, and the isolation probe's refusal is a block because the allowed clients
@@ -273,9 +284,10 @@ probes-v2111)
   outcome_is "$OUT/junit.xml" 'api-server: Deployment/argocd-server -> kubernetes.default.svc:443' passed
   lacks "$OUT/junit.xml" 'static vs live'
   outcome_is "$OUT/junit.xml" 'smoke create' skipped 'an earlier action of the step failed'
-  # Redis is not running at all: refused is said to be no policy verdict, and proves no isolation.
-  contains "$OUT/junit.xml" 'refused means nothing listens behind it'
-  outcome_is "$OUT/junit.xml" 'redis isolation: an identity no policy admits -> argocd-redis.argocd.svc:6379' skipped 'refused means nothing listens behind it'
+  # Redis is not running at all (its pod never leaves Init): the failed connections are said to
+  # be no policy verdict, and prove no isolation.
+  contains "$OUT/junit.xml" 'its backend Deployment/argocd-redis is not Ready, so nothing answers there'
+  outcome_is "$OUT/junit.xml" 'redis isolation: an identity no policy admits -> argocd-redis.argocd.svc:6379' skipped 'is not Ready, so nothing answers there'
   outcome_is "$OUT/junit.xml" 'enforcement canary' passed
   no_clusters_left
   ;;
