@@ -2,6 +2,7 @@
 #include "preflight/health/install_state.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "preflight/model/selector.hpp"
 
@@ -18,15 +19,19 @@ void StuckClock::keep_only(const std::vector<std::string>& keys) {
 
 namespace {
 
-// Whether the workload's selector (matchLabels and matchExpressions, model's one implementation)
-// selects `pod`. A selector the API server would refuse, or an empty one, selects no pod here.
-bool selector_matches(const model::Value& selector, const model::Value& pod) {
+// The pods a workload's selector (matchLabels and matchExpressions, model's one implementation)
+// selects. A selector the API server would refuse, or an empty one, selects no pod here.
+std::optional<model::LabelSelector> workload_selector(const model::Value& workload) {
     bool refused = false;
-    auto s = model::parse_selector(selector, [&](const model::Mark&, std::string) { refused = true; });
-    if (refused || s.empty()) return false;
+    auto s = model::parse_selector(workload.at_path({"spec", "selector"}), [&](const model::Mark&, std::string) { refused = true; });
+    if (refused || s.empty()) return std::nullopt;
+    return s;
+}
+
+model::Labels labels_of(const model::Value& pod) {
     model::Labels labels;
     for (const auto& [k, v] : pod.at_path({"metadata", "labels"}).entries) labels[k] = std::string(v.str());
-    return s.matches(labels);
+    return labels;
 }
 
 bool immediately_decisive(const StuckContainer& c) { return c.reason == "CrashLoopBackOff" || c.reason == "Error" || c.reason == "OOMKilled"; }
@@ -38,6 +43,8 @@ InstallState evaluate(const std::vector<model::Value>& objects, const std::vecto
     InstallState st;
     std::vector<const model::Value*> workloads, pods;
     for (const auto& o : objects) (o["kind"].str() == "Pod" ? pods : workloads).push_back(&o);
+    std::vector<model::Labels> pod_labels;  // read once per pod, not once per workload
+    for (const auto* p : pods) pod_labels.push_back(labels_of(*p));
     std::map<const model::Value*, std::string> owner;  // pod -> "Kind/name"
     bool all = true;
     for (const auto& e : expected) {
@@ -50,9 +57,9 @@ InstallState evaluate(const std::vector<model::Value>& objects, const std::vecto
             st.pending.push_back(id + ": not created yet");
             continue;
         }
-        const auto& selector = (**it).at_path({"spec", "selector"});
-        for (const auto* p : pods)
-            if (!owner.contains(p) && selector_matches(selector, *p)) owner[p] = id;
+        if (auto selector = workload_selector(**it))
+            for (std::size_t i = 0; i < pods.size(); ++i)
+                if (!owner.contains(pods[i]) && selector->matches(pod_labels[i])) owner[pods[i]] = id;
         auto h = assess(**it);
         if (!h || h->status != Status::healthy) {
             all = false;

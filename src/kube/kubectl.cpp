@@ -59,7 +59,8 @@ Args logs_args(const Target& t, std::string_view ns, std::string_view pod, std::
 bool log_unavailable(std::string_view output) {
     auto first = output.substr(0, output.find('\n'));
     while (!first.empty() && (first.front() == ' ' || first.front() == '\t')) first.remove_prefix(1);
-    if (first.starts_with("Error from server (BadRequest): ")) first.remove_prefix(32);
+    constexpr std::string_view k_bad_request = "Error from server (BadRequest): ";
+    if (first.starts_with(k_bad_request)) first.remove_prefix(k_bad_request.size());
     return first.starts_with("unable to retrieve container logs for ");
 }
 Args logs_by_label_args(const Target& t, std::string_view ns, std::string_view selector, std::string_view container, int max_pods) {

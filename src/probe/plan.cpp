@@ -33,7 +33,8 @@ const char* to_string(Observed o) {
 
 namespace {
 
-std::string identity_of(const analysis::Endpoint& e) { return (e.owner_kind.empty() ? "Pod" : e.owner_kind) + "/" + e.name; }
+Spec::Workload workload_of(const analysis::Endpoint& e) { return {e.owner_kind.empty() ? "Pod" : e.owner_kind, e.name}; }
+std::string identity_of(const analysis::Endpoint& e) { return workload_of(e).id(); }
 
 Spec from_endpoint(const analysis::Endpoint& src) {
     Spec s;
@@ -74,7 +75,7 @@ std::vector<Spec> plan(const analysis::Engine& engine, const analysis::Analysis&
             s.host = need.service_name + "." + need.service_ns + ".svc";
             s.port = need.service_port;
             s.auth = need.auth;
-            s.backend = identity_of(eps.all[need.dst]);
+            s.backend = workload_of(eps.all[need.dst]);
             s.name = "redis: " + s.identity + " -> " + s.host + ":" + std::to_string(s.port);
         } else {
             continue;
@@ -99,7 +100,7 @@ std::vector<Spec> plan(const analysis::Engine& engine, const analysis::Analysis&
         s.ns = outsider.ns;
         s.labels = outsider.labels;
         s.check = "redis-isolation";
-        s.backend = identity_of(dst);
+        s.backend = workload_of(dst);
         s.kind = Kind::tcp;
         s.expect = Expect::blocked;
         s.predicted_allowed = false;

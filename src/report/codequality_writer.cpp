@@ -33,9 +33,8 @@ std::string write_codequality(const Run& input, const Redactor& redactor, const 
     boost::json::array issues;
     for (const auto& s : run.suites)
         for (const auto& c : s.cases) {
-            bool warning = is_warning(c);
-            bool failed = c.outcome == Outcome::failed || c.outcome == Outcome::error;
-            if (!failed && !warning) continue;
+            auto level = finding_level(c);
+            if (level == FindingLevel::none) continue;
             std::string path = c.location ? path_relative_to(c.location->file, root) : std::string("argocd-preflight");
             int line = c.location && c.location->line > 0 ? c.location->line : 1;
             auto check = c.classname.empty() ? s.name : c.classname;
@@ -43,7 +42,7 @@ std::string write_codequality(const Run& input, const Redactor& redactor, const 
                 {"description", c.name + ": " + std::string(warning_text(c))},
                 {"check_name", check},
                 {"fingerprint", fingerprint(check + "\n" + c.name + "\n" + path)},
-                {"severity", failed ? "major" : "minor"},
+                {"severity", level == FindingLevel::error ? "major" : "minor"},
                 {"location", boost::json::object{{"path", path}, {"lines", boost::json::object{{"begin", line}}}}}});
         }
     return boost::json::serialize(issues) + "\n";

@@ -38,9 +38,9 @@ std::string write_github(const Run& input, const Redactor& redactor, const std::
     for (const auto& n : run.notices) out += "::notice title=argocd-preflight::" + escape_data(n) + "\n";
     for (const auto& s : run.suites)
         for (const auto& c : s.cases) {
-            bool warning = is_warning(c);
-            const char* level = c.outcome == Outcome::failed || c.outcome == Outcome::error ? "error" : warning ? "warning" : nullptr;
-            if (!level) continue;
+            auto found = finding_level(c);
+            if (found == FindingLevel::none) continue;
+            const char* level = found == FindingLevel::error ? "error" : "warning";
             std::string props;
             if (c.location && !c.location->file.empty()) {
                 props += "file=" + escape_property(path_relative_to(c.location->file, root));

@@ -85,6 +85,11 @@ std::string_view warning_text(const Case& c) {
     return is_warning(c) ? m.substr(k_warning_prefix.size()) : m;
 }
 
+FindingLevel finding_level(const Case& c) {
+    if (c.outcome == Outcome::failed || c.outcome == Outcome::error) return FindingLevel::error;
+    return is_warning(c) ? FindingLevel::warning : FindingLevel::none;
+}
+
 std::string valid_utf8(std::string_view text) {
     std::string out;
     out.reserve(text.size());

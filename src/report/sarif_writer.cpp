@@ -19,9 +19,8 @@ std::string write_sarif(const Run& input, const Redactor& redactor, const std::s
     std::map<std::string, std::pair<std::string, std::string>> rules;  // id -> (name, help) of the rules used
     for (const auto& s : run.suites)
         for (const auto& c : s.cases) {
-            bool warning = is_warning(c);
-            bool failed = c.outcome == Outcome::failed || c.outcome == Outcome::error;
-            if ((!failed && !warning) || !c.location || c.location->file.empty()) continue;
+            auto level = finding_level(c);
+            if (level == FindingLevel::none || !c.location || c.location->file.empty()) continue;
             auto cls = c.classname.empty() ? s.name : c.classname;
             std::string rule = cls;
             if (auto it = by_class.find(cls); it != by_class.end()) {
@@ -32,12 +31,13 @@ std::string write_sarif(const Run& input, const Redactor& redactor, const std::s
             }
             boost::json::object region{{"startLine", c.location->line > 0 ? c.location->line : 1}};
             if (c.location->col > 0) region["startColumn"] = c.location->col;
-            std::string text = failed ? (c.message.empty() ? c.name : c.message) : std::string(warning_text(c));
+            std::string text(warning_text(c));  // a failure's message as it is, a warning's without its prefix
+            if (text.empty()) text = c.name;
             if (!c.detail.empty()) text += "\n" + c.detail;
             results.push_back(boost::json::object{
                 {"ruleId", rule},
-                {"level", failed ? "error" : "warning"},
-                {"message", boost::json::object{{"text", text.empty() ? c.name : text}}},
+                {"level", level == FindingLevel::error ? "error" : "warning"},
+                {"message", boost::json::object{{"text", text}}},
                 {"locations", boost::json::array{boost::json::object{
                                   {"physicalLocation",
                                    boost::json::object{{"artifactLocation", boost::json::object{{"uri", path_relative_to(c.location->file, root)}}},

@@ -443,12 +443,11 @@ private:
             wait.evidence.push_back({"static finding " + f->finding->id, f->finding->title + "\n" + f->finding->explanation});
     }
 
-    // Whether the workload "Kind/name" was Healthy in the last snapshot of the wait; true when
-    // the snapshot does not have it (nothing known against it).
-    bool workload_ready(const std::string& id) const {
-        auto slash = id.find('/');
+    // Whether the workload was Healthy in the last snapshot of the wait; true when the snapshot
+    // does not have it (nothing known against it).
+    bool workload_ready(const probe::Spec::Workload& w) const {
         for (const auto& o : m_snapshot)
-            if (o["kind"].str() == id.substr(0, slash) && o.at_path({"metadata", "name"}).str() == id.substr(slash + 1)) {
+            if (o["kind"].str() == w.kind && o.at_path({"metadata", "name"}).str() == w.name) {
                 auto h = health::assess(o);
                 return !h || h->status == health::Status::healthy;
             }
@@ -529,7 +528,7 @@ private:
             bool refused = out.result.result == "refused";
             // Nothing answers behind a Service whose workload is not Ready: a failed connection
             // there is no policy verdict either way (and a "block" proves no isolation).
-            bool backend_down = !spec.backend.empty() && !reached && !workload_ready(spec.backend);
+            bool backend_down = spec.backend && !reached && !workload_ready(*spec.backend);
             auto target = spec.host + ":" + std::to_string(spec.port);
             // A refusal proves a block only where the enforcer is known to reject (the canary's
             // blocked connection was refused) and another probe of this batch reached the same
@@ -550,7 +549,7 @@ private:
                 c.message += "; the probe did not run to a verdict";
             } else if (backend_down) {
                 c.outcome = expect_reach ? report::Outcome::failed : report::Outcome::skipped;
-                c.message += "; its backend " + spec.backend + " is not Ready, so nothing answers there: this says nothing about the policies";
+                c.message += "; its backend " + spec.backend->id() + " is not Ready, so nothing answers there: this says nothing about the policies";
             } else if (obs == probe::Observed::unresolved) {
                 // No verdict on the connection: fails an expected reach, never proves a block.
                 c.outcome = expect_reach ? report::Outcome::failed : report::Outcome::error;

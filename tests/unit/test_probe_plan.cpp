@@ -112,7 +112,7 @@ TEST_CASE("probes: every need from its own identity, with the static prediction 
     REQUIRE(redis->auth);
     CHECK(redis->auth->name == "cache-auth");
     CHECK(redis->auth->key == "password");
-    CHECK(redis->backend == "Deployment/cache");  // the workload whose readiness the verdict depends on
+    CHECK(redis->backend == probe::Spec::Workload{"Deployment", "cache"});  // the workload whose readiness the verdict depends on
 
     const auto* api = find(specs, "api-server: Deployment/setup -> kubernetes.default.svc:443");
     REQUIRE(api);
@@ -133,8 +133,8 @@ TEST_CASE("probes: every need from its own identity, with the static prediction 
     CHECK_FALSE(outsider->predicted_allowed);
     CHECK(outsider->labels.at(probe::k_probe_label) == "outsider");
     CHECK(outsider->service_account == "default");
-    CHECK(outsider->backend == "Deployment/cache");
-    CHECK(api->backend.empty());  // the API server is no workload of the release
+    CHECK(outsider->backend == probe::Spec::Workload{"Deployment", "cache"});
+    CHECK_FALSE(api->backend);  // the API server is no workload of the release
 
     // Each identity and target once.
     std::set<std::string> unique;

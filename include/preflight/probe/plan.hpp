@@ -29,9 +29,14 @@ struct Spec {
     std::int64_t port = 0;
     std::optional<model::SecretKeyRef> auth;  // redis: password via secretKeyRef, never in argv
     bool predicted_allowed = true;            // what static analysis says
-    // "Kind/name" of the workload that serves `host` (Redis probes): when it is not Ready,
-    // nothing answers there and a failed connection says nothing about the policies.
-    std::string backend;
+    // The workload that serves `host` (Redis probes): when it is not Ready, nothing answers
+    // there and a failed connection says nothing about the policies.
+    struct Workload {
+        std::string kind, name;
+        std::string id() const { return kind + "/" + name; }
+        bool operator==(const Workload&) const = default;
+    };
+    std::optional<Workload> backend;
 };
 
 // Labels that mark every object a probe run creates (and never match a workload selector).

@@ -80,6 +80,10 @@ Run::Counts count_cases(const Suite& s);
 // (docs/report-schema.md); `warning_text` is its message without that prefix.
 bool is_warning(const Case& c);
 std::string_view warning_text(const Case& c);
+// What the finding writers (GitHub annotations, Code Quality, SARIF) report a case as: a failed
+// or errored case is an error, a warning a warning, anything else nothing.
+enum class FindingLevel { none, warning, error };
+FindingLevel finding_level(const Case& c);
 
 // `text` with every byte that is not part of valid UTF-8 replaced by U+FFFD.
 std::string valid_utf8(std::string_view text);
