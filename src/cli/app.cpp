@@ -103,8 +103,8 @@ int run(const std::vector<std::string>& args, Streams streams) {
     runc->add_option("--timeout", run_opts.timeout_s, "seconds for the whole run")->capture_default_str()->check(CLI::Range(1, 86400));
     runc->add_option("--wait-timeout", run_opts.wait_timeout_s, "seconds for the workloads to become Healthy")->capture_default_str()->check(CLI::Range(1, 86400));
     runc->add_option("--stuck-grace", run_opts.stuck_grace_s,
-                     "seconds an ImagePullBackOff or CreateContainerConfigError may last before it decides the run "
-                     "(CrashLoopBackOff and a repeated failure decide at once)")->capture_default_str()->check(CLI::Range(0.0, 3600.0));
+                     "seconds a container may keep crashing (counted from its first failure), or an ImagePullBackOff or "
+                     "CreateContainerConfigError last, before it decides the run (real installs have crashes that heal)")->capture_default_str()->check(CLI::Range(0.0, 3600.0));
     runc->add_option("--artifacts", run_opts.artifacts, "diagnostics directory (default: --report-dir, else ./preflight-artifacts)");
     runc->add_option("--apiserver-endpoint", run_opts.apiserver_endpoint, "IP:PORT of the API server endpoint as policies see it");
     runc->add_flag("--no-probes", run_opts.no_probes, "skip the live NetworkPolicy probes (reported as skipped)");

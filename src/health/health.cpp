@@ -390,4 +390,20 @@ std::vector<StuckContainer> stuck_containers(const model::Value& pod, int min_re
     return out;
 }
 
+std::vector<std::string> failing_containers(const model::Value& pod) {
+    std::vector<std::string> out;
+    auto scan = [&](const Value& statuses, bool init) {
+        for (const auto& cs : statuses.items) {
+            const auto& terminated = cs.at_path({"state", "terminated"});
+            bool completed = init && terminated.is_mapping() && num(terminated["exitCode"]) == 0;
+            bool failed_now = terminated.is_mapping() && num(terminated["exitCode"]) != 0;
+            if ((num(cs["restartCount"]) > 0 || failed_now) && !completed)
+                out.push_back((init ? "init:" : "") + std::string(cs["name"].str()));
+        }
+    };
+    scan(pod.at_path({"status", "initContainerStatuses"}), true);
+    scan(pod.at_path({"status", "containerStatuses"}), false);
+    return out;
+}
+
 }  // namespace preflight::health

@@ -34,7 +34,8 @@ model::Labels labels_of(const model::Value& pod) {
     return labels;
 }
 
-bool immediately_decisive(const StuckContainer& c) { return c.reason == "CrashLoopBackOff" || c.reason == "Error" || c.reason == "OOMKilled"; }
+// A crash: the container ran and failed (as opposed to never starting: pull or config errors).
+bool is_crash(const StuckContainer& c) { return c.reason == "CrashLoopBackOff" || c.reason == "Error" || c.reason == "OOMKilled"; }
 
 }  // namespace
 
@@ -70,23 +71,32 @@ InstallState evaluate(const std::vector<model::Value>& objects, const std::vecto
     std::vector<std::string> keys;
     for (const auto* p : pods) {
         std::string pod_name(p->at_path({"metadata", "name"}).str());
+        // Failing clocks run across restarts (the state flips Running/Error/CrashLoopBackOff).
+        std::map<std::string, double> failing_for;
+        for (const auto& c : failing_containers(*p)) {
+            std::string key = pod_name + "/failing/" + c;
+            keys.push_back(key);
+            failing_for[c] = clock.seen(key, now_s);
+        }
         for (auto& c : stuck_containers(*p)) {
             std::string key = pod_name + "/" + c.container + "/" + c.reason;
             keys.push_back(key);
-            StuckPod sp{owner.contains(p) ? owner[p] : "Pod/" + pod_name, pod_name, std::move(c), 0};
-            sp.since_s = clock.seen(key, now_s);
+            double since = clock.seen(key, now_s);
+            if (is_crash(c)) {
+                auto f = failing_for.find((c.init ? "init:" : "") + c.container);
+                if (f != failing_for.end()) since = std::max(since, f->second);
+            }
+            StuckPod sp{owner.contains(p) ? owner[p] : "Pod/" + pod_name, pod_name, std::move(c), since};
             st.stuck.push_back(std::move(sp));
         }
     }
     clock.keep_only(keys);
-    // Causes (decisive at once) first, init containers before regular ones.
+    // Causes (crashes) first, init containers before regular ones.
     std::stable_sort(st.stuck.begin(), st.stuck.end(), [](const StuckPod& a, const StuckPod& b) {
-        auto rank = [](const StuckPod& s) { return (immediately_decisive(s.container) ? 0 : 2) + (s.container.init ? 0 : 1); };
+        auto rank = [](const StuckPod& s) { return (is_crash(s.container) ? 0 : 2) + (s.container.init ? 0 : 1); };
         return rank(a) < rank(b);
     });
-    bool any_cause = std::any_of(st.stuck.begin(), st.stuck.end(), [&](const StuckPod& s) {
-        return immediately_decisive(s.container) || s.since_s >= grace_s;
-    });
+    bool any_cause = std::any_of(st.stuck.begin(), st.stuck.end(), [&](const StuckPod& s) { return s.since_s >= grace_s; });
     if (any_cause && !st.healthy) {
         st.failed = true;
         st.decisive = st.stuck;

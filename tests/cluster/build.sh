@@ -77,4 +77,47 @@ grep -q "kube-router/v2 $KUBE_ROUTER_VERSION" "$here/modules/kube-router/go.mod"
   echo "build.sh: modules/kube-router/go.mod does not require kube-router $KUBE_ROUTER_VERSION (versions.env)" >&2; exit 3; }
 build_wrapped kube-router "$here/modules/kube-router" github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
 install_tool coredns "github.com/coredns/coredns@$COREDNS_VERSION"
+
+# A release built as its own main module from the module proxy's zip, so its go.mod (replace
+# directives included) applies exactly as released; -mod=readonly: its go.sum pins everything.
+# The source copy is removed after the build; the binary is kept with its sha256.
+module_dir() { go mod download -json "$1" | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(d.get("Error")) if d.get("Error") else print(d["Dir"])'; }
+build_release() { # out-dir name module@version package ldflags [nested-dir=module@version]
+  local dir=$1 name=$2 spec=$3 pkg=$4 ldf=$5 nested=${6:-} want src
+  want=$(printf '%s\n' "$spec" "$pkg" "$ldf" "$nested" "$(go env GOVERSION)" "$CGO_ENABLED" | sha256sum | cut -c1-16)
+  mkdir -p "$dir/bin"
+  if [ -x "$dir/bin/$name" ] && [ "$(cat "$dir/bin/$name.version" 2>/dev/null)" = "$want" ] && \
+     (cd "$dir/bin" && sha256sum --quiet -c "$name.sha256" 2>/dev/null); then return; fi
+  echo "build.sh: building $name from $spec (cold: minutes)" >&2
+  start=$(date +%s)
+  src=$(module_dir "$spec") || { echo "build.sh: the module proxy refused $spec" >&2; exit 3; }
+  rm -rf "$dir/src" && cp -r "$src" "$dir/src" && chmod -R u+w "$dir/src"
+  if [ -n "$nested" ]; then
+    src=$(module_dir "${nested#*=}") || { echo "build.sh: the module proxy refused ${nested#*=}" >&2; exit 3; }
+    rm -rf "$dir/src/${nested%%=*}" && cp -r "$src" "$dir/src/${nested%%=*}" && chmod -R u+w "$dir/src/${nested%%=*}"
+  fi
+  (cd "$dir/src" && go build -mod=readonly -trimpath -ldflags "$ldf" -o "$dir/bin/$name.tmp" "$pkg") >&2
+  mv -f "$dir/bin/$name.tmp" "$dir/bin/$name"
+  (cd "$dir/bin" && sha256sum "$name" > "$name.sha256")
+  echo "$want" > "$dir/bin/$name.version"
+  rm -rf "$dir/src"
+  echo "build.sh: $name ($spec) built in $(( $(date +%s) - start )) s" >&2
+}
+for v in $ARGOCD_VERSIONS; do
+  major=${v%%.*}
+  mod=github.com/argoproj/argo-cd; [ "$major" = v0 ] || [ "$major" = v1 ] || mod+="/$major"
+  # Version metadata as the release Makefile sets it; no commit is known from a module zip, so
+  # `argocd version` says v2.11.2+unknown (GetVersion's own wording for that case).
+  ldf="-s -w -X $mod/common.version=${v#v} -X $mod/common.buildDate=1970-01-01T00:00:00Z"
+  ldf+=" -X $mod/common.gitTag=$v -X $mod/common.gitTreeState=clean"
+  build_release "$cache/argocd-$v" argocd "$mod@$v" ./cmd "$ldf"
+  # The release image's scripts the binary executes by name (repo-server: gpg-wrapper.sh).
+  src=$(module_dir "$mod@$v")
+  for f in hack/gpg-wrapper.sh hack/git-verify-wrapper.sh; do install -m 755 "$src/$f" "$cache/argocd-$v/bin/${f##*/}"; done
+done
+# Dex's SQLite storage is cgo-only and its main package names it: built with cgo (gcc), as upstream.
+CGO_ENABLED=1 build_release "$cache/dex-$DEX_VERSION" dex "github.com/dexidp/dex@$DEX_PSEUDO" ./cmd/dex \
+  "-s -w -X main.version=$DEX_VERSION" "api/v2=github.com/dexidp/dex/api/v2@$DEX_API_PSEUDO"
+# Argo CD and Dex stay in their own directories ($cache/argocd-<v>/bin, $cache/dex-<v>/bin):
+# images.sh packs them; nothing on the node runs them.
 echo "$out/bin:$tools/bin"

@@ -16,43 +16,18 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/versions.env"
+. "$here/imagelib.sh"
 binpath=${1:?usage: images.sh BIN_PATH}
 find_bin() { local d; IFS=: read -ra ds <<< "$binpath"; for d in "${ds[@]}"; do [ -x "$d/$1" ] && { echo "$d/$1"; return; }; done; pf_die "no $1 in $binpath"; }
 out=$PF_CACHE/images
 mkdir -p "$out"
 pkgver() { dpkg-query -W -f='${Version}' "$1"; }
-key=$( { cat "$here/images.sh" "$here/mkimage.py" "$here/pause.c"; for p in busybox-static redis-tools libc6 coreutils dash grep libssl3; do echo "$p $(pkgver "$p")"; done
+key=$( { cat "$here/images.sh" "$here/imagelib.sh" "$here/mkimage.py" "$here/pause.c"; for p in busybox-static redis-tools libc6 coreutils dash grep libssl3; do echo "$p $(pkgver "$p")"; done
         sha256sum "$(find_bin kubectl)" "$(find_bin coredns)"; } | sha256sum | cut -c1-16)
 if [ "$(cat "$out/key" 2>/dev/null)" = "$key" ] && [ -f "$out/done" ]; then echo "$out"; exit 0; fi
 rm -f "$out/done" "$out"/*.tar
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-
-base() { # rootfs: the files every image has
-  local r=$1
-  mkdir -p "$r"/{bin,etc,tmp,usr/bin,usr/local/bin,var/run,proc,sys,dev,data}
-  chmod 1777 "$r/tmp"
-  printf 'root:x:0:0:root:/root:/bin/sh\nredis:x:999:999:redis:/data:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$r/etc/passwd"
-  printf 'root:x:0:\nredis:x:999:\nnogroup:x:65534:\n' > "$r/etc/group"
-  printf 'hosts: files dns\n' > "$r/etc/nsswitch.conf"
-}
-# A program and every shared object it loads (ldd), at the same paths as on this machine.
-copy_bin() { # rootfs path [name-in-image]
-  local r=$1 src=$2 dst=${3:-$2} lib
-  mkdir -p "$r$(dirname "$dst")"
-  cp -L "$src" "$r$dst"
-  for lib in $(ldd "$src" 2>/dev/null | grep -o '/[^ ]*' | sort -u); do
-    [ -e "$r$lib" ] && continue
-    mkdir -p "$r$(dirname "$lib")"
-    cp -L "$lib" "$r$lib"
-  done
-}
-busybox_userland() { # rootfs
-  local r=$1 a
-  cp /bin/busybox "$r/bin/busybox"
-  for a in $(/bin/busybox --list); do [ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"; done
-}
-redis_bins() { copy_bin "$1" /usr/bin/redis-cli; copy_bin "$1" /usr/bin/redis-check-rdb /usr/bin/redis-server; }
 
 # pause
 r=$work/pause; mkdir -p "$r"

@@ -18,6 +18,7 @@ PF_DNS_VIP=10.96.0.10
 PF_ETCD_PORT=23790              # not etcd's default ports: a distribution etcd may be running
 PF_ETCD_PEER_PORT=23800
 PF_GUARD_TABLE=argocd_preflight_guard
+PF_REGISTRY=127.0.0.1:25000     # the local registry (containerd's mirror of quay.io, ghcr.io, docker.io)
 PF_CTR_SOCK=$PF_RUN/containerd.sock
 PF_KUBECONFIG=$PF_STATE/admin.kubeconfig
 

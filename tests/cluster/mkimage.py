@@ -3,6 +3,7 @@
 `ctr images import` accepts, named by its full reference (docker.io/library/redis:7.0.15-alpine).
 
 usage: mkimage.py ROOTFS REF OUT.tar [--entrypoint JSON] [--cmd JSON] [--user UID[:GID]] [--env K=V ...]
+                  [--workdir DIR]
 
 The layer is deterministic (sorted names, owner 0, mtime 0), so the same rootfs gives the same
 digest on every machine.
@@ -48,11 +49,12 @@ def main():
     ap.add_argument("--cmd")
     ap.add_argument("--user", default="0:0")
     ap.add_argument("--env", action="append", default=[])
+    ap.add_argument("--workdir", default="/")
     a = ap.parse_args()
     layer = layer_bytes(a.rootfs)
     layer_digest = "sha256:" + hashlib.sha256(layer).hexdigest()
     cfg = {"User": a.user, "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"] + a.env,
-           "WorkingDir": "/"}
+           "WorkingDir": a.workdir}
     if a.entrypoint:
         cfg["Entrypoint"] = json.loads(a.entrypoint)
     if a.cmd:

@@ -57,7 +57,141 @@ cleaned() {
   [ -z "$(ls -A "$T/tmp")" ] || fail "temporary files left: $(ls -A "$T/tmp")"
 }
 
+# message FRAGMENT: the messages of every report case whose name contains the fragment.
+message() {
+  python3 - "$OUT/report.json" "$1" <<'PY'
+import json, sys
+def walk(o):
+    if isinstance(o, dict):
+        if "outcome" in o and "name" in o and sys.argv[2] in o["name"]: print(o.get("message", ""))
+        for v in o.values(): walk(v)
+    elif isinstance(o, list):
+        for v in o: walk(v)
+walk(json.load(open(sys.argv[1])))
+PY
+}
+property() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["properties"].get(sys.argv[2], ""))' "$OUT/report.json" "$1"; }
+has() { grep -qF -- "$2" <<< "$1" || fail "lacks: $2 (in: ${1:0:600})"; }
+
+# The real Argo CD (tests/cluster/argocd_images.sh: built from its modules, pulled from the
+# local registry with the manifests' own imagePullPolicy) as the product meets it: a source
+# repository whose tags carry the released install.yaml, a git server inside the cluster for
+# the smoke Application, the run in namespace argocd (the manifests' ClusterRoleBindings name it).
+SHARED=${PREFLIGHT_SHARED_DIR:-$here/../../../shared}
+argocd_setup() {
+  local v
+  for v in v2.11.0 v2.11.1 v2.11.2; do
+    [ -f "$SHARED/argocd/$v/install.yaml" ] || { echo "SKIP: $SHARED/argocd/$v/install.yaml missing"; exit 77; }
+  done
+  R=$T/argo-cd
+  git init -q "$R" && mkdir -p "$R/manifests"
+  for v in v2.11.0 v2.11.1 v2.11.2; do
+    cp "$SHARED/argocd/$v/install.yaml" "$R/manifests/install.yaml"
+    git -C "$R" add -A && git -C "$R" -c user.name=t -c user.email=t@example.invalid commit -qm "$v" && git -C "$R" tag "$v"
+  done
+  sed "s|@IMAGE@|quay.io/argoproj/argocd:v2.11.0|" "$FIX/git-server.yaml" | kc apply -f - >/dev/null || fail "git server"
+  kc -n pf-git wait --for=condition=Ready pod/git --timeout=180s >/dev/null || fail "git server not Ready"
+  for ((i = 0; i < 240; i++)); do kc get namespace argocd >/dev/null 2>&1 || break; sleep 0.5; done
+}
+argocd_run() { # ARGS...: a run of the real Argo CD from $R, with the smoke Application
+  run argocd --source "$R" --allow-cluster-scoped --kube-version 1.33 --apiserver-endpoint "$PF_NODE_IP:6443" \
+    --smoke-repo git://git.pf-git.svc.cluster.local/smoke.git --smoke-path app "$@"
+}
+# The v2.11.1 incident, read from the report: the real secret-init error, the policy and the
+# static finding as its cause, the cascade, and the live probe from Redis' identity agreeing.
+v2111_explained() { # STEP-FRAGMENT
+  local m
+  m=$(message "$1workloads Healthy")
+  has "$m" "stuck in Init: secret-init:"
+  has "$m" "level=fatal"
+  grep -qE '/api/v1/namespaces/argocd/secrets.*dial tcp 10\.96\.0\.1:443: (connect: connection refused|i/o timeout)' <<< "$m" ||
+    fail "no real secret-init dial error: ${m:0:400}"
+  has "$m" "argocd-redis-network-policy"
+  has "$m" "(PF001)"
+  has "$m" 'secret "argocd-redis" not found'
+  for w in Deployment/argocd-server Deployment/argocd-repo-server StatefulSet/argocd-application-controller; do has "$m" "$w"; done
+  outcome "$1api-server: Deployment/argocd-redis ->" failed
+  has "$(message "$1api-server: Deployment/argocd-redis ->")" "static analysis: blocked"
+  grep -q '"static vs live' "$OUT/report.json" && fail "static and live disagree"
+  grep -q '"promote.revision"' "$OUT/report.json" && fail "a failed run offers a pin"
+  return 0
+}
+
 case $CASE in
+argocd-v2.11.1-fresh-v2.11.2-binary)
+  # v2.11.1's manifests, unedited; its image carries the v2.11.2 build (the module proxy refuses
+  # v2.11.1; the two differ in no Go code on secret-init's path: tests/cluster/versions.env).
+  argocd_setup
+  argocd_run --candidate v2.11.1
+  expect_rc 1
+  outcome "api-server-reachable: Deployment/argocd-redis" failed
+  outcome "install candidate: workloads Healthy" failed
+  v2111_explained "install candidate: "
+  cleaned argocd
+  ;;
+argocd-v2.11.2-fresh)
+  argocd_setup
+  argocd_run --candidate v2.11.2
+  expect_rc 0
+  outcome "install candidate: workloads Healthy" passed
+  outcome "enforcement canary" passed
+  outcome "api-server: " passed
+  outcome "redis: " passed
+  outcome "redis isolation" passed
+  outcome "smoke: Application Synced and Healthy" passed
+  [ "$(property promote.revision)" = v2.11.2 ] || fail "promote.revision is '$(property promote.revision)', not v2.11.2"
+  cleaned argocd
+  # promote moves the pin of a GitOps repository's Application, and only that line.
+  cat > "$T/app.yaml" <<'YAML'
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: argocd   # Argo CD managing itself
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://github.com/argoproj/argo-cd.git
+    targetRevision: v2.11.0    # moved by argocd-preflight promote
+    path: manifests/cluster-install
+  destination: {server: https://kubernetes.default.svc, namespace: argocd}
+YAML
+  cp "$T/app.yaml" "$T/app.before"
+  "$BIN" promote --report "$OUT/report.json" --source https://github.com/argoproj/argo-cd --revision v2.11.2 "$T/app.yaml" > "$T/out" 2>&1 ||
+    fail "promote refused the passing report"
+  [ "$(diff "$T/app.before" "$T/app.yaml" | grep -c '^[<>]')" = 2 ] || fail "promote must change exactly one line"
+  contains "$T/app.yaml" "    targetRevision: v2.11.2    # moved by argocd-preflight promote"
+  ;;
+argocd-upgrade-v2.11.0-v2.11.1)
+  argocd_setup
+  argocd_run --scenario upgrade --baseline v2.11.0 --candidate v2.11.1
+  expect_rc 1
+  outcome "install baseline: workloads Healthy" passed
+  outcome "install baseline: smoke: Application Synced and Healthy" passed
+  outcome "upgrade to candidate: workloads Healthy" failed
+  v2111_explained "upgrade to candidate: "
+  cleaned argocd
+  ;;
+argocd-rollback-v2.11.0-v2.11.1)
+  argocd_setup
+  argocd_run --scenario rollback --baseline v2.11.0 --candidate v2.11.1
+  expect_rc 1
+  outcome "upgrade to candidate: workloads Healthy" failed
+  has "$(message "upgrade to candidate: workloads Healthy")" "stuck in Init: secret-init:"
+  outcome "roll back to baseline: workloads Healthy" passed
+  outcome "roll back to baseline: smoke: Application still Synced and Healthy" passed
+  cleaned argocd
+  ;;
+argocd-upgrade-v2.11.0-v2.11.2)
+  argocd_setup
+  argocd_run --scenario upgrade --baseline v2.11.0 --candidate v2.11.2
+  expect_rc 0
+  outcome "upgrade to candidate: workloads Healthy" passed
+  outcome "upgrade to candidate: smoke: Application still Synced and Healthy" passed
+  outcome "redis isolation" passed
+  [ "$(property promote.revision)" = v2.11.2 ] || fail "promote.revision is '$(property promote.revision)', not v2.11.2"
+  cleaned argocd
+  ;;
 guard)
   # The guard and the routes, read (never tested by sending anything out).
   rules=$(nft list table inet "$PF_GUARD_TABLE") || fail "no guard table"

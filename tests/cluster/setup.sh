@@ -5,7 +5,8 @@
 # every start is in place for the duration of the install only.
 set -euo pipefail
 pkgs=(containerd runc containernetworking-plugins etcd-server nftables iptables ipset busybox-static
-      redis-tools conntrack openssl iproute2 procps util-linux kmod)
+      redis-tools conntrack openssl iproute2 procps util-linux kmod
+      git gpg gpg-agent tini docker-registry)   # Argo CD's image userland; the local registry
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 missing=()
 for p in "${pkgs[@]}"; do installed "$p" || missing+=("$p"); done

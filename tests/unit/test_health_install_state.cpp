@@ -46,17 +46,60 @@ TEST_CASE("healthy only when every expected workload is Healthy") {
     CHECK(missing.pending[0] == "Deployment/worker: not created yet");
 }
 
-TEST_CASE("a crash loop decides at once and the pod is attributed by its workload's selector") {
+TEST_CASE("a crash loop decides once its container has been failing for the grace period; the pod is attributed by its workload's selector") {
     StuckClock clock;
-    auto st = evaluate(objects(k_deploy_waiting + "---\n" + k_worker_waiting + "---\n" +
-                               pod("worker-x1", "worker",
-                                   "{phase: Running, containerStatuses: [{name: main, restartCount: 2, state: {waiting: {reason: CrashLoopBackOff}}, "
-                                   "lastState: {terminated: {exitCode: 3}}}]}")),
-                       k_expected, clock, 10, 60);
+    auto snapshot = objects(k_deploy_waiting + "---\n" + k_worker_waiting + "---\n" +
+                            pod("worker-x1", "worker",
+                                "{phase: Running, containerStatuses: [{name: main, restartCount: 2, state: {waiting: {reason: CrashLoopBackOff}}, "
+                                "lastState: {terminated: {exitCode: 3}}}]}"));
+    auto first = evaluate(snapshot, k_expected, clock, 10, 60);
+    CHECK_FALSE(first.failed);  // a first crash proves nothing: real installs have crashes that heal
+    REQUIRE(first.stuck.size() == 1);
+    CHECK_FALSE(evaluate(snapshot, k_expected, clock, 69.9, 60).failed);
+    auto st = evaluate(snapshot, k_expected, clock, 70, 60);
     CHECK(st.failed);
     REQUIRE(st.decisive.size() == 1);
     CHECK(st.decisive[0].workload == "Deployment/worker");
     CHECK(st.decisive[0].pod == "worker-x1");
+}
+
+TEST_CASE("the failing clock runs across restarts: Running between crashes does not reset it") {
+    // A container without a readiness probe reads ready while it runs between two crashes.
+    auto crashing = [](int restarts) {
+        return pod("worker-x1", "worker",
+                   "{phase: Running, containerStatuses: [{name: main, restartCount: " + std::to_string(restarts) +
+                       ", state: {waiting: {reason: CrashLoopBackOff}}, lastState: {terminated: {exitCode: 1}}}]}");
+    };
+    auto running = [](int restarts) {
+        return pod("worker-x1", "worker",
+                   "{phase: Running, containerStatuses: [{name: main, ready: true, restartCount: " + std::to_string(restarts) +
+                       ", state: {running: {}}, lastState: {terminated: {exitCode: 1}}}]}");
+    };
+    const auto ws = k_deploy_waiting + "---\n" + k_worker_waiting + "---\n";
+    StuckClock clock;
+    CHECK_FALSE(evaluate(objects(ws + crashing(1)), k_expected, clock, 0, 60).failed);
+    CHECK_FALSE(evaluate(objects(ws + running(2)), k_expected, clock, 30, 60).failed);  // not crashing now: no verdict
+    auto st = evaluate(objects(ws + crashing(2)), k_expected, clock, 61, 60);
+    CHECK(st.failed);  // crashing again, first failure 61 s ago
+    // A container that crashed once and has run since is not a cause however long ago that was.
+    StuckClock healed;
+    evaluate(objects(ws + crashing(1)), k_expected, healed, 0, 60);
+    CHECK_FALSE(evaluate(objects(ws + running(1)), k_expected, healed, 500, 60).failed);
+}
+
+TEST_CASE("an init container that completed after failing is not failing; one that keeps failing is") {
+    auto with_init = [](const std::string& state) {
+        return pod("worker-1", "worker",
+                   "{phase: Pending, initContainerStatuses: [{name: init, restartCount: 3, state: " + state +
+                       ", lastState: {terminated: {exitCode: 1}}}]}");
+    };
+    auto p1 = objects(with_init("{terminated: {exitCode: 0}}"));
+    CHECK(failing_containers(p1[0]).empty());
+    auto p2 = objects(with_init("{waiting: {reason: CrashLoopBackOff}}"));
+    REQUIRE(failing_containers(p2[0]).size() == 1);
+    CHECK(failing_containers(p2[0])[0] == "init:init");
+    auto fresh = objects(pod("w", "worker", "{phase: Running, containerStatuses: [{name: main, restartCount: 0, state: {running: {}}}]}"));
+    CHECK(failing_containers(fresh[0]).empty());
 }
 
 TEST_CASE("image pull and config errors wait for the grace period, then decide") {
@@ -74,21 +117,22 @@ TEST_CASE("image pull and config errors wait for the grace period, then decide")
 }
 
 TEST_CASE("with a decisive cause, waiting config errors are reported as its consequences, cause first") {
+    const auto crash = pod("worker-1", "worker",
+                           "{phase: Pending, initContainerStatuses: [{name: init, restartCount: 1, state: {terminated: {exitCode: 1}}, "
+                           "lastState: {terminated: {exitCode: 1}}}]}");
+    const auto config_error = pod("api-1", "api",
+                                  "{phase: Pending, containerStatuses: [{name: main, state: {waiting: {reason: CreateContainerConfigError, "
+                                  "message: 'secret \"t\" not found'}}}]}");
     StuckClock clock;
-    auto st = evaluate(objects(k_deploy_waiting + "---\n" + k_worker_waiting + "---\n" +
-                               pod("api-1", "api",
-                                   "{phase: Pending, containerStatuses: [{name: main, state: {waiting: {reason: CreateContainerConfigError, "
-                                   "message: 'secret \"t\" not found'}}}]}") +
-                               "---\n" +
-                               pod("worker-1", "worker",
-                                   "{phase: Pending, initContainerStatuses: [{name: init, restartCount: 1, state: {terminated: {exitCode: 1}}, "
-                                   "lastState: {terminated: {exitCode: 1}}}]}")),
-                       k_expected, clock, 5, 60);
+    CHECK_FALSE(evaluate(objects(k_deploy_waiting + "---\n" + k_worker_waiting + "---\n" + crash), k_expected, clock, 0, 60).failed);
+    // The config error is new (within its grace) but counts with the cause.
+    auto st = evaluate(objects(k_deploy_waiting + "---\n" + k_worker_waiting + "---\n" + config_error + "---\n" + crash), k_expected, clock, 60, 60);
     CHECK(st.failed);
     REQUIRE(st.decisive.size() == 2);
     CHECK(st.decisive[0].workload == "Deployment/worker");
     CHECK(st.decisive[0].container.init);
     CHECK(st.decisive[1].container.reason == "CreateContainerConfigError");
+    CHECK(st.decisive[1].since_s == 0);
 }
 
 TEST_CASE("a config error alone, inside the grace period, is not yet a failure (the Secret may still come)") {

@@ -40,4 +40,10 @@ struct StuckContainer {
 // last termination). Whether an image pull error has persisted long enough is the caller's call.
 std::vector<StuckContainer> stuck_containers(const model::Value& pod, int min_repeats = 2);
 
+// Containers of `pod` that have failed: restarted, or terminated non-zero (an init container
+// that has since completed is not counted). Readiness is not asked: a container without a
+// readiness probe reads ready between crashes. Init containers are named "init:<name>" so they
+// never collide with a regular container of the same name.
+std::vector<std::string> failing_containers(const model::Value& pod);
+
 }  // namespace preflight::health

@@ -18,7 +18,7 @@ struct StuckPod {
     std::string workload;  // "Deployment/argocd-redis"
     std::string pod;
     StuckContainer container;
-    double since_s = 0;  // how long this exact signal has been seen
+    double since_s = 0;  // how long this signal has been seen (a crash: how long its container has been failing)
 };
 
 struct InstallState {
@@ -41,11 +41,15 @@ private:
     std::map<std::string, double> m_first;
 };
 
-// Judges `objects` (live Pods and workloads of one namespace). Decisive at once: a container
-// in CrashLoopBackOff, or one that failed, restarted and failed the same way again. Decisive
-// once it has lasted `grace_s`: any other stuck reason (ImagePullBackOff, ErrImagePull,
-// CreateContainerConfigError, ...); those also count at once when something else is decisive,
-// as consequences. Pods belong to the expected workload whose live selector matches them.
+// Judges `objects` (live Pods and workloads of one namespace). A crash (CrashLoopBackOff, or a
+// container that failed, restarted and failed the same way again) is decisive once its
+// container is crashing now and first failed at least `grace_s` ago (counted across its
+// restarts, from the first poll that saw it fail): a real Argo CD install has transient
+// crashes that heal (dex exits until argocd-server has written server.secretkey), so a first
+// crash proves nothing. Any other stuck reason (ImagePullBackOff, ErrImagePull,
+// CreateContainerConfigError, ...) is decisive once it has lasted `grace_s`. Once something is
+// decisive, every stuck signal counts with it, as consequences. Pods belong to the expected
+// workload whose live selector matches them.
 InstallState evaluate(const std::vector<model::Value>& objects, const std::vector<Expected>& expected, StuckClock& clock,
                       double now_s, double grace_s);
 
