@@ -2,30 +2,34 @@
 # `run` against the simulated cluster: how soon after the decisive moment the verdict comes, and
 # how many kubectl processes each phase starts, for a short and a long wait (the count must not
 # grow with the duration). The simulator records the moment (all pods Ready, or the first
-# CrashLoopBackOff) in milestones.log; the tool's verdict time is the end of its
-# "<step>: workloads Healthy" case. Usage: bench/run_cluster.sh [BINARY]
+# failure) in milestones.log; a crash decides once its container has been failing for
+# --stuck-grace (here $grace s), so for a crash the moment is its first failure plus the grace. The tool's verdict time is the end of its "<step>: workloads Healthy" case.
+# Usage: bench/run_cluster.sh [BINARY]
 set -euo pipefail
 bin=$(realpath "${1:-build/argocd-preflight}")
 here=$(cd "$(dirname "$0")/.." && pwd)
 command -v kubectl >/dev/null || { echo "bench: kubectl is needed"; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 export HOME=$tmp/home TMPDIR=$tmp/tmp; mkdir -p "$HOME" "$TMPDIR"
+grace=5
 measure() { # name scenario-json
   local name=$1 sc=$tmp/$1.json
   printf '%s' "$2" > "$sc"
   export FAKE_KIND_HOME=$tmp/kind-$name
   KUBE_SIM_SCENARIO=$sc PATH=$here/tests/sim/bin:$PATH "$bin" run --manifests "$here/tests/fixtures/run/app.yaml" \
-    --report-dir "$tmp/out-$name" --log-level warn --stuck-grace 30 >/dev/null 2>&1 || true
-  python3 - "$name" "$tmp/out-$name/report.json" "$FAKE_KIND_HOME"/deleted/*/milestones.log <<'PY'
+    --report-dir "$tmp/out-$name" --log-level warn --stuck-grace "$grace" >/dev/null 2>&1 || true
+  python3 - "$name" "$tmp/out-$name/report.json" "$FAKE_KIND_HOME"/deleted/*/milestones.log "$grace" <<'PY'
 import json, sys
-name, report, milestones = sys.argv[1], sys.argv[2], sys.argv[3]
+name, report, milestones, grace = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
 r = json.load(open(report))
 case = next(c for s in r["suites"] for c in s["cases"] if c["name"].endswith("workloads Healthy"))
 verdict = (case["start_ms"] + case["duration_ms"]) / 1000.0
 run_end = (r["start_ms"] + r["duration_ms"]) / 1000.0
 lines = [l.split(" ", 1) for l in open(milestones).read().splitlines()]
-want = "crash-loop" if case["outcome"] == "failed" else "all-ready"
-moment = max(float(t) for t, what in lines if what.startswith(want))
+want = "first-failure" if case["outcome"] == "failed" else "all-ready"
+times = [float(t) for t, what in lines if what.startswith(want)]
+moment = max(times) if want == "all-ready" else min(times) + grace
+want = want if want == "all-ready" else f"first failure + {grace:.0f} s"
 procs = {k.split(".")[-1]: v for k, v in r["properties"].items() if k.startswith("kubectl.processes.")}
 print(f"{name:28s} {case['outcome']:7s} verdict {1000*(verdict-moment):6.0f} ms after {want}; "
       f"run ends {1000*(run_end-moment):6.0f} ms after; kubectl processes {procs}")

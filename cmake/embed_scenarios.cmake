@@ -1,5 +1,6 @@
 # Writes a C++ source holding every scenarios/*.yaml as a string, so `--scenario NAME` works
-# wherever the binary is installed. Re-run when a scenario changes (CMAKE_CONFIGURE_DEPENDS).
+# wherever the binary is installed. Re-run when a scenario is added, removed or edited
+# (CMAKE_CONFIGURE_DEPENDS on the glob and on each file).
 function(embed_scenarios out_file)
   file(GLOB files CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/scenarios/*.yaml)
   list(SORT files)
@@ -7,6 +8,8 @@ function(embed_scenarios out_file)
   foreach(f ${files})
     get_filename_component(name ${f} NAME_WE)
     file(READ ${f} text)
+    # Its contents, not only the list of files: an edited scenario re-runs this at build time.
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${f})
     string(APPEND body "        {\"${name}\", R\"SCENARIO(${text})SCENARIO\"},\n")
   endforeach()
   string(APPEND body "    };\n    return s;\n}\n\n}  // namespace preflight::scenario\n")

@@ -34,6 +34,12 @@ model::Labels labels_of(const model::Value& pod) {
     return labels;
 }
 
+bool pod_ready(const model::Value& pod) {
+    for (const auto& c : pod.at_path({"status", "conditions"}).items)
+        if (c["type"].str() == "Ready") return c["status"].str() == "True";
+    return false;
+}
+
 // A crash: the container ran and failed (as opposed to never starting: pull or config errors).
 bool is_crash(const StuckContainer& c) { return c.reason == "CrashLoopBackOff" || c.reason == "Error" || c.reason == "OOMKilled"; }
 
@@ -69,6 +75,25 @@ InstallState evaluate(const std::vector<model::Value>& objects, const std::vecto
     }
     st.healthy = all;
     std::vector<std::string> keys;
+    // StatefulSet pods on a revision their StatefulSet (having seen its latest spec) no longer
+    // wants, and not Ready.
+    for (std::size_t i = 0; i < pods.size(); ++i) {
+        auto o = owner.find(pods[i]);
+        if (o == owner.end() || !o->second.starts_with("StatefulSet/")) continue;
+        auto sts = std::find_if(workloads.begin(), workloads.end(), [&](const model::Value* w) {
+            return (*w)["kind"].str() == "StatefulSet" && "StatefulSet/" + std::string(w->at_path({"metadata", "name"}).str()) == o->second;
+        });
+        if (sts == workloads.end()) continue;
+        const auto& status = (**sts)["status"];
+        std::string want(status["updateRevision"].str());
+        bool observed = status["observedGeneration"].str() == (**sts).at_path({"metadata", "generation"}).str();
+        auto rev = pod_labels[i].find("controller-revision-hash");
+        if (want.empty() || !observed || rev == pod_labels[i].end() || rev->second == want || pod_ready(*pods[i])) continue;
+        std::string pod_name(pods[i]->at_path({"metadata", "name"}).str());
+        std::string key = pod_name + "/stale/" + rev->second;
+        keys.push_back(key);
+        st.stale.push_back({o->second, pod_name, rev->second, want, clock.seen(key, now_s)});
+    }
     for (const auto* p : pods) {
         std::string pod_name(p->at_path({"metadata", "name"}).str());
         // Failing clocks run across restarts (the state flips Running/Error/CrashLoopBackOff).

@@ -94,6 +94,10 @@ Args delete_namespace_args(const Target& t, std::string_view ns) {
     return with(t, {"delete", "namespace", ns, "--ignore-not-found", "--wait=false"});
 }
 
+Args delete_pod_args(const Target& t, std::string_view ns, std::string_view pod) {
+    return with(t, {"delete", "pod", pod, "--namespace", ns, "--ignore-not-found", "--wait=false"});
+}
+
 std::string namespace_manifest(std::string_view ns) {
     return R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":")" + std::string(ns) + "\"}}\n";
 }

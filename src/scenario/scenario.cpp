@@ -103,7 +103,11 @@ std::optional<Action> parse_action(Checker& c, const Value& v) {
     }
     if (key == "install") {
         a.kind = ActionKind::install;
-        if (!b.is_null()) c.mapping(b, {"revision", "timeout"}, "install");
+        if (!b.is_null()) c.mapping(b, {"revision", "timeout", "forced_rollback"}, "install");
+        if (const auto* f = b.find("forced_rollback")) {
+            if (auto on = f->as_bool()) a.forced_rollback = *on;
+            else c.add(*f, "install: forced_rollback must be true or false");
+        }
         auto rev = b["revision"].str();
         if (rev == "baseline") a.revision = Revision::baseline;
         else if (rev == "candidate" || rev.empty()) a.revision = Revision::candidate;

@@ -64,6 +64,31 @@ std::string observed_text(const probe::Reading& r) {
 
 bool failed(report::Outcome o) { return o == report::Outcome::failed || o == report::Outcome::error; }
 
+// The forced-rollback step of Kubernetes' StatefulSet documentation: a StatefulSet whose pod
+// never became Ready on a broken revision waits for it forever, so the rollback deletes that
+// pod (once, after it has been seen stale for a few seconds) and says so: a real rollback needs
+// the same command.
+struct ForcedRollback {
+    std::vector<health::StalePod> deleted;
+    std::vector<std::string> errors;
+    void step(kube::Kubectl& k, const std::string& ns, const std::vector<health::StalePod>& stale, std::chrono::milliseconds timeout) {
+        for (const auto& p : stale) {
+            if (p.since_s < 5 || std::any_of(deleted.begin(), deleted.end(), [&](const auto& d) { return d.pod == p.pod && d.revision == p.revision; }))
+                continue;
+            if (auto r = k.output(kube::delete_pod_args(k.target(), ns, p.pod), timeout); !r) errors.push_back(p.pod + ": " + r.error().describe());
+            deleted.push_back(p);
+        }
+    }
+    std::string describe(const std::string& ns) const {
+        std::vector<std::string> parts;
+        for (const auto& p : deleted)
+            parts.push_back("deleted pod " + p.pod + " (" + p.workload + " wants revision " + p.update_revision + "; the pod was left on " +
+                            p.revision + " and never became Ready, which Kubernetes does not replace by itself)");
+        for (const auto& e : errors) parts.push_back("could not delete " + e);
+        return text::join(parts, "; ") + ". A real rollback needs the same step: kubectl --namespace " + ns + " delete pod <pod>";
+    }
+};
+
 class Session {
 public:
     Session(proc::Runner& runner, cluster::ClusterProvider& provider, const SessionOptions& o, report::Run& run)
@@ -204,7 +229,7 @@ public:
         switch (a.kind) {
             case ActionKind::install: {
                 const Release& r = a.revision == Revision::candidate ? candidate : *baseline;
-                return install(r, suite, a.timeout.value_or(m_o.wait_timeout), failure);
+                return install(r, suite, a.timeout.value_or(m_o.wait_timeout), failure, a.forced_rollback);
             }
             case ActionKind::wait:
                 if (!m_current) return skip(suite, "wait", "nothing installed yet");
@@ -293,7 +318,8 @@ private:
         return report::Outcome::skipped;
     }
 
-    report::Outcome install(const Release& r, report::Suite& suite, std::chrono::milliseconds wait_timeout, std::string& failure) {
+    report::Outcome install(const Release& r, report::Suite& suite, std::chrono::milliseconds wait_timeout, std::string& failure,
+                            bool forced_rollback = false) {
         auto k = kubectl();
         preload(r.images);
         auto apply = action_case("apply " + r.label);
@@ -325,12 +351,14 @@ private:
         }
         apply.message = std::to_string(std::count(applied->begin(), applied->end(), '\n')) + " objects server-side applied into namespace " + m_o.ns;
         finish_case(suite, std::move(apply));
-        return wait_case(r, suite, wait_timeout, failure);
+        return wait_case(r, suite, wait_timeout, failure, forced_rollback);
     }
 
     // Waits for every expected workload of `r`, then one case per workload.
-    report::Outcome wait_case(const Release& r, report::Suite& suite, std::chrono::milliseconds limit_in, std::string& failure) {
+    report::Outcome wait_case(const Release& r, report::Suite& suite, std::chrono::milliseconds limit_in, std::string& failure,
+                              bool forced_rollback = false) {
         auto wait = action_case("workloads Healthy");
+        ForcedRollback forced;
         auto k = kubectl();
         health::StuckClock clock;
         kube::LiveView view;
@@ -347,6 +375,7 @@ private:
                 view.wait_change(100ms);
                 m_snapshot = view.snapshot();
                 m_state = health::evaluate(m_snapshot, r.expected, clock, seconds_now(), m_o.stuck_grace_s);
+                if (forced_rollback) forced.step(k, m_o.ns, m_state.stale, left(30s));
                 if (m_state.healthy) {
                     wait.message = std::to_string(r.expected.size()) + " workloads Healthy";
                     break;
@@ -382,7 +411,19 @@ private:
         view.stop();
         m_run.set_property("kubectl.watch_processes", std::to_string(view.processes_started()));
         if (wait.outcome == report::Outcome::failed && m_state.failed) explain(r, wait, k);
+        if (wait.outcome == report::Outcome::failed && !forced_rollback)
+            for (const auto& p : m_state.stale)
+                wait.message += "; " + p.workload + ": pod " + p.pod + " is left on revision " + p.revision +
+                                " and not Ready, and Kubernetes never replaces it (a rollback must delete it: kubectl --namespace " + m_o.ns +
+                                " delete pod " + p.pod + ")";
         phase_counts("wait");
+        if (!forced.deleted.empty() || !forced.errors.empty()) {
+            auto c = action_case("forced rollback");
+            c.start_ms = wait.start_ms;
+            c.outcome = forced.errors.empty() ? report::Outcome::passed : report::Outcome::failed;
+            c.message = forced.describe(m_o.ns);
+            finish_case(suite, std::move(c));
+        }
         // One case per expected workload, so JUnit shows which ones made it.
         std::vector<report::Case> per_workload;
         for (const auto& e : r.expected) {

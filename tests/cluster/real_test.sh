@@ -218,10 +218,18 @@ guard)
   [ -z "$up" ] || ! ip route get "$PF_API_VIP" | grep -q "dev $up" || fail "the API VIP would leave through $up"
   # Every socket our processes listen on is on loopback or the node address.
   bad=$(ss -Hltnup | while read -r _ _ _ _ local _ proc; do
-          case $proc in *kube*|*etcd*|*containerd*|*coredns*) ;; *) continue ;; esac
+          case $proc in *kube*|*etcd*|*containerd*|*coredns*|*docker-regist*) ;; *) continue ;; esac
           case $local in 127.0.0.1:*|"[::1]:"*|"$PF_NODE_IP":*) ;; *) echo "$local $proc" ;; esac
         done)
   [ -z "$bad" ] || fail "listening beyond loopback and the node address: $bad"
+  # The local registry: loopback only, and containerd's only server for every registry the
+  # Argo CD manifests name (no fallback to the internet).
+  ss -Hltnp | grep -q "127.0.0.1:${PF_REGISTRY##*:} .*docker-regist" || fail "the registry does not listen on $PF_REGISTRY"
+  for host in quay.io ghcr.io docker.io public.ecr.aws; do
+    h=$PF_STATE/containerd/certs.d/$host/hosts.toml
+    [ "$(grep -c '^server = "http://'"$PF_REGISTRY"'"$' "$h")" = 1 ] || fail "$host: containerd's server is not the local registry"
+    grep -q 'https://' "$h" && fail "$host: an internet endpoint in $h"
+  done
   ;;
 healthy)
   run real-healthy --manifests "$FIX/healthy.yaml"

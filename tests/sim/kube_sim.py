@@ -481,6 +481,9 @@ class Cluster:
             logs_for(name, fail.get("log", ""))
             self.event(ns, pod, "BackOff", "Back-off restarting failed container %s in pod %s" % (name, pod_name), "Warning")
         term = {"exitCode": fail.get("exit_code", 1), "reason": "Error"}
+        if n >= 0 and not getattr(self, "failure_seen", False):
+            self.failure_seen = True
+            self.milestone("first-failure %s/%s" % (pod_name, name))
         cs["restartCount"] = max(n, 0)
         if n < 1:
             cs["state"] = {"terminated": dict(term)}

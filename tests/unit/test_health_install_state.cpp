@@ -174,3 +174,27 @@ TEST_CASE("pods are attributed by matchExpressions too (one selector implementat
     REQUIRE(bad.stuck.size() == 1);
     CHECK(bad.stuck[0].workload == "Pod/worker-x");
 }
+
+TEST_CASE("a StatefulSet pod left on an old revision and not Ready is stale; Ready, current or unobserved ones are not") {
+    auto sts = [](const std::string& observed) {
+        return "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: ctrl, generation: 3}\n"
+               "spec: {replicas: 1, selector: {matchLabels: {app: ctrl}}}\n"
+               "status: {observedGeneration: " + observed + ", replicas: 1, currentRevision: ctrl-old, updateRevision: ctrl-good}\n";
+    };
+    auto pod_at = [](const std::string& rev, const std::string& ready) {
+        return "apiVersion: v1\nkind: Pod\nmetadata: {name: ctrl-0, labels: {app: ctrl, controller-revision-hash: " + rev +
+               "}}\nspec: {containers: [{name: main}]}\nstatus: {phase: Pending, conditions: [{type: Ready, status: '" + ready + "'}]}\n";
+    };
+    const std::vector<Expected> expected{{"StatefulSet", "ctrl"}};
+    StuckClock clock;
+    auto st = evaluate(objects(sts("3") + "---\n" + pod_at("ctrl-bad", "False")), expected, clock, 10, 60);
+    REQUIRE(st.stale.size() == 1);
+    CHECK(st.stale[0].workload == "StatefulSet/ctrl");
+    CHECK(st.stale[0].pod == "ctrl-0");
+    CHECK(st.stale[0].revision == "ctrl-bad");
+    CHECK(st.stale[0].update_revision == "ctrl-good");
+    CHECK(evaluate(objects(sts("3") + "---\n" + pod_at("ctrl-bad", "False")), expected, clock, 17, 60).stale[0].since_s == 7);
+    CHECK(evaluate(objects(sts("3") + "---\n" + pod_at("ctrl-bad", "True")), expected, clock, 20, 60).stale.empty());   // Ready: the rollout replaces it
+    CHECK(evaluate(objects(sts("3") + "---\n" + pod_at("ctrl-good", "False")), expected, clock, 20, 60).stale.empty());  // on the wanted revision
+    CHECK(evaluate(objects(sts("2") + "---\n" + pod_at("ctrl-bad", "False")), expected, clock, 20, 60).stale.empty());   // spec not yet observed
+}

@@ -34,6 +34,7 @@ TEST_CASE("watch, logs, describe, delete") {
     CHECK(joined(logs_args(k_target, "ns1", "p-1", "init", false)).ends_with("--tail 500"));
     CHECK(joined(describe_args(k_target, "ns1", "pod", "p-1")).ends_with("describe --namespace ns1 pod p-1"));
     CHECK(joined(delete_namespace_args(k_target, "trial")).ends_with("delete namespace trial --ignore-not-found --wait=false"));
+    CHECK(joined(delete_pod_args(k_target, "ns1", "sts-0")).ends_with("delete pod sts-0 --namespace ns1 --ignore-not-found --wait=false"));
     // Arguments stay whole: a name with spaces is one argv element, never split by a shell.
     auto odd = logs_args(k_target, "ns", "a b", "c;d", false);
     CHECK(std::find(odd.begin(), odd.end(), "a b") != odd.end());

@@ -67,6 +67,31 @@ steps:
     CHECK(st.cleanup.size() == 1);
 }
 
+TEST_CASE("forced_rollback: off unless asked, a boolean, and the shipped rollback asks for it on its way back only") {
+    auto parse = [](const std::string& install) {
+        return parse_scenario("s.yaml", "apiVersion: argocd-preflight.io/v1\nkind: Scenario\nname: d\nsteps:\n- name: a\n  try:\n  - install: " +
+                                            install + "\n");
+    };
+    auto off = parse("{revision: baseline}");
+    REQUIRE(off.has_value());
+    CHECK_FALSE(off->steps[0].try_[0].forced_rollback);
+    auto on = parse("{revision: baseline, forced_rollback: true}");
+    REQUIRE(on.has_value());
+    CHECK(on->steps[0].try_[0].forced_rollback);
+    auto bad = parse("{revision: baseline, forced_rollback: sometimes}");
+    REQUIRE_FALSE(bad.has_value());
+    CHECK(bad.error().message.find("forced_rollback must be true or false") != std::string::npos);
+    for (const auto& sc : shipped_scenarios()) {
+        auto parsed = parse_scenario(std::string(sc.name) + ".yaml", sc.text);
+        REQUIRE(parsed.has_value());
+        for (const auto& st : parsed->steps)
+            for (const auto& a : st.try_) {
+                CAPTURE(st.name);
+                CHECK(a.forced_rollback == (a.kind == ActionKind::install && std::string(sc.name) == "rollback" && st.name == "roll back to baseline"));
+            }
+    }
+}
+
 TEST_CASE("every problem at once, each with file:line:col") {
     auto s = parse_scenario("bad.yaml", R"(apiVersion: argocd-preflight.io/v0
 kind: Scenario

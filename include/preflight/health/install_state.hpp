@@ -21,12 +21,22 @@ struct StuckPod {
     double since_s = 0;  // how long this signal has been seen (a crash: how long its container has been failing)
 };
 
+// A StatefulSet pod left on a revision the StatefulSet no longer wants, and not Ready: with the
+// default OrderedReady rolling update Kubernetes waits for it forever and never replaces it
+// (the "forced rollback" limitation in the StatefulSet documentation: it must be deleted).
+struct StalePod {
+    std::string workload;  // "StatefulSet/argocd-application-controller"
+    std::string pod, revision, update_revision;
+    double since_s = 0;
+};
+
 struct InstallState {
     bool healthy = false;                 // every expected workload Healthy
     bool failed = false;                  // a decisive signal (see evaluate)
     std::vector<std::string> pending;     // "Deployment/x: Waiting for rollout..." for what is not Healthy
     std::vector<StuckPod> decisive;       // the signals that decided failure, causes first
     std::vector<StuckPod> stuck;          // every stuck container seen (decisive or not yet)
+    std::vector<StalePod> stale;          // StatefulSet pods stuck on an old revision
 };
 
 // Remembers since when each stuck signal (pod, container, reason) has been seen.

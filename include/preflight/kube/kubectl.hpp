@@ -46,6 +46,8 @@ std::map<std::string, std::string> split_prefixed_logs(std::string_view text);
 Args describe_args(const Target& t, std::string_view ns, std::string_view resource, std::string_view name);
 Args version_args(const Target& t);
 Args delete_namespace_args(const Target& t, std::string_view ns);
+// Deletes one pod (the forced-rollback step for a StatefulSet stuck on a broken revision).
+Args delete_pod_args(const Target& t, std::string_view ns, std::string_view pod);
 
 // A Namespace manifest (JSON) for `apply_args`.
 std::string namespace_manifest(std::string_view ns);

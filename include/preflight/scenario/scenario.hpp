@@ -21,6 +21,9 @@ enum class SmokeMode { create, verify };
 struct Action {
     ActionKind kind = ActionKind::install;
     Revision revision = Revision::candidate;  // install
+    // install: delete StatefulSet pods left on a broken revision (not Ready) so the rollout can
+    // proceed, as Kubernetes' StatefulSet documentation says a rollback needs; reported.
+    bool forced_rollback = false;
     SmokeMode smoke = SmokeMode::create;      // smoke
     std::optional<std::chrono::milliseconds> timeout;
     int line = 0;  // where it is written, for messages
