@@ -178,6 +178,10 @@ argocd-rollback-v2.11.0-v2.11.1)
   expect_rc 1
   outcome "upgrade to candidate: workloads Healthy" failed
   has "$(message "upgrade to candidate: workloads Healthy")" "stuck in Init: secret-init:"
+  # Kubernetes leaves the StatefulSet's pod on the broken revision (never Ready, never
+  # replaced): the drill deletes it, as a real rollback must, and says so.
+  outcome "roll back to baseline: forced rollback" passed
+  has "$(message "roll back to baseline: forced rollback")" "StatefulSet/"
   outcome "roll back to baseline: workloads Healthy" passed
   outcome "roll back to baseline: smoke: Application still Synced and Healthy" passed
   cleaned argocd

@@ -393,6 +393,10 @@ rollback)
   outcome_is "$OUT/junit.xml" 'roll back to baseline' passed
   outcome_is "$OUT/junit.xml" 'roll back to baseline: workloads Healthy' passed
   outcome_is "$OUT/junit.xml" 'roll back to baseline: smoke: Application still Synced and Healthy' passed
+  # As on the real cluster: the controller's pod, left on the candidate's revision and never
+  # Ready, is not replaced by the StatefulSet; the drill deletes it and says so.
+  outcome_is "$OUT/junit.xml" 'roll back to baseline: forced rollback' passed
+  contains "$OUT/report.json" 'deleted pod argocd-application-controller-0'
   no_clusters_left
   ;;
 rollback-healthy)
@@ -403,6 +407,7 @@ rollback-healthy)
   outcome_is "$OUT/junit.xml" 'upgrade to candidate' passed
   outcome_is "$OUT/junit.xml" 'roll back to baseline' passed
   outcome_is "$OUT/junit.xml" 'roll back to baseline: smoke: Application still Synced and Healthy' passed
+  lacks "$OUT/report.json" 'forced rollback'   # every pod was Ready: the rolling update replaced them itself
   lacks "$OUT/report.json" '"root_cause"'
   no_clusters_left
   ;;

@@ -280,12 +280,22 @@ class Cluster:
             for r in old_sets:
                 old_pods += owned_by(r)
         owned = owned_by(owner_of_pods)
-        if kind in ("StatefulSet", "DaemonSet"):
+        revision = md["name"] + "-" + tmpl_hash  # the label value Kubernetes puts on the pods
+        stale = [p for p in owned if (p["metadata"].get("labels") or {}).get("controller-revision-hash") != revision]
+        if kind == "DaemonSet":
             # Pods of an older template are replaced (all at once: simpler than one by one).
-            for p in owned:
-                if (p["metadata"].get("labels") or {}).get("controller-revision-hash") != tmpl_hash:
-                    s.remove("", "pods", ns, p["metadata"]["name"])
-            owned = owned_by(owner_of_pods)
+            for p in stale:
+                s.remove("", "pods", ns, p["metadata"]["name"])
+        elif kind == "StatefulSet" and stale:
+            # The default OrderedReady rolling update, as the real controller does it: one pod at a
+            # time, highest ordinal first, and only while every pod is Ready - a pod that never
+            # became Ready is waited for forever, never replaced (Kubernetes' "forced rollback"
+            # limitation: it must be deleted by hand).
+            if all(is_ready(p) for p in owned) or spec.get("podManagementPolicy") == "Parallel":
+                ordinal = lambda p: int(p["metadata"]["name"].rsplit("-", 1)[1])
+                s.remove("", "pods", ns, max(stale, key=ordinal)["metadata"]["name"])
+        owned = owned_by(owner_of_pods)
+        stale = [p for p in owned if (p["metadata"].get("labels") or {}).get("controller-revision-hash") != revision]
         for i in range(len(owned), want):
             if kind == "StatefulSet":
                 taken = {p["metadata"]["name"] for p in owned}
@@ -296,7 +306,7 @@ class Cluster:
             tmpl = spec.get("template", {})
             labels = dict(tmpl.get("metadata", {}).get("labels") or {})
             if kind in ("StatefulSet", "DaemonSet"):
-                labels["controller-revision-hash"] = tmpl_hash
+                labels["controller-revision-hash"] = revision
             pod = {"apiVersion": "v1", "kind": "Pod",
                    "metadata": new_meta(pod_name, ns, labels, owner_of_pods),
                    "spec": copy.deepcopy(tmpl.get("spec", {})),
@@ -322,9 +332,11 @@ class Cluster:
                       "conditions": [{"type": "Available", "status": "True" if ready >= want else "False"},
                                      {"type": "Progressing", "status": "True", "reason": "ReplicaSetUpdated"}]}
         elif kind == "StatefulSet":
-            status = {"observedGeneration": gen, "replicas": len(owned), "readyReplicas": ready, "currentReplicas": len(owned),
-                      "updatedReplicas": len(owned), "availableReplicas": ready,
-                      "currentRevision": md["name"] + "-" + tmpl_hash, "updateRevision": md["name"] + "-" + tmpl_hash}
+            current = (stale[0]["metadata"].get("labels") or {}).get("controller-revision-hash") if stale else revision
+            status = {"observedGeneration": gen, "replicas": len(owned), "readyReplicas": ready,
+                      "currentReplicas": len(owned) - len(stale) if not stale else len(stale),
+                      "updatedReplicas": len(owned) - len(stale), "availableReplicas": ready,
+                      "currentRevision": current, "updateRevision": revision}
         elif kind == "DaemonSet":
             status = {"observedGeneration": gen, "desiredNumberScheduled": want, "currentNumberScheduled": len(owned),
                       "updatedNumberScheduled": len(owned), "numberReady": ready, "numberAvailable": ready}
