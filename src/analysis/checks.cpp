@@ -350,7 +350,8 @@ void check_api_server(Ctx& ctx, const std::vector<MissingSecret>& missing, std::
             expl += "  The policies allow TCP " + std::to_string(a.service_port) + " to it, which only works where the endpoint itself listens on " +
                     std::to_string(a.service_port) + " (many managed clusters), not on kind or kubeadm (" + std::to_string(a.port) + ").\n";
         expl += "  Assumed API endpoint: " + a.address_text + ":" + std::to_string(a.port) + " (--apiserver-endpoint).\n";
-        expl += "On a cluster: the call times out (dial tcp " + a.service_ip + ":" + std::to_string(a.service_port) + ": i/o timeout)";
+        expl += "On a cluster: the call times out where the enforcer drops (dial tcp " + a.service_ip + ":" + std::to_string(a.service_port) +
+                ": i/o timeout) or fails at once where it rejects (connect: connection refused)";
         expl += need.init ? " and the pods stay in Init." : ".";
         // The cascade: Secrets this workload creates at runtime that others need.
         for (const auto& m : missing) {
