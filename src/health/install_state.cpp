@@ -75,6 +75,7 @@ InstallState evaluate(const std::vector<model::Value>& objects, const std::vecto
     }
     st.healthy = all;
     std::vector<std::string> keys;
+    double youngest_failing = -1;  // the shortest time any container has been failing (-1: none)
     // StatefulSet pods on a revision their StatefulSet (having seen its latest spec) no longer
     // wants, and not Ready.
     for (std::size_t i = 0; i < pods.size(); ++i) {
@@ -102,6 +103,7 @@ InstallState evaluate(const std::vector<model::Value>& objects, const std::vecto
             std::string key = pod_name + "/failing/" + c;
             keys.push_back(key);
             failing_for[c] = clock.seen(key, now_s);
+            if (youngest_failing < 0 || failing_for[c] < youngest_failing) youngest_failing = failing_for[c];
         }
         for (auto& c : stuck_containers(*p)) {
             std::string key = pod_name + "/" + c.container + "/" + c.reason;
@@ -121,7 +123,14 @@ InstallState evaluate(const std::vector<model::Value>& objects, const std::vecto
         auto rank = [](const StuckPod& s) { return (is_crash(s.container) ? 0 : 2) + (s.container.init ? 0 : 1); };
         return rank(a) < rank(b);
     });
-    bool any_cause = std::any_of(st.stuck.begin(), st.stuck.end(), [&](const StuckPod& s) { return s.since_s >= grace_s; });
+    // A crash that has lasted the grace decides. A waiting signal (a missing Secret, an image)
+    // that has lasted it decides only while no container is still inside its own failing
+    // grace: such a signal is often the consequence of that crash (v2.11.1: the Secret
+    // secret-init never wrote), and deciding on it first would blame the consequence.
+    bool crash_pending = youngest_failing >= 0 && youngest_failing < grace_s;
+    bool any_cause = std::any_of(st.stuck.begin(), st.stuck.end(), [&](const StuckPod& s) {
+        return s.since_s >= grace_s && (is_crash(s.container) || !crash_pending);
+    });
     if (any_cause && !st.healthy) {
         st.failed = true;
         st.decisive = st.stuck;

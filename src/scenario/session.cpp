@@ -71,21 +71,29 @@ bool failed(report::Outcome o) { return o == report::Outcome::failed || o == rep
 struct ForcedRollback {
     std::vector<health::StalePod> deleted;
     std::vector<std::string> errors;
+    std::vector<std::string> attempted;  // "pod@revision": each is tried once
     void step(kube::Kubectl& k, const std::string& ns, const std::vector<health::StalePod>& stale, std::chrono::milliseconds timeout) {
         for (const auto& p : stale) {
-            if (p.since_s < 5 || std::any_of(deleted.begin(), deleted.end(), [&](const auto& d) { return d.pod == p.pod && d.revision == p.revision; }))
-                continue;
-            if (auto r = k.output(kube::delete_pod_args(k.target(), ns, p.pod), timeout); !r) errors.push_back(p.pod + ": " + r.error().describe());
-            deleted.push_back(p);
+            auto key = p.pod + "@" + p.revision;
+            if (p.since_s < 5 || std::find(attempted.begin(), attempted.end(), key) != attempted.end()) continue;
+            attempted.push_back(key);
+            if (auto r = k.output(kube::delete_pod_args(k.target(), ns, p.pod), timeout); !r)
+                errors.push_back(p.pod + ": " + r.error().describe());
+            else
+                deleted.push_back(p);
         }
     }
     std::string describe(const std::string& ns) const {
-        std::vector<std::string> parts;
-        for (const auto& p : deleted)
+        std::vector<std::string> parts, pods;
+        for (const auto& p : deleted) {
             parts.push_back("deleted pod " + p.pod + " (" + p.workload + " wants revision " + p.update_revision + "; the pod was left on " +
                             p.revision + " and never became Ready, which Kubernetes does not replace by itself)");
+            pods.push_back(p.pod);
+        }
         for (const auto& e : errors) parts.push_back("could not delete " + e);
-        return text::join(parts, "; ") + ". A real rollback needs the same step: kubectl --namespace " + ns + " delete pod <pod>";
+        auto text = text::join(parts, "; ");
+        if (!pods.empty()) text += ". A real rollback needs the same step: kubectl --namespace " + ns + " delete pod " + text::join(pods, " ");
+        return text;
     }
 };
 

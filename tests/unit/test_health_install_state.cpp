@@ -198,3 +198,27 @@ TEST_CASE("a StatefulSet pod left on an old revision and not Ready is stale; Rea
     CHECK(evaluate(objects(sts("3") + "---\n" + pod_at("ctrl-good", "False")), expected, clock, 20, 60).stale.empty());  // on the wanted revision
     CHECK(evaluate(objects(sts("2") + "---\n" + pod_at("ctrl-bad", "False")), expected, clock, 20, 60).stale.empty());   // spec not yet observed
 }
+
+TEST_CASE("a missing Secret past its grace waits while a crash that may explain it is still inside its own") {
+    const auto config_error = pod("api-1", "api",
+                                  "{phase: Pending, containerStatuses: [{name: main, state: {waiting: {reason: CreateContainerConfigError, "
+                                  "message: 'secret \"t\" not found'}}}]}");
+    const auto crash = pod("worker-1", "worker",
+                           "{phase: Pending, initContainerStatuses: [{name: init, restartCount: 1, state: {waiting: {reason: CrashLoopBackOff}}, "
+                           "lastState: {terminated: {exitCode: 1}}}]}");
+    const auto ws = k_deploy_waiting + "---\n" + k_worker_waiting + "---\n";
+    StuckClock clock;
+    CHECK_FALSE(evaluate(objects(ws + config_error), k_expected, clock, 0, 60).failed);
+    CHECK_FALSE(evaluate(objects(ws + config_error + "---\n" + crash), k_expected, clock, 10, 60).failed);
+    // 65 s of the config error, 55 s of the crash: not yet; the crash's grace decides, and leads.
+    CHECK_FALSE(evaluate(objects(ws + config_error + "---\n" + crash), k_expected, clock, 65, 60).failed);
+    auto st = evaluate(objects(ws + config_error + "---\n" + crash), k_expected, clock, 70, 60);
+    CHECK(st.failed);
+    REQUIRE_FALSE(st.decisive.empty());
+    CHECK(st.decisive[0].container.init);
+    CHECK(st.decisive[0].container.reason == "CrashLoopBackOff");
+    // Without any crash, the config error decides on its own grace.
+    StuckClock alone;
+    evaluate(objects(ws + config_error), k_expected, alone, 0, 60);
+    CHECK(evaluate(objects(ws + config_error), k_expected, alone, 60, 60).failed);
+}

@@ -57,7 +57,8 @@ private:
 // restarts, from the first poll that saw it fail): a real Argo CD install has transient
 // crashes that heal (dex exits until argocd-server has written server.secretkey), so a first
 // crash proves nothing. Any other stuck reason (ImagePullBackOff, ErrImagePull,
-// CreateContainerConfigError, ...) is decisive once it has lasted `grace_s`. Once something is
+// CreateContainerConfigError, ...) is decisive once it has lasted `grace_s` and no container is
+// still inside its own failing grace (the wait is a consequence more often than not). Once something is
 // decisive, every stuck signal counts with it, as consequences. Pods belong to the expected
 // workload whose live selector matches them.
 InstallState evaluate(const std::vector<model::Value>& objects, const std::vector<Expected>& expected, StuckClock& clock,
