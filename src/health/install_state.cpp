@@ -52,7 +52,11 @@ InstallState evaluate(const std::vector<model::Value>& objects, const std::vecto
     for (const auto& o : objects) (o["kind"].str() == "Pod" ? pods : workloads).push_back(&o);
     std::vector<model::Labels> pod_labels;  // read once per pod, not once per workload
     for (const auto* p : pods) pod_labels.push_back(labels_of(*p));
-    std::map<const model::Value*, std::string> owner;  // pod -> "Kind/name"
+    struct Owner {
+        std::string id;             // "Kind/name"
+        const model::Value* workload;
+    };
+    std::map<const model::Value*, Owner> owner;  // pod -> the expected workload selecting it
     bool all = true;
     for (const auto& e : expected) {
         std::string id = e.kind + "/" + e.name;
@@ -66,7 +70,7 @@ InstallState evaluate(const std::vector<model::Value>& objects, const std::vecto
         }
         if (auto selector = workload_selector(**it))
             for (std::size_t i = 0; i < pods.size(); ++i)
-                if (!owner.contains(pods[i]) && selector->matches(pod_labels[i])) owner[pods[i]] = id;
+                if (!owner.contains(pods[i]) && selector->matches(pod_labels[i])) owner[pods[i]] = {id, *it};
         auto h = assess(**it);
         if (!h || h->status != Status::healthy) {
             all = false;
@@ -75,26 +79,23 @@ InstallState evaluate(const std::vector<model::Value>& objects, const std::vecto
     }
     st.healthy = all;
     std::vector<std::string> keys;
-    double youngest_failing = -1;  // the shortest time any container has been failing (-1: none)
     // StatefulSet pods on a revision their StatefulSet (having seen its latest spec) no longer
     // wants, and not Ready.
     for (std::size_t i = 0; i < pods.size(); ++i) {
         auto o = owner.find(pods[i]);
-        if (o == owner.end() || !o->second.starts_with("StatefulSet/")) continue;
-        auto sts = std::find_if(workloads.begin(), workloads.end(), [&](const model::Value* w) {
-            return (*w)["kind"].str() == "StatefulSet" && "StatefulSet/" + std::string(w->at_path({"metadata", "name"}).str()) == o->second;
-        });
-        if (sts == workloads.end()) continue;
-        const auto& status = (**sts)["status"];
+        if (o == owner.end() || (*o->second.workload)["kind"].str() != "StatefulSet") continue;
+        const auto& sts = *o->second.workload;
+        const auto& status = sts["status"];
         std::string want(status["updateRevision"].str());
-        bool observed = status["observedGeneration"].str() == (**sts).at_path({"metadata", "generation"}).str();
+        bool observed = status["observedGeneration"].str() == sts.at_path({"metadata", "generation"}).str();
         auto rev = pod_labels[i].find("controller-revision-hash");
         if (want.empty() || !observed || rev == pod_labels[i].end() || rev->second == want || pod_ready(*pods[i])) continue;
         std::string pod_name(pods[i]->at_path({"metadata", "name"}).str());
         std::string key = pod_name + "/stale/" + rev->second;
         keys.push_back(key);
-        st.stale.push_back({o->second, pod_name, rev->second, want, clock.seen(key, now_s)});
+        st.stale.push_back({o->second.id, pod_name, rev->second, want, clock.seen(key, now_s)});
     }
+    double youngest_failing = -1;  // the shortest time any container has been failing (-1: none)
     for (const auto* p : pods) {
         std::string pod_name(p->at_path({"metadata", "name"}).str());
         // Failing clocks run across restarts (the state flips Running/Error/CrashLoopBackOff).
@@ -113,7 +114,8 @@ InstallState evaluate(const std::vector<model::Value>& objects, const std::vecto
                 auto f = failing_for.find((c.init ? "init:" : "") + c.container);
                 if (f != failing_for.end()) since = std::max(since, f->second);
             }
-            StuckPod sp{owner.contains(p) ? owner[p] : "Pod/" + pod_name, pod_name, std::move(c), since};
+            auto o = owner.find(p);
+            StuckPod sp{o != owner.end() ? o->second.id : "Pod/" + pod_name, pod_name, std::move(c), since};
             st.stuck.push_back(std::move(sp));
         }
     }

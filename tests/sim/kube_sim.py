@@ -209,6 +209,7 @@ class Cluster:
         self.pods = {}  # (ns, name) -> runtime state
         self.all_ready = False
         self.crash_seen = False
+        self.failure_seen = False
         self.ip_counter = 10
 
     def rule(self, workload):
@@ -334,7 +335,7 @@ class Cluster:
         elif kind == "StatefulSet":
             current = (stale[0]["metadata"].get("labels") or {}).get("controller-revision-hash") if stale else revision
             status = {"observedGeneration": gen, "replicas": len(owned), "readyReplicas": ready,
-                      "currentReplicas": len(owned) - len(stale) if not stale else len(stale),
+                      "currentReplicas": len(stale) if stale else len(owned),
                       "updatedReplicas": len(owned) - len(stale), "availableReplicas": ready,
                       "currentRevision": current, "updateRevision": revision}
         elif kind == "DaemonSet":
@@ -493,7 +494,7 @@ class Cluster:
             logs_for(name, fail.get("log", ""))
             self.event(ns, pod, "BackOff", "Back-off restarting failed container %s in pod %s" % (name, pod_name), "Warning")
         term = {"exitCode": fail.get("exit_code", 1), "reason": "Error"}
-        if n >= 0 and not getattr(self, "failure_seen", False):
+        if n >= 0 and not self.failure_seen:
             self.failure_seen = True
             self.milestone("first-failure %s/%s" % (pod_name, name))
         cs["restartCount"] = max(n, 0)
