@@ -90,7 +90,7 @@ std::vector<CheckResult> check_api_versions(const std::vector<model::Object>& ob
                          std::to_string(mark.line ? mark.col : obj.where.col);
         std::string what = obj.api_version + " " + obj.kind + " " + obj.name;
         std::string k = "Kubernetes 1." + std::to_string(minor);
-        CheckResult res{"api-version-served", obj.ref(), true, what + " is served by " + k, std::nullopt};
+        CheckResult res{CheckId::api_version_served, obj.ref(), true, what + " is served by " + k, std::nullopt};
         auto finding = [&](Severity sev, const std::string& title, const std::string& fix) {
             Finding f;
             f.id = "PF006";

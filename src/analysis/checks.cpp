@@ -24,6 +24,7 @@ std::string lower(std::string_view s) {
 }
 
 std::string subject_of(const Workload& w) { return w.kind + "/" + w.name; }
+model::WorkloadId id_of(const Workload& w) { return {w.kind, w.ns, w.name}; }
 std::string located(const model::Object* o) {
     return o ? o->kind + "/" + o->name + " (" + o->where.str() + ")" : std::string();
 }
@@ -315,13 +316,14 @@ void check_api_server(Ctx& ctx, const std::vector<MissingSecret>& missing, std::
         if (src_i == EndpointSet::npos) continue;
         const auto& src = eps.all[src_i];
         auto conn = ctx.engine.allowed(src, api);
-        Need req{src_i, eps.api_server, Protocol::tcp, a.port, "calls the API server", "api-server-reachable", need.level};
+        Need req{src_i, eps.api_server, Protocol::tcp, a.port, "calls the API server", CheckId::api_server_reachable, need.level};
         req.allowed = conn.allows(Protocol::tcp, a.port);
         req.service_name = "kubernetes";
         req.service_ns = "default";
         req.service_port = a.service_port;
         ctx.out.requirements.push_back(std::move(req));
-        CheckResult r{"api-server-reachable", subject_of(w)};
+        CheckResult r{CheckId::api_server_reachable, subject_of(w)};
+        r.workload = id_of(w);
         if (conn.allows(Protocol::tcp, a.port)) {
             r.message = "reaches the API server at " + a.address_text + ":" + std::to_string(a.port) +
                         (ctx.engine.selecting(src, Direction::egress).empty() ? " (egress not restricted)" : " (allowed by its egress policies)");
@@ -383,7 +385,7 @@ void check_api_server(Ctx& ctx, const std::vector<MissingSecret>& missing, std::
 
 void check_missing_secrets(Ctx& ctx, const std::vector<MissingSecret>& missing, const std::vector<ApiNeed>& needs) {
     for (const auto& m : missing) {
-        CheckResult r{"runtime-secret-created", "Secret/" + m.name};
+        CheckResult r{CheckId::runtime_secret_created, "Secret/" + m.name};
         std::vector<std::string> dependents, creators, blocked;
         for (auto d : m.dependents) dependents.push_back(subject_of(ctx.inv.workloads[d]));
         for (auto c : m.creators) {
@@ -525,7 +527,8 @@ void check_redis(Ctx& ctx) {
             if (!rs.svc->headless && rs.svc->ns == w.ns) non_headless.push_back(&rs);
         if (targets.empty() && non_headless.size() == 1) targets.emplace_back(*non_headless[0], 0);
         if (targets.empty()) {
-            CheckResult r{"redis-reachable", subject_of(w)};
+            CheckResult r{CheckId::redis_reachable, subject_of(w)};
+            r.workload = id_of(w);
             r.message = "uses Redis, but which Service it connects to is not in the manifests; not checked";
             ctx.out.results.push_back(std::move(r));
             continue;
@@ -542,7 +545,8 @@ void check_redis(Ctx& ctx) {
             for (auto b : rs->backends) {
                 const auto& dst = eps.all[b];
                 auto port = resolve_target_port(*sp, dst);
-                CheckResult r{"redis-reachable", subject_of(w) + " -> Service/" + rs->svc->name};
+                CheckResult r{CheckId::redis_reachable, subject_of(w) + " -> Service/" + rs->svc->name};
+                r.workload = id_of(w);
                 Protocol proto = sp->protocol == "UDP" ? Protocol::udp : sp->protocol == "SCTP" ? Protocol::sctp : Protocol::tcp;
                 if (!port) {
                     r.passed = false;
@@ -561,7 +565,7 @@ void check_redis(Ctx& ctx) {
                 const auto& src = eps.all[src_i];
                 auto egress = ctx.engine.egress(src, dst);
                 auto ingress = ctx.engine.ingress(src, dst);
-                Need req{src_i, b, proto, *port, "uses Redis", "redis-reachable"};
+                Need req{src_i, b, proto, *port, "uses Redis", CheckId::redis_reachable};
                 req.allowed = egress.allows(proto, *port) && ingress.allows(proto, *port);
                 req.service_name = rs->svc->name;
                 req.service_ns = rs->svc->ns;
@@ -620,13 +624,14 @@ void check_dns(Ctx& ctx) {
         names.erase(std::unique(names.begin(), names.end()), names.end());
         auto conn = ctx.engine.allowed(src, dns);
         bool udp = conn.allows(Protocol::udp, 53), tcp = conn.allows(Protocol::tcp, 53);
-        Need req{src_i, eps.dns, Protocol::udp, 53, "resolves service names", "dns-reachable"};
+        Need req{src_i, eps.dns, Protocol::udp, 53, "resolves service names", CheckId::dns_reachable};
         req.allowed = udp;
         req.service_name = "kube-dns";
         req.service_ns = "kube-system";
         req.service_port = 53;
         ctx.out.requirements.push_back(std::move(req));
-        CheckResult r{"dns-reachable", subject_of(w)};
+        CheckResult r{CheckId::dns_reachable, subject_of(w)};
+        r.workload = id_of(w);
         if (udp) {
             r.message = std::string("resolves names through ") + dns.id() + " (UDP 53" + (tcp ? ", TCP 53" : "") + ")";
             ctx.out.results.push_back(std::move(r));
@@ -670,7 +675,7 @@ void check_baseline(Ctx& ctx, const Inventory& base_inv, const Engine& base) {
         bool needed_then = existed && std::any_of(before.requirements.begin(), before.requirements.end(), [&](const Need& r) {
             return r.src == bs && r.dst == bd && r.protocol == req.protocol && r.port == req.port && r.level == Severity::error;
         });
-        CheckResult r{"baseline-regression", label};
+        CheckResult r{CheckId::baseline_regression, label};
         if (now) {
             r.message = "allowed" + std::string(then ? " (as in the baseline)" : " (new in the candidate)");
             ctx.out.results.push_back(std::move(r));
@@ -697,7 +702,7 @@ void check_baseline(Ctx& ctx, const Inventory& base_inv, const Engine& base) {
             f.title = "still blocked, as in the baseline: " + label + " (" + req.why + ")";
             f.explanation = "The baseline had the same need and the same block.";
         }
-        f.remediation = "See the " + req.check + " finding for " + src.name + ".";
+        f.remediation = "See the " + std::string(to_string(req.check)) + " finding for " + src.name + ".";
         r.passed = false;
         r.message = f.title;
         r.finding = std::move(f);
@@ -706,6 +711,20 @@ void check_baseline(Ctx& ctx, const Inventory& base_inv, const Engine& base) {
 }
 
 }  // namespace
+
+const char* to_string(CheckId c) {
+    switch (c) {
+        case CheckId::api_server_reachable: return "api-server-reachable";
+        case CheckId::runtime_secret_created: return "runtime-secret-created";
+        case CheckId::redis_reachable: return "redis-reachable";
+        case CheckId::dns_reachable: return "dns-reachable";
+        case CheckId::baseline_regression: return "baseline-regression";
+        case CheckId::api_version_served: return "api-version-served";
+        case CheckId::redis_isolation: return "redis-isolation";
+        case CheckId::enforcement_canary: return "enforcement-canary";
+    }
+    return "unknown";
+}
 
 const std::vector<CheckInfo>& check_catalog() {
     static const std::vector<CheckInfo> k_catalog = {

@@ -139,7 +139,7 @@ void fill_release(const Loaded& loaded, const analysis::Analysis& analysis, cons
     r.label = label;
     r.manifests = std::move(text);
     for (const auto& w : loaded.inventory.workloads) {
-        if (w.kind == "Deployment" || w.kind == "StatefulSet" || w.kind == "DaemonSet" || w.kind == "Job") r.expected.push_back({w.kind, w.name});
+        if (w.kind == "Deployment" || w.kind == "StatefulSet" || w.kind == "DaemonSet" || w.kind == "Job") r.expected.push_back({w.kind, w.ns, w.name});
         for (const auto& c : w.pod.containers)
             if (!c.image.empty() && std::find(r.images.begin(), r.images.end(), c.image) == r.images.end()) r.images.push_back(c.image);
     }

@@ -103,8 +103,8 @@ std::string finding_detail(const analysis::Finding& f) {
 void add_static_cases(const analysis::Analysis& result, report::Suite& suite, std::int64_t started) {
     for (const auto& r : result.results) {
         report::Case c;
-        c.name = r.check + ": " + r.subject;
-        c.classname = r.check == "baseline-regression" ? "baseline" : "static." + r.check;
+        c.name = std::string(analysis::to_string(r.check)) + ": " + r.subject;
+        c.classname = r.check == analysis::CheckId::baseline_regression ? "baseline" : "static." + std::string(analysis::to_string(r.check));
         c.outcome = r.passed ? report::Outcome::passed : report::Outcome::failed;
         c.message = r.message;
         c.start_ms = started;

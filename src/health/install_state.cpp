@@ -53,19 +53,19 @@ InstallState evaluate(const std::vector<model::Value>& objects, const std::vecto
     std::vector<model::Labels> pod_labels;  // read once per pod, not once per workload
     for (const auto* p : pods) pod_labels.push_back(labels_of(*p));
     struct Owner {
-        std::string id;             // "Kind/name"
+        model::WorkloadId id;
         const model::Value* workload;
     };
     std::map<const model::Value*, Owner> owner;  // pod -> the expected workload selecting it
     bool all = true;
     for (const auto& e : expected) {
-        std::string id = e.kind + "/" + e.name;
+        model::WorkloadId id{e.kind, e.ns, e.name};
         auto it = std::find_if(workloads.begin(), workloads.end(), [&](const model::Value* w) {
             return (*w)["kind"].str() == e.kind && w->at_path({"metadata", "name"}).str() == e.name;
         });
         if (it == workloads.end()) {
             all = false;
-            st.pending.push_back(id + ": not created yet");
+            st.pending.push_back({id, false, "not created yet"});
             continue;
         }
         if (auto selector = workload_selector(**it))
@@ -74,7 +74,7 @@ InstallState evaluate(const std::vector<model::Value>& objects, const std::vecto
         auto h = assess(**it);
         if (!h || h->status != Status::healthy) {
             all = false;
-            st.pending.push_back(id + ": " + (h ? std::string(to_string(h->status)) + (h->message.empty() ? "" : ": " + h->message) : "no health"));
+            st.pending.push_back({id, true, h ? std::string(to_string(h->status)) + (h->message.empty() ? "" : ": " + h->message) : "no health"});
         }
     }
     st.healthy = all;
@@ -115,7 +115,9 @@ InstallState evaluate(const std::vector<model::Value>& objects, const std::vecto
                 if (f != failing_for.end()) since = std::max(since, f->second);
             }
             auto o = owner.find(p);
-            StuckPod sp{o != owner.end() ? o->second.id : "Pod/" + pod_name, pod_name, std::move(c), since};
+            model::WorkloadId who = o != owner.end() ? o->second.id
+                                                     : model::WorkloadId{"Pod", std::string(p->at_path({"metadata", "namespace"}).str()), pod_name};
+            StuckPod sp{std::move(who), pod_name, std::move(c), since};
             st.stuck.push_back(std::move(sp));
         }
     }
@@ -138,6 +140,21 @@ InstallState evaluate(const std::vector<model::Value>& objects, const std::vecto
         st.decisive = st.stuck;
     }
     return st;
+}
+
+bool InstallState::all_listed() const {
+    return std::all_of(pending.begin(), pending.end(), [](const Pending& p) { return p.created; });
+}
+
+const Pending* InstallState::pending_for(const model::WorkloadId& w) const {
+    auto it = std::find_if(pending.begin(), pending.end(), [&](const Pending& p) { return p.workload.same_workload(w); });
+    return it == pending.end() ? nullptr : &*it;
+}
+
+std::string InstallState::pending_text() const {
+    std::string out;
+    for (const auto& p : pending) out += (out.empty() ? "" : "; ") + p.text();
+    return out;
 }
 
 }  // namespace preflight::health

@@ -33,8 +33,8 @@ const char* to_string(Observed o) {
 
 namespace {
 
-Spec::Workload workload_of(const analysis::Endpoint& e) { return {e.owner_kind.empty() ? "Pod" : e.owner_kind, e.name}; }
-std::string identity_of(const analysis::Endpoint& e) { return workload_of(e).id(); }
+model::WorkloadId workload_of(const analysis::Endpoint& e) { return {e.owner_kind.empty() ? "Pod" : e.owner_kind, e.ns, e.name}; }
+std::string identity_of(const analysis::Endpoint& e) { return workload_of(e).text(); }
 
 Spec from_endpoint(const analysis::Endpoint& src) {
     Spec s;
@@ -70,7 +70,7 @@ std::vector<Spec> plan(const analysis::Engine& engine, const analysis::Analysis&
             s.kind = Kind::dns;
             s.host = "kubernetes.default.svc.cluster.local";
             s.name = "dns: " + s.identity + " resolves " + s.host;
-        } else if (need.check == "redis-reachable" && !need.service_name.empty()) {
+        } else if (need.check == analysis::CheckId::redis_reachable && !need.service_name.empty()) {
             s.kind = Kind::redis;
             s.host = need.service_name + "." + need.service_ns + ".svc";
             s.port = need.service_port;
@@ -84,7 +84,7 @@ std::vector<Spec> plan(const analysis::Engine& engine, const analysis::Analysis&
     }
     // Isolation: an identity no policy admits must not reach Redis.
     for (const auto& need : analysis.requirements) {
-        if (need.check != "redis-reachable" || need.service_name.empty()) continue;
+        if (need.check != analysis::CheckId::redis_reachable || need.service_name.empty()) continue;
         const auto& dst = eps.all[need.dst];
         analysis::Endpoint outsider;
         outsider.kind = analysis::EndpointKind::pod;
@@ -99,7 +99,7 @@ std::vector<Spec> plan(const analysis::Engine& engine, const analysis::Analysis&
         s.identity = "Pod/outsider";
         s.ns = outsider.ns;
         s.labels = outsider.labels;
-        s.check = "redis-isolation";
+        s.check = analysis::CheckId::redis_isolation;
         s.backend = workload_of(dst);
         s.kind = Kind::tcp;
         s.expect = Expect::blocked;
@@ -115,7 +115,7 @@ std::vector<Spec> plan(const analysis::Engine& engine, const analysis::Analysis&
 std::string default_image(const analysis::Engine& engine, const analysis::Analysis& analysis) {
     const auto& eps = engine.endpoints();
     for (const auto& need : analysis.requirements) {
-        if (need.check != "redis-reachable") continue;
+        if (need.check != analysis::CheckId::redis_reachable) continue;
         const auto* w = eps.all[need.dst].workload;
         if (!w) continue;
         // Only an image that is Redis (its repository's last path segment is `redis`) is known
@@ -349,7 +349,7 @@ Spec canary_client(const std::string& ns, const std::string& server_ip, Expect e
     s.identity = "Pod/canary-client";
     s.ns = ns;
     s.labels = {{k_probe_label, "canary-client"}};
-    s.check = "enforcement-canary";
+    s.check = analysis::CheckId::enforcement_canary;
     s.kind = Kind::tcp;
     s.expect = expect;
     s.predicted_allowed = expect == Expect::reachable;

@@ -41,17 +41,12 @@ std::string decisive_line(std::string_view log) {
     return last;
 }
 
-const analysis::CheckResult* matching_finding(const std::vector<analysis::CheckResult>& results, std::string_view workload,
+const analysis::CheckResult* matching_finding(const std::vector<analysis::CheckResult>& results, const model::WorkloadId& workload,
                                               std::string_view container) {
-    auto slash = workload.find('/');
-    if (slash == std::string_view::npos) return nullptr;
-    auto kind = workload.substr(0, slash);
-    auto name = workload.substr(slash + 1);
     const analysis::CheckResult* best = nullptr;
     for (const auto& r : results) {
         if (!r.finding || r.finding->severity != analysis::Severity::error) continue;
-        // Subjects are "Kind/name" or "Kind/ns/name".
-        if (!r.subject.starts_with(std::string(kind) + "/") || !r.subject.ends_with("/" + std::string(name))) continue;
+        if (!r.workload || !r.workload->same_workload(workload)) continue;
         const auto& cs = r.finding->containers;
         if (std::find(cs.begin(), cs.end(), container) != cs.end()) return &r;
         if (!best) best = &r;
@@ -64,7 +59,7 @@ std::string root_cause(const std::vector<health::StuckPod>& decisive, const std:
     if (decisive.empty()) return "";
     const auto& first = decisive.front();
     const auto& c = first.container;
-    std::string out = first.workload + (c.init ? " stuck in Init: " : " " + c.reason + ": ") + c.container;
+    std::string out = first.workload.text() + (c.init ? " stuck in Init: " : " " + c.reason + ": ") + c.container;
     auto line_it = lines.find(first.pod + "/" + c.container);
     std::string evidence = line_it != lines.end() && !line_it->second.empty() ? line_it->second : c.message;
     if (evidence.empty()) evidence = c.reason + (c.exit_code ? " (exit " + std::to_string(c.exit_code) + ")" : "");
@@ -82,7 +77,7 @@ std::string root_cause(const std::vector<health::StuckPod>& decisive, const std:
         std::string what = d.container.message.empty() ? d.container.reason : d.container.message;
         auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& p) { return p.first == what; });
         if (g == groups.end()) groups.push_back({what, {}}), g = groups.end() - 1;
-        if (std::find(g->second.begin(), g->second.end(), d.workload) == g->second.end()) g->second.push_back(d.workload);
+        if (std::find(g->second.begin(), g->second.end(), d.workload.text()) == g->second.end()) g->second.push_back(d.workload.text());
     }
     for (const auto& [what, who] : groups) out += "; then " + text::join(who, ", ") + ": " + what;
     return out;

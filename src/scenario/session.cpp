@@ -86,7 +86,7 @@ struct ForcedRollback {
     std::string describe(const std::string& ns) const {
         std::vector<std::string> parts, pods;
         for (const auto& p : deleted) {
-            parts.push_back("deleted pod " + p.pod + " (" + p.workload + " wants revision " + p.update_revision + "; the pod was left on " +
+            parts.push_back("deleted pod " + p.pod + " (" + p.workload.text() + " wants revision " + p.update_revision + "; the pod was left on " +
                             p.revision + " and never became Ready, which Kubernetes does not replace by itself)");
             pods.push_back(p.pod);
         }
@@ -346,7 +346,7 @@ private:
             // refused apply: the candidate's defect (exit 1), not the infrastructure's.
             else
                 for (const auto& res : r.static_results)
-                    if (!res.passed && res.check == "api-version-served" && res.finding && res.finding->severity == analysis::Severity::error) {
+                    if (!res.passed && res.check == analysis::CheckId::api_version_served && res.finding && res.finding->severity == analysis::Severity::error) {
                         apply.outcome = report::Outcome::failed;
                         apply.message = "the cluster does not serve an API the manifests use: " + res.finding->title + " (" + res.finding->id +
                                         "); kubectl: " + apply.message;
@@ -390,9 +390,7 @@ private:
                 }
                 // The watches list what exists in no particular order; a verdict before every
                 // applied workload was listed would miss who owns the stuck pods. Bounded.
-                bool all_listed = std::none_of(m_state.pending.begin(), m_state.pending.end(),
-                                               [](const std::string& p) { return p.ends_with(": not created yet"); });
-                if (m_state.failed && (all_listed || std::chrono::steady_clock::now() - watching_since > 5s)) {
+                if (m_state.failed && (m_state.all_listed() || std::chrono::steady_clock::now() - watching_since > 5s)) {
                     wait.outcome = report::Outcome::failed;
                     break;
                 }
@@ -400,7 +398,7 @@ private:
                     m_run.interrupted = true;
                     wait.outcome = report::Outcome::skipped;
                     wait.message = "interrupted by signal " + std::to_string(proc::last_signal()) + " while waiting; still pending: " +
-                                   text::join(m_state.pending, "; ");
+                                   m_state.pending_text();
                     break;
                 }
                 view.revive();
@@ -411,7 +409,7 @@ private:
                 }
                 if (std::chrono::steady_clock::now() >= until) {
                     wait.outcome = report::Outcome::failed;
-                    wait.message = "timed out after " + std::to_string(limit.count() / 1000) + " s; still pending: " + text::join(m_state.pending, "; ");
+                    wait.message = "timed out after " + std::to_string(limit.count() / 1000) + " s; still pending: " + m_state.pending_text();
                     break;
                 }
             }
@@ -421,7 +419,7 @@ private:
         if (wait.outcome == report::Outcome::failed && m_state.failed) explain(r, wait, k);
         if (wait.outcome == report::Outcome::failed && !forced_rollback)
             for (const auto& p : m_state.stale)
-                wait.message += "; " + p.workload + ": pod " + p.pod + " is left on revision " + p.revision +
+                wait.message += "; " + p.workload.text() + ": pod " + p.pod + " is left on revision " + p.revision +
                                 " and not Ready, and Kubernetes never replaces it (a rollback must delete it: kubectl --namespace " + m_o.ns +
                                 " delete pod " + p.pod + ")";
         phase_counts("wait");
@@ -435,13 +433,11 @@ private:
         // One case per expected workload, so JUnit shows which ones made it.
         std::vector<report::Case> per_workload;
         for (const auto& e : r.expected) {
-            auto w = action_case(e.kind + "/" + e.name);
+            auto w = action_case(e.text());
             w.start_ms = wait.start_ms;
-            std::string id = e.kind + "/" + e.name;
-            auto pending = std::find_if(m_state.pending.begin(), m_state.pending.end(), [&](const std::string& p) { return p.starts_with(id + ":"); });
-            if (pending != m_state.pending.end()) {
+            if (const auto* pending = m_state.pending_for(e)) {
                 w.outcome = m_run.interrupted ? report::Outcome::skipped : report::Outcome::failed;
-                w.message = pending->substr(id.size() + 2);
+                w.message = pending->reason;
             } else {
                 w.message = "Healthy";
             }
@@ -484,7 +480,7 @@ private:
         }
         wait.message = root_cause(m_state.decisive, lines, r.static_results);
         for (const auto& s : m_state.decisive)
-            wait.detail += s.workload + " pod " + s.pod + ": " + (s.container.init ? "init container " : "container ") + s.container.container +
+            wait.detail += s.workload.text() + " pod " + s.pod + ": " + (s.container.init ? "init container " : "container ") + s.container.container +
                            ": " + s.container.reason + (s.container.message.empty() ? "" : ": " + s.container.message) + "\n";
         if (auto it = lines.find(first.pod + "/" + first.container.container); it != lines.end())
             wait.evidence.push_back({"log " + first.pod + " " + first.container.container, it->second});
@@ -494,7 +490,7 @@ private:
 
     // Whether the workload was Healthy in the last snapshot of the wait; true when the snapshot
     // does not have it (nothing known against it).
-    bool workload_ready(const probe::Spec::Workload& w) const {
+    bool workload_ready(const model::WorkloadId& w) const {
         for (const auto& o : m_snapshot)
             if (o["kind"].str() == w.kind && o.at_path({"metadata", "name"}).str() == w.name) {
                 auto h = health::assess(o);
@@ -598,7 +594,7 @@ private:
                 c.message += "; the probe did not run to a verdict";
             } else if (backend_down) {
                 c.outcome = expect_reach ? report::Outcome::failed : report::Outcome::skipped;
-                c.message += "; its backend " + spec.backend->id() + " is not Ready, so nothing answers there: this says nothing about the policies";
+                c.message += "; its backend " + spec.backend->text() + " is not Ready, so nothing answers there: this says nothing about the policies";
             } else if (obs == probe::Observed::unresolved) {
                 // No verdict on the connection: fails an expected reach, never proves a block.
                 c.outcome = expect_reach ? report::Outcome::failed : report::Outcome::error;

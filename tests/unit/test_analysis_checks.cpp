@@ -99,7 +99,7 @@ const std::string k_dns_only = "  - ports: [{port: 53, protocol: UDP}, {port: 53
 
 const analysis::CheckResult* result(const analysis::Analysis& a, const std::string& check, const std::string& subject) {
     for (const auto& r : a.results)
-        if (r.check == check && r.subject == subject) return &r;
+        if (analysis::to_string(r.check) == check && r.subject == subject) return &r;
     return nullptr;
 }
 

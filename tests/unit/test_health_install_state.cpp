@@ -29,7 +29,7 @@ std::string pod(const std::string& name, const std::string& app, const std::stri
            status + "\n";
 }
 
-const std::vector<Expected> k_expected{{"Deployment", "api"}, {"Deployment", "worker"}};
+const std::vector<Expected> k_expected{{"Deployment", "", "api"}, {"Deployment", "", "worker"}};
 
 }  // namespace
 
@@ -43,7 +43,9 @@ TEST_CASE("healthy only when every expected workload is Healthy") {
     auto missing = evaluate(objects(k_deploy_ready), k_expected, clock, 0, 60);
     CHECK_FALSE(missing.healthy);
     REQUIRE(missing.pending.size() == 1);
-    CHECK(missing.pending[0] == "Deployment/worker: not created yet");
+    CHECK(missing.pending[0].text() == "Deployment/worker: not created yet");
+    CHECK_FALSE(missing.pending[0].created);
+    CHECK_FALSE(missing.all_listed());
 }
 
 TEST_CASE("a crash loop decides once its container has been failing for the grace period; the pod is attributed by its workload's selector") {
@@ -59,7 +61,7 @@ TEST_CASE("a crash loop decides once its container has been failing for the grac
     auto st = evaluate(snapshot, k_expected, clock, 70, 60);
     CHECK(st.failed);
     REQUIRE(st.decisive.size() == 1);
-    CHECK(st.decisive[0].workload == "Deployment/worker");
+    CHECK(st.decisive[0].workload.text() == "Deployment/worker");
     CHECK(st.decisive[0].pod == "worker-x1");
 }
 
@@ -129,7 +131,7 @@ TEST_CASE("with a decisive cause, waiting config errors are reported as its cons
     auto st = evaluate(objects(k_deploy_waiting + "---\n" + k_worker_waiting + "---\n" + config_error + "---\n" + crash), k_expected, clock, 60, 60);
     CHECK(st.failed);
     REQUIRE(st.decisive.size() == 2);
-    CHECK(st.decisive[0].workload == "Deployment/worker");
+    CHECK(st.decisive[0].workload.text() == "Deployment/worker");
     CHECK(st.decisive[0].container.init);
     CHECK(st.decisive[1].container.reason == "CreateContainerConfigError");
     CHECK(st.decisive[1].since_s == 0);
@@ -151,7 +153,7 @@ TEST_CASE("pods nobody expected are named as pods") {
                                pod("stray", "other", "{phase: Running, containerStatuses: [{name: main, state: {waiting: {reason: CrashLoopBackOff}}}]}")),
                        k_expected, clock, 5, 60);
     REQUIRE(st.stuck.size() == 1);
-    CHECK(st.stuck[0].workload == "Pod/stray");
+    CHECK(st.stuck[0].workload.text() == "Pod/stray");
 }
 
 TEST_CASE("pods are attributed by matchExpressions too (one selector implementation with the analysis)") {
@@ -163,7 +165,7 @@ TEST_CASE("pods are attributed by matchExpressions too (one selector implementat
     StuckClock clock;
     auto st = evaluate(objects(k_deploy_waiting + "---\n" + exprs + "---\n" + pod("worker-v2-x", "worker-v2", crash)), k_expected, clock, 5, 60);
     REQUIRE(st.stuck.size() == 1);
-    CHECK(st.stuck[0].workload == "Deployment/worker");
+    CHECK(st.stuck[0].workload.text() == "Deployment/worker");
     // NotIn selects pods without the value; a selector the API server refuses selects nothing.
     const std::string refused =
         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: worker, generation: 1}\n"
@@ -172,7 +174,7 @@ TEST_CASE("pods are attributed by matchExpressions too (one selector implementat
     StuckClock clock2;
     auto bad = evaluate(objects(k_deploy_waiting + "---\n" + refused + "---\n" + pod("worker-x", "worker", crash)), k_expected, clock2, 5, 60);
     REQUIRE(bad.stuck.size() == 1);
-    CHECK(bad.stuck[0].workload == "Pod/worker-x");
+    CHECK(bad.stuck[0].workload.text() == "Pod/worker-x");
 }
 
 TEST_CASE("a StatefulSet pod left on an old revision and not Ready is stale; Ready, current or unobserved ones are not") {
@@ -185,11 +187,11 @@ TEST_CASE("a StatefulSet pod left on an old revision and not Ready is stale; Rea
         return "apiVersion: v1\nkind: Pod\nmetadata: {name: ctrl-0, labels: {app: ctrl, controller-revision-hash: " + rev +
                "}}\nspec: {containers: [{name: main}]}\nstatus: {phase: Pending, conditions: [{type: Ready, status: '" + ready + "'}]}\n";
     };
-    const std::vector<Expected> expected{{"StatefulSet", "ctrl"}};
+    const std::vector<Expected> expected{{"StatefulSet", "", "ctrl"}};
     StuckClock clock;
     auto st = evaluate(objects(sts("3") + "---\n" + pod_at("ctrl-bad", "False")), expected, clock, 10, 60);
     REQUIRE(st.stale.size() == 1);
-    CHECK(st.stale[0].workload == "StatefulSet/ctrl");
+    CHECK(st.stale[0].workload.text() == "StatefulSet/ctrl");
     CHECK(st.stale[0].pod == "ctrl-0");
     CHECK(st.stale[0].revision == "ctrl-bad");
     CHECK(st.stale[0].update_revision == "ctrl-good");

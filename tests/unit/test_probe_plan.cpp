@@ -112,7 +112,7 @@ TEST_CASE("probes: every need from its own identity, with the static prediction 
     REQUIRE(redis->auth);
     CHECK(redis->auth->name == "cache-auth");
     CHECK(redis->auth->key == "password");
-    CHECK(redis->backend == probe::Spec::Workload{"Deployment", "cache"});  // the workload whose readiness the verdict depends on
+    CHECK(redis->backend->same_workload({"Deployment", "", "cache"}));  // the workload whose readiness the verdict depends on
 
     const auto* api = find(specs, "api-server: Deployment/setup -> kubernetes.default.svc:443");
     REQUIRE(api);
@@ -133,7 +133,7 @@ TEST_CASE("probes: every need from its own identity, with the static prediction 
     CHECK_FALSE(outsider->predicted_allowed);
     CHECK(outsider->labels.at(probe::k_probe_label) == "outsider");
     CHECK(outsider->service_account == "default");
-    CHECK(outsider->backend == probe::Spec::Workload{"Deployment", "cache"});
+    CHECK(outsider->backend->same_workload({"Deployment", "", "cache"}));
     CHECK_FALSE(api->backend);  // the API server is no workload of the release
 
     // Each identity and target once.
@@ -150,7 +150,7 @@ TEST_CASE("probes: no isolation probe where no policy restricts ingress to Redis
     auto specs = probe::plan(*w->engine, a);
     CAPTURE(names(specs));
     REQUIRE(find(specs, "redis: Deployment/client -> cache.shop.svc:7000"));
-    for (const auto& s : specs) CHECK(s.check != "redis-isolation");
+    for (const auto& s : specs) CHECK(s.check != analysis::CheckId::redis_isolation);
 }
 
 TEST_CASE("shadow pod: identity labels and service account, owner, never Ready, password only by reference") {

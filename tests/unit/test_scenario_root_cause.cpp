@@ -18,9 +18,16 @@ TEST_CASE("the decisive line is the last one that reads like an error") {
 
 namespace {
 
+// "Kind/name" or "Kind/ns/name" as an id (test shorthand only).
+model::WorkloadId wid(const std::string& text) {
+    auto a = text.find('/'), b = text.rfind('/');
+    return {text.substr(0, a), a == b ? "" : text.substr(a + 1, b - a - 1), text.substr(b + 1)};
+}
+
 analysis::CheckResult failed_result(const std::string& subject, const std::string& id, std::vector<std::string> containers,
                                     const std::string& blocked_by) {
-    analysis::CheckResult r{"api-server-reachable", subject};
+    analysis::CheckResult r{analysis::CheckId::api_server_reachable, subject};
+    r.workload = wid(subject);
     r.passed = false;
     analysis::Finding f;
     f.id = id;
@@ -34,7 +41,7 @@ analysis::CheckResult failed_result(const std::string& subject, const std::strin
 health::StuckPod stuck(const std::string& workload, const std::string& pod, const std::string& container, bool init,
                        const std::string& reason, const std::string& message = "") {
     health::StuckPod s;
-    s.workload = workload;
+    s.workload = wid(workload);
     s.pod = pod;
     s.container.container = container;
     s.container.init = init;
@@ -49,12 +56,23 @@ TEST_CASE("matching finding: same workload, the container named first, warnings 
     std::vector<analysis::CheckResult> results{failed_result("Deployment/ns/cache", "PF002", {"main"}, "p1"),
                                                failed_result("Deployment/cache", "PF001", {"init"}, "p2"),
                                                failed_result("StatefulSet/cache", "PF001", {"init"}, "p3")};
-    CHECK(scenario::matching_finding(results, "Deployment/cache", "init")->finding->blocked_by == "p2");
-    CHECK(scenario::matching_finding(results, "Deployment/cache", "other")->finding->blocked_by == "p1");
-    CHECK(scenario::matching_finding(results, "Deployment/other", "init") == nullptr);
+    CHECK(scenario::matching_finding(results, wid("Deployment/cache"), "init")->finding->blocked_by == "p2");
+    CHECK(scenario::matching_finding(results, wid("Deployment/cache"), "other")->finding->blocked_by == "p1");
+    CHECK(scenario::matching_finding(results, wid("Deployment/other"), "init") == nullptr);
     results[1].finding->severity = analysis::Severity::warning;
-    CHECK(scenario::matching_finding(results, "Deployment/cache", "init")->finding->blocked_by == "p1");
-    CHECK(scenario::matching_finding(results, "nonsense", "init") == nullptr);
+    CHECK(scenario::matching_finding(results, wid("Deployment/cache"), "init")->finding->blocked_by == "p1");
+}
+
+TEST_CASE("matching finding: a finding about a client of the Service is not about the workload behind it") {
+    // "Deployment/server -> Service/cache" is about the server; a text match on "Kind/" and
+    // "/name" once took it for Deployment/cache.
+    auto r = failed_result("Deployment/server", "PF002", {"main"}, "p1");
+    r.subject = "Deployment/server -> Service/cache";
+    std::vector<analysis::CheckResult> results{r};
+    CHECK(scenario::matching_finding(results, wid("Deployment/cache"), "main") == nullptr);
+    CHECK(scenario::matching_finding(results, wid("Deployment/server"), "main") != nullptr);
+    results[0].workload.reset();  // a subject that is no workload (a Secret) explains no workload
+    CHECK(scenario::matching_finding(results, wid("Deployment/server"), "main") == nullptr);
 }
 
 TEST_CASE("root cause joins the live line to the static finding and lists the consequences once") {

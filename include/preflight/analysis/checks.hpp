@@ -6,10 +6,25 @@
 
 #include "preflight/analysis/engine.hpp"
 #include "preflight/model/views.hpp"
+#include "preflight/model/workload_id.hpp"
 
 namespace preflight::analysis {
 
 enum class Severity { error, warning };
+
+// Every check the tool makes, static and live. Its text ("api-server-reachable") names it in
+// reports (case names, the "static.<check>" class); code compares the enum, never the text.
+enum class CheckId {
+    api_server_reachable,
+    runtime_secret_created,
+    redis_reachable,
+    dns_reachable,
+    baseline_regression,
+    api_version_served,
+    redis_isolation,     // live only: an identity no policy admits must not reach Redis
+    enforcement_canary,  // live only: does the cluster enforce NetworkPolicy at all
+};
+const char* to_string(CheckId c);
 
 struct Finding {
     std::string id;       // "PF001"
@@ -27,11 +42,12 @@ struct Finding {
 
 // One evaluated check for one subject: becomes one report case.
 struct CheckResult {
-    std::string check;    // "api-server-reachable"
-    std::string subject;  // "Deployment/argocd/argocd-redis"
+    CheckId check = CheckId::api_server_reachable;
+    std::string subject;  // "Deployment/argocd-redis", "Secret/argocd-redis", "Deployment/x -> Service/y"
     bool passed = true;
     std::string message;  // one line
     std::optional<Finding> finding;  // set when not passed, or for a warning
+    std::optional<model::WorkloadId> workload;  // the workload the subject is about, when it is one
 };
 
 // A connection some workload needs, derived from the manifests.
@@ -40,7 +56,7 @@ struct Need {
     Protocol protocol = Protocol::tcp;
     std::int64_t port = 0;
     std::string why;
-    std::string check;
+    CheckId check = CheckId::api_server_reachable;
     Severity level = Severity::error;  // warning: inferred from a token and RBAC only
     bool allowed = true;  // the static verdict: the policies allow it
     // What a live probe dials for this need: the Service (host "name.ns.svc") and its port, or

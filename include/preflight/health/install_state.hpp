@@ -6,16 +6,23 @@
 #include <vector>
 
 #include "preflight/health/health.hpp"
+#include "preflight/model/workload_id.hpp"
 
 namespace preflight::health {
 
 // A workload the install must bring up (from the manifests).
-struct Expected {
-    std::string kind, name;
+using Expected = model::WorkloadId;
+
+// An expected workload not Healthy yet, and why.
+struct Pending {
+    model::WorkloadId workload;
+    bool created = true;  // false: the cluster has no such object yet
+    std::string reason;   // "Progressing: Waiting for rollout..." / "not created yet"
+    std::string text() const { return workload.text() + ": " + reason; }
 };
 
 struct StuckPod {
-    std::string workload;  // "Deployment/argocd-redis"
+    model::WorkloadId workload;  // the expected workload selecting the pod, else the Pod itself
     std::string pod;
     StuckContainer container;
     double since_s = 0;  // how long this signal has been seen (a crash: how long its container has been failing)
@@ -25,7 +32,7 @@ struct StuckPod {
 // default OrderedReady rolling update Kubernetes waits for it forever and never replaces it
 // (the "forced rollback" limitation in the StatefulSet documentation: it must be deleted).
 struct StalePod {
-    std::string workload;  // "StatefulSet/argocd-application-controller"
+    model::WorkloadId workload;
     std::string pod, revision, update_revision;
     double since_s = 0;
 };
@@ -33,10 +40,15 @@ struct StalePod {
 struct InstallState {
     bool healthy = false;                 // every expected workload Healthy
     bool failed = false;                  // a decisive signal (see evaluate)
-    std::vector<std::string> pending;     // "Deployment/x: Waiting for rollout..." for what is not Healthy
+    std::vector<Pending> pending;         // what is not Healthy yet, in the expected order
     std::vector<StuckPod> decisive;       // the signals that decided failure, causes first
     std::vector<StuckPod> stuck;          // every stuck container seen (decisive or not yet)
     std::vector<StalePod> stale;          // StatefulSet pods stuck on an old revision
+    // Whether every expected workload has been listed (the watches list in no particular order).
+    bool all_listed() const;
+    // Why `w` is not Healthy yet; nullptr when it is.
+    const Pending* pending_for(const model::WorkloadId& w) const;
+    std::string pending_text() const;  // "Deployment/x: ...; StatefulSet/y: ..."
 };
 
 // Remembers since when each stuck signal (pod, container, reason) has been seen.

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "preflight/analysis/checks.hpp"
+#include "preflight/model/workload_id.hpp"
 
 namespace preflight::probe {
 
@@ -18,7 +19,7 @@ const char* to_string(Kind k);
 // same NetworkPolicies select it, trying one connection.
 struct Spec {
     std::string name;   // "redis: Deployment/argocd-server -> argocd-redis:6379"
-    std::string check;  // the static check it mirrors ("redis-reachable"), or "redis-isolation"
+    analysis::CheckId check = analysis::CheckId::redis_reachable;  // the static check it mirrors, or redis_isolation / enforcement_canary
     Kind kind = Kind::tcp;
     Expect expect = Expect::reachable;
     std::string identity;  // "Deployment/argocd-server", or "outsider"
@@ -31,12 +32,7 @@ struct Spec {
     bool predicted_allowed = true;            // what static analysis says
     // The workload that serves `host` (Redis probes): when it is not Ready, nothing answers
     // there and a failed connection says nothing about the policies.
-    struct Workload {
-        std::string kind, name;
-        std::string id() const { return kind + "/" + name; }
-        bool operator==(const Workload&) const = default;
-    };
-    std::optional<Workload> backend;
+    std::optional<model::WorkloadId> backend;
 };
 
 // Labels that mark every object a probe run creates (and never match a workload selector).

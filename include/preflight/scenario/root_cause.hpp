@@ -16,9 +16,9 @@ namespace preflight::scenario {
 // last non-empty line; trimmed. Empty for an empty log.
 std::string decisive_line(std::string_view log);
 
-// The failed static result about `workload` ("Kind/name") that best explains a failure of
+// The failed static result about `workload` (same kind and name) that best explains a failure of
 // `container`: one naming the container first; nullptr when none.
-const analysis::CheckResult* matching_finding(const std::vector<analysis::CheckResult>& results, std::string_view workload,
+const analysis::CheckResult* matching_finding(const std::vector<analysis::CheckResult>& results, const model::WorkloadId& workload,
                                               std::string_view container);
 
 // One line: "<workload> stuck in Init: <container>: <log line> — <what blocks it> (PF001); then
