@@ -30,6 +30,7 @@ struct Manifests {
     std::vector<SourceText> sources;
     std::string label;
     std::string crds;  // a namespace-scoped flavour's CRDs on an existing cluster: checked, not applied
+    std::string pin;   // what a passing run tells the pipeline to pin: the tag, else the commit (refs only)
 };
 
 // `ref` at `source` -> the resolved revision and the flavour's manifests at that exact commit.
@@ -72,6 +73,7 @@ Result<Manifests> manifests_at_commit(proc::Runner& runner, const RunOptions& o,
     if (!shown) return std::unexpected(shown.error().with_context(*path + " at " + resolved->commit));
     std::string label = (resolved->tag ? *resolved->tag : resolved->ref) + " " + *path + " @ " + resolved->commit.substr(0, 12);
     Manifests m{{SourceText{label, std::move(shown->out)}}, label};
+    m.pin = resolved->tag ? *resolved->tag : resolved->commit;
     // The namespace-scoped flavours carry no CRDs: on a cluster of the run's own, the same
     // release's CRDs (its own files, at the same commit) are installed first.
     if (revision::namespace_scoped_flavour(flavour)) {
@@ -299,6 +301,7 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
     run.start_ms = now_ms();
     run.set_property("namespace", g.ns);
     std::string phase = "resolving the candidate";
+    std::string candidate_pin;  // set once the candidate's ref is resolved
     auto signalled = [] { return proc::interrupt_level() > 0; };
     // The report, the pin and the exit code, decided once at the end. A signal that arrives
     // while the report is written makes it rewrite the report as interrupted: a run that saw a
@@ -315,12 +318,8 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
                 run.notices.insert(run.notices.begin(), "interrupted by signal " + std::to_string(proc::last_signal()) + ": partial report");
                 if (run.root_cause.empty()) run.root_cause = "interrupted by signal " + std::to_string(proc::last_signal()) + " while " + phase;
             }
-            if (run.verdict() == report::Outcome::passed && !run.interrupted) {
-                std::string pin;
-                for (const auto& [k, v] : run.properties)
-                    if (k == "candidate.tag" || (k == "candidate.commit" && pin.empty())) pin = v;
-                if (!pin.empty()) run.set_property("promote.revision", pin);
-            }
+            if (run.verdict() == report::Outcome::passed && !run.interrupted && !candidate_pin.empty())
+                run.set_property("promote.revision", candidate_pin);
             if (auto r = write_report_dir(g, run); !r) {
                 report_error(r.error(), s);
                 report_lost = true;
@@ -353,6 +352,7 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
     };
     auto cand_m = get("candidate", o.candidate, o.manifests);
     if (!cand_m) return bail(cand_m.error().with_context("getting the candidate's manifests"));
+    candidate_pin = cand_m->pin;
     std::optional<Result<Manifests>> base_m;
     if (has_baseline) {
         phase = "resolving the baseline";
@@ -525,7 +525,7 @@ int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s) {
     auto provider = o.provider == "kind" ? cluster::make_kind_provider(runner) : cluster::make_existing_provider(runner);
     phase = "running scenario " + sc->name;
     if (signalled()) return finish();
-    scenario::run_scenario(runner, *provider, *sc, cand->release, base ? &base->release : nullptr, so, run);
+    scenario::run_scenario(runner, *provider, *sc, cand->release, base ? &base->release : nullptr, so, run, Redactor::global());
     if (!created_cluster_scoped.empty()) {
         phase = "removing the cluster-scoped objects the run created";
         auto args = kube::base_args(user_kubectl->target());

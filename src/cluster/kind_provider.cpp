@@ -109,7 +109,10 @@ namespace {
 
 class KindProvider final : public ClusterProvider {
 public:
-    explicit KindProvider(proc::Runner& runner) : m_runner(runner) { m_info.provider = "kind"; }
+    explicit KindProvider(proc::Runner& runner) : m_runner(runner) {
+        m_info.provider = "kind";
+        m_info.can_preload = m_info.owns_kubeconfig = m_info.exports_logs = true;
+    }
 
     Result<void> check_tools() override {
         for (const char* tool : {"docker", "kind", "kubectl"})

@@ -26,6 +26,13 @@ Args apply_args(const Target& t, std::string_view ns) {
 Args get_json_args(const Target& t, std::string_view resource, std::string_view ns) {
     return with(t, {"get", resource, "--namespace", ns, "--output", "json"});
 }
+Args get_object_json_args(const Target& t, std::string_view resource, std::string_view name, std::string_view ns) {
+    return with(t, {"get", resource, name, "--namespace", ns, "--output", "json"});
+}
+Args secret_field_args(const Target& t, std::string_view ns, std::string_view secret, std::string_view key) {
+    return with(t, {"get", "secret", secret, "--namespace", ns, "--ignore-not-found", "--output",
+                    "jsonpath={.data." + std::string(key) + "}"});
+}
 Args apiserver_endpointslice_args(const Target& t) {
     return with(t, {"get", "endpointslices.discovery.k8s.io", "kubernetes", "--namespace", "default", "--output", "json"});
 }

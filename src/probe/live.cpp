@@ -81,9 +81,9 @@ std::map<std::string, model::Value> wait_finished(kube::Kubectl& kubectl, const 
 
 }  // namespace
 
-Result<std::vector<Outcome>> run_batch(kube::Kubectl& kubectl, const std::vector<Spec>& specs, const LiveOptions& options,
+Result<std::vector<Attempt>> run_batch(kube::Kubectl& kubectl, const std::vector<Spec>& specs, const LiveOptions& options,
                                        const std::string& batch, const Owner& owner) {
-    std::vector<Outcome> out;
+    std::vector<Attempt> out;
     if (specs.empty()) return out;
     // A stream of documents, not a v1 List: kubectl validates a List against OpenAPI v2 only.
     std::string list;
@@ -105,15 +105,15 @@ Result<std::vector<Outcome>> run_batch(kube::Kubectl& kubectl, const std::vector
         if (all) logs = kube::split_prefixed_logs(*all);
     }
     for (std::size_t i = 0; i < specs.size(); ++i) {
-        Outcome o{specs[i], {}, names[i]};
+        Attempt o{specs[i], {}, names[i]};
         if (auto it = not_run.find(names[i]); it != not_run.end()) {
-            o.result.detail = "probe pod did not run: " + it->second;
+            o.reading.detail = "probe pod did not run: " + it->second;
         } else if (auto found = logs.find(names[i]); found != logs.end()) {
-            o.result = parse_output(found->second);
+            o.reading = parse_output(found->second);
         } else {
             auto log = kubectl.output(kube::logs_args(kubectl.target(), options.ns, names[i], "probe", false), 30s);
-            if (!log) o.result.detail = "no probe output: " + log.error().message;
-            else o.result = parse_output(*log);
+            if (!log) o.reading.detail = "no probe output: " + log.error().message;
+            else o.reading = parse_output(*log);
         }
         out.push_back(std::move(o));
     }
@@ -154,8 +154,8 @@ Result<Canary> run_canary(kube::Kubectl& kubectl, const LiveOptions& options, co
     auto open = run_batch(kubectl, {canary_client(options.ns, ip, Expect::reachable)}, options, "canary-open", owner);
     if (!open) return std::unexpected(open.error());
     c.probes = *open;
-    if (open->front().result.observed != Observed::reachable) {
-        c.message = "the canary listener at " + ip + " is not reachable even without a policy (" + open->front().result.detail +
+    if (open->front().reading.observed != Observed::reachable) {
+        c.message = "the canary listener at " + ip + " is not reachable even without a policy (" + open->front().reading.detail +
                     "); enforcement unknown";
         return c;
     }
@@ -166,22 +166,22 @@ Result<Canary> run_canary(kube::Kubectl& kubectl, const LiveOptions& options, co
     for (int attempt = 0; attempt < 3; ++attempt) {
         auto closed = run_batch(kubectl, {canary_client(options.ns, ip, Expect::blocked)}, options, "canary-closed-" + std::to_string(attempt), owner);
         if (!closed) return std::unexpected(closed.error());
-        auto observed = closed->front().result.observed;
+        auto observed = closed->front().reading.observed;
         c.probes.push_back(closed->front());
         if (observed == Observed::blocked) {
             c.verdict = Canary::Verdict::enforced;
-            c.blocked_as = closed->front().result.result;
+            c.blocked_as = closed->front().reading.result;
             c.message = "NetworkPolicy is enforced: a deny-all policy blocked a connection that worked without it";
             if (c.blocked_as == "refused") c.message += " (the enforcer rejects: a blocked connection is refused, not dropped)";
             return c;
         }
         if (observed != Observed::reachable) break;
     }
-    if (c.probes.back().result.observed == Observed::reachable) {
+    if (c.probes.back().reading.observed == Observed::reachable) {
         c.verdict = Canary::Verdict::not_enforced;
         c.message = "the cluster does not enforce NetworkPolicy: a deny-all ingress policy did not block a new connection";
     } else {
-        c.message = "the canary probe with the policy did not run (" + c.probes.back().result.detail + "); enforcement unknown";
+        c.message = "the canary probe with the policy did not run (" + c.probes.back().reading.detail + "); enforcement unknown";
     }
     return c;
 }

@@ -85,7 +85,7 @@ Case read_case(Reader& r, const json::value& cv, const std::string& where) {
         return k;
     }
     const auto& co = cv.as_object();
-    r.only(co, {"name", "classname", "outcome", "message", "detail", "start_ms", "duration_ms", "evidence", "facts", "location"}, where);
+    r.only(co, {"name", "classname", "outcome", "message", "detail", "start_ms", "duration_ms", "evidence", "facts", "location", "step"}, where);
     k.name = r.str(co, "name", where);
     k.classname = r.str(co, "classname", where);
     auto o = r.outcome(r.str(co, "outcome", where), where);
@@ -105,6 +105,10 @@ Case read_case(Reader& r, const json::value& cv, const std::string& where) {
         }
     }
     k.facts = r.string_map(r.obj(co, "facts", where, false), where + "facts: ");
+    if (auto it = co.find("step"); it != co.end()) {
+        if (!it->value().is_bool()) r.problems.push_back(where + "\"step\" is not true or false");
+        else k.step = it->value().as_bool();
+    }
     if (const auto* loc = r.obj(co, "location", where, false)) {
         r.only(*loc, {"file", "line", "col"}, where + "location: ");
         k.location = Location{r.str(*loc, "file", where + "location: "), static_cast<int>(r.num(*loc, "line", where + "location: ")),

@@ -47,6 +47,7 @@ std::string write_json(const Run& input, const Redactor& redactor) {
             json::array ev;
             for (const auto& e : cs.evidence) ev.push_back(json::object{{"name", e.name}, {"text", e.text}});
             co["evidence"] = std::move(ev);
+            if (cs.step) co["step"] = true;
             if (cs.location)
                 co["location"] = json::object{{"file", cs.location->file}, {"line", cs.location->line}, {"col", cs.location->col}};
             if (!cs.facts.empty()) {

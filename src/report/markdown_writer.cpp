@@ -57,7 +57,7 @@ std::string timeline(const Run& run) {
         bool steps = false;
         if (s.name.starts_with("scenario "))
             for (const auto& c : s.cases)
-                if (c.name.find(": ") == std::string::npos && c.start_ms > 0) {
+                if (c.step && c.start_ms > 0) {
                     auto o = c.outcome;
                     bars.push_back({s.name, c.name, c.start_ms, c.start_ms + std::max<std::int64_t>(c.duration_ms, 1), o});
                     steps = true;

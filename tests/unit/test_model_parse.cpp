@@ -1,10 +1,10 @@
 // Manifest model: positions, lists, JSON, and every bad input the loader must refuse.
+#include <doctest/doctest.h>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
-#include "helpers.hpp"
 #include "preflight/model/views.hpp"
 #include "preflight/util/files.hpp"
 

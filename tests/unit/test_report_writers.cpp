@@ -1,4 +1,5 @@
 // Writers against golden files, and the redactor across every writer.
+#include <doctest/doctest.h>
 #include <boost/json.hpp>
 
 #include <cstdlib>
@@ -6,7 +7,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "helpers.hpp"
 #include "preflight/report/report.hpp"
 #include "preflight/util/redactor.hpp"
 
@@ -218,4 +218,32 @@ TEST_CASE("SARIF: one result per located failure or warning, levels, paths relat
     CHECK(rules[0].at("id") == "PF001");
     CHECK(rules[0].at("help").at("text") == "workloads that call the API server can reach it");
     CHECK(rules[1].at("id") == "static.api-version-served");  // not in this catalogue: its class
+}
+
+TEST_CASE("markdown: a scenario suite's timeline has a bar per step case, read from the step flag, not from names") {
+    Redactor none;
+    report::Run run;
+    run.command = "run";
+    auto& st = run.suite("static analysis");
+    st.start_ms = 1780000000000;
+    st.duration_ms = 10;
+    auto& sc = run.suite("scenario upgrade");
+    sc.start_ms = 1780000000100;
+    sc.duration_ms = 100;
+    report::Case action{"collect diagnostics", "upgrade/x", report::Outcome::passed};  // a name without "<step>: "
+    action.start_ms = 1780000000110;
+    report::Case step{"install baseline", "upgrade/install baseline", report::Outcome::passed};
+    step.start_ms = 1780000000100;
+    step.duration_ms = 50;
+    step.step = true;
+    sc.add(action);
+    sc.add(step);
+    auto md = report::write_markdown(run, none);
+    CHECK(md.find("install baseline :") != std::string::npos);
+    CHECK(md.find("collect diagnostics :") == std::string::npos);
+    // The flag survives the JSON report (merge-reports and promote read it back).
+    auto back = report::read_json(report::write_json(run, none), "r.json");
+    REQUIRE(back);
+    CHECK(back->suites[1].cases[1].step);
+    CHECK_FALSE(back->suites[1].cases[0].step);
 }

@@ -36,6 +36,10 @@ struct ClusterInfo {
     bool enforces_network_policy = true;
     std::string enforcement_note;
     std::vector<std::string> notices;  // other things the run should say first
+    // What the provider can do; callers read these, never its name.
+    bool can_preload = false;      // locally present images can be loaded into the nodes
+    bool owns_kubeconfig = false;  // the kubeconfig is the run's own (kept with --retain); else the user's file and credentials
+    bool exports_logs = false;     // collect_logs writes node and runtime logs into its directory
 };
 
 class ClusterProvider {

@@ -25,6 +25,11 @@ Args base_args(const Target& t);
 // Server-side apply of the manifests on stdin, taking over conflicting fields (Argo CD >= 3.3).
 Args apply_args(const Target& t, std::string_view ns);
 Args get_json_args(const Target& t, std::string_view resource, std::string_view ns);
+// One object as JSON (a missing one is kubectl's NotFound error).
+Args get_object_json_args(const Target& t, std::string_view resource, std::string_view name, std::string_view ns);
+// The base64 value of `key` in Secret `secret` (nothing when the Secret does not exist); run it
+// with Command::secret_output.
+Args secret_field_args(const Target& t, std::string_view ns, std::string_view secret, std::string_view key);
 // The API server's own EndpointSlice (default/kubernetes): where pods' traffic to
 // kubernetes.default.svc:443 really goes after DNAT.
 Args apiserver_endpointslice_args(const Target& t);

@@ -16,9 +16,10 @@ struct LiveOptions {
     std::chrono::milliseconds deadline{std::chrono::seconds(120)};  // for one batch
 };
 
-struct Outcome {
+// One probe as it ran: what it tried, what it read, in which pod.
+struct Attempt {
     Spec spec;
-    Reading result;
+    Reading reading;
     std::string pod;
 };
 
@@ -27,13 +28,13 @@ Result<Owner> ensure_owner(kube::Kubectl& kubectl, const std::string& ns, std::c
 // Runs `specs` as shadow pods named preflight-<batch>-<i>: one apply, one watch, one `logs` per
 // pod. A pod that cannot start (e.g. its image cannot be pulled) is not_run with the reason.
 // Error only when kubectl itself fails.
-Result<std::vector<Outcome>> run_batch(kube::Kubectl& kubectl, const std::vector<Spec>& specs, const LiveOptions& options,
+Result<std::vector<Attempt>> run_batch(kube::Kubectl& kubectl, const std::vector<Spec>& specs, const LiveOptions& options,
                                        const std::string& batch, const Owner& owner);
 
 struct Canary {
     enum class Verdict { enforced, not_enforced, inconclusive } verdict = Verdict::inconclusive;
     std::string message;
-    std::vector<Outcome> probes;  // without the policy, then with it
+    std::vector<Attempt> probes;  // without the policy, then with it
     // How this cluster's enforcer showed the block ("timeout" when it drops, "refused" when it
     // rejects, as kube-router does): a refusal proves a block only where a rejecting enforcer
     // is known and something is shown to listen.

@@ -77,6 +77,7 @@ struct Reading {
     Observed observed = Observed::not_run;
     std::string result;  // the script's word: pong, connected, resolved, timeout, refused, ...
     std::string detail;
+    bool refused() const { return result == "refused"; }  // the peer (or a rejecting enforcer) refused
 };
 // Reads the last PREFLIGHT-PROBE line of `log`; not_run with the log's tail when there is none.
 Reading parse_output(std::string_view log);

@@ -41,6 +41,9 @@ struct Case {
     // Structured facts some cases carry, in order: a probe's "expected", "observed", "static".
     std::vector<std::pair<std::string, std::string>> facts;
     std::optional<Location> location;
+    // A scenario step's own case (its verdict); the step's actions are the cases named
+    // "<step>: ..." before it. Writers read this, never the shape of a name.
+    bool step = false;
 };
 
 struct Suite {

@@ -16,6 +16,10 @@
 #include "preflight/report/report.hpp"
 #include "preflight/scenario/scenario.hpp"
 
+namespace preflight {
+class Redactor;
+}
+
 namespace preflight::scenario {
 
 // A release as an install action applies it: its rendered manifests and what the static
@@ -61,7 +65,9 @@ struct SessionOptions {
 // `provider`. Fills suites "cluster", "scenario <name>" (one case per step, and one per
 // action result, named "<step>: ..."), "diagnostics" and "cleanup" of `run`. Whatever happens,
 // the cluster is destroyed unless retained, and what could not be removed is named in notices.
+// Secrets the run learns (the admin password) are registered with `redactor`, the one every
+// writer of this run masks with.
 void run_scenario(proc::Runner& runner, cluster::ClusterProvider& provider, const Scenario& scenario, const Release& candidate,
-                  const Release* baseline, const SessionOptions& options, report::Run& run);
+                  const Release* baseline, const SessionOptions& options, report::Run& run, Redactor& redactor);
 
 }  // namespace preflight::scenario
