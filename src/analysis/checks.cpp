@@ -17,11 +17,7 @@ using model::Container;
 using model::Inventory;
 using model::Workload;
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
+using text::lower;
 
 std::string subject_of(const Workload& w) { return w.kind + "/" + w.name; }
 model::WorkloadId id_of(const Workload& w) { return {w.kind, w.ns, w.name}; }
@@ -325,7 +321,7 @@ void check_api_server(Ctx& ctx, const std::vector<MissingSecret>& missing, std::
         CheckResult r{CheckId::api_server_reachable, subject_of(w)};
         r.workload = id_of(w);
         if (conn.allows(Protocol::tcp, a.port)) {
-            r.message = "reaches the API server at " + a.address_text + ":" + std::to_string(a.port) +
+            r.message = "reaches the API server at " + a.text() +
                         (ctx.engine.selecting(src, Direction::egress).empty() ? " (egress not restricted)" : " (allowed by its egress policies)");
             ctx.out.results.push_back(std::move(r));
             continue;
@@ -336,8 +332,7 @@ void check_api_server(Ctx& ctx, const std::vector<MissingSecret>& missing, std::
         f.id = "PF001";
         f.severity = need.level;
         std::string who = need.who.empty() ? "its pods" : join(need.who);
-        f.title = w.kind + " " + w.name + ": " + who + " cannot reach the Kubernetes API server (" + a.address_text + ":" +
-                  std::to_string(a.port) + ")";
+        f.title = w.kind + " " + w.name + ": " + who + " cannot reach the Kubernetes API server (" + a.text() + ")";
         std::string expl;
         expl += "Why it needs the API server:\n  " + join(need.containers, ";\n  ") + ".\n";
         auto roles = bound_roles(ctx.inv, w);
@@ -351,7 +346,7 @@ void check_api_server(Ctx& ctx, const std::vector<MissingSecret>& missing, std::
         if (conn.allows(Protocol::tcp, a.service_port) && a.service_port != a.port)
             expl += "  The policies allow TCP " + std::to_string(a.service_port) + " to it, which only works where the endpoint itself listens on " +
                     std::to_string(a.service_port) + " (many managed clusters), not on kind or kubeadm (" + std::to_string(a.port) + ").\n";
-        expl += "  Assumed API endpoint: " + a.address_text + ":" + std::to_string(a.port) + " (--apiserver-endpoint).\n";
+        expl += "  Assumed API endpoint: " + a.text() + " (--apiserver-endpoint).\n";
         expl += "On a cluster: the call times out where the enforcer drops (dial tcp " + a.service_ip + ":" + std::to_string(a.service_port) +
                 ": i/o timeout) or fails at once where it rejects (connect: connection refused)";
         expl += need.init ? " and the pods stay in Init." : ".";
@@ -743,7 +738,7 @@ Analysis analyze(const model::Inventory& inv, const Engine& engine, const ModelC
     Analysis out;
     Ctx ctx{inv, engine, config, out};
     const auto& a = config.api_server;
-    out.assumptions.push_back("API server endpoint " + a.address_text + ":" + std::to_string(a.port) + " behind Service " +
+    out.assumptions.push_back("API server endpoint " + a.text() + " behind Service " +
                               a.service_ip + ":" + std::to_string(a.service_port) + " (policies see the endpoint port)");
     out.assumptions.push_back("cluster DNS: " + engine.endpoints().all[engine.endpoints().dns].id() + " on UDP/TCP 53");
     auto missing = missing_secrets(inv);

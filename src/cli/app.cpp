@@ -167,16 +167,20 @@ int run(const std::vector<std::string>& args, Streams streams) {
         streams.out << "argocd-preflight " << PREFLIGHT_VERSION << "\n";
         return 0;
     }
-    if (analyze->parsed()) return cmd_analyze(g, analyze_opts, streams);
-    if (connectivity->parsed()) return cmd_connectivity(g, conn_opts, streams);
-    if (resolve->parsed()) return cmd_resolve(g, resolve_opts, streams);
-    if (health->parsed()) return cmd_health(g, health_opts, streams);
-    if (runc->parsed()) return cmd_run(g, run_opts, streams);
-    if (promote->parsed()) return cmd_promote(g, promote_opts, streams);
-    if (matrix->parsed()) return cmd_matrix(g, matrix_opts, streams);
-    if (merge->parsed()) return cmd_merge_reports(g, merge_opts, streams);
-    streams.err << "argocd-preflight: no subcommand\n";
-    return 2;
+    // The one place where an error becomes an exit code.
+    auto dispatch = [&]() -> Result<int> {
+        if (analyze->parsed()) return cmd_analyze(g, analyze_opts, streams);
+        if (connectivity->parsed()) return cmd_connectivity(g, conn_opts, streams);
+        if (resolve->parsed()) return cmd_resolve(g, resolve_opts, streams);
+        if (health->parsed()) return cmd_health(g, health_opts, streams);
+        if (runc->parsed()) return cmd_run(g, run_opts, streams);
+        if (promote->parsed()) return cmd_promote(g, promote_opts, streams);
+        if (matrix->parsed()) return cmd_matrix(g, matrix_opts, streams);
+        if (merge->parsed()) return cmd_merge_reports(g, merge_opts, streams);
+        return fail(ErrorKind::usage, "no subcommand");  // CLI11 requires one: not reached
+    };
+    auto code = dispatch();
+    return code ? *code : report_error(code.error(), streams);
 }
 
 }  // namespace preflight::cli

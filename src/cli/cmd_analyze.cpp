@@ -16,52 +16,53 @@
 
 namespace preflight::cli {
 
-int cmd_analyze(const GlobalOptions& g, const AnalyzeOptions& o, Streams& s) {
+Result<int> cmd_analyze(const GlobalOptions& g, const AnalyzeOptions& o, Streams& s) {
     auto format = parse_format(g.format, false);
-    if (!format) return report_error(format.error(), s);
+    if (!format) return std::unexpected(format.error());
     auto config = model_config(g, o.apiserver_endpoint);
-    if (!config) return report_error(config.error(), s);
+    if (!config) return std::unexpected(config.error());
     report::Run run;
     run.command = "analyze";
     run.version = PREFLIGHT_VERSION;
     run.start_ms = now_ms();
     Loaded candidate, baseline;
-    if (auto r = load(o.inputs, *config, g.jobs, s, candidate); !r) return report_error(r.error(), s);
+    if (auto r = load(o.inputs, *config, g.jobs, s, candidate); !r) return std::unexpected(r.error());
     if (!o.baseline.empty())
-        if (auto r = load(o.baseline, *config, g.jobs, s, baseline); !r) return report_error(r.error().with_context("baseline"), s);
+        if (auto r = load(o.baseline, *config, g.jobs, s, baseline); !r) return std::unexpected(r.error().with_context("baseline"));
     auto started = now_ms();
-    auto result = analysis::analyze(candidate.inventory, *candidate.engine, *config,
-                                    o.baseline.empty() ? nullptr : &baseline.inventory, baseline.engine.get());
-    if (auto r = check_kube_version(o.kube_version, candidate, result, run); !r) return report_error(r.error(), s);
+    auto analysed = pipeline::analyze(candidate, o.baseline.empty() ? nullptr : &baseline, *config, o.kube_version);
+    if (!analysed) return std::unexpected(analysed.error());
+    const auto& result = *analysed;
+    if (auto minor = pipeline::kube_minor_text(o.kube_version)) run.set_property("kube.version", *minor);
     run.set_property("inputs", text::join(o.inputs, " "));
     if (!o.baseline.empty()) run.set_property("baseline", text::join(o.baseline, " "));
     run.set_property("namespace", config->default_ns);
-    run.set_property("apiserver.endpoint", config->api_server.address_text + ":" + std::to_string(config->api_server.port));
+    run.set_property("apiserver.endpoint", config->api_server.text());
     for (const auto& a : result.assumptions) run.notices.push_back("assumed " + a);
     auto& suite = run.suite("static analysis");
     suite.start_ms = started;
-    add_static_cases(result, suite, started);
+    pipeline::add_static_cases(result, suite, started);
     run.duration_ms = suite.duration_ms = now_ms() - run.start_ms;
-    if (auto r = write_report_dir(g, run); !r) return report_error(r.error(), s);
-    if (auto r = emit(g, render(run, *format, colour_wanted(g)), s); !r) return report_error(r.error(), s);
+    if (auto r = write_report_dir(g, run); !r) return std::unexpected(r.error());
+    if (auto r = emit(g, render(run, *format, colour_wanted(g)), s); !r) return std::unexpected(r.error());
     return exit_code_for(run);
 }
 
-int cmd_connectivity(const GlobalOptions& g, const AnalyzeOptions& o, Streams& s) {
+Result<int> cmd_connectivity(const GlobalOptions& g, const AnalyzeOptions& o, Streams& s) {
     if (g.format == "junit" || g.format == "markdown")
-        return report_error(Error{ErrorKind::usage, "connectivity prints text, json or csv", {}}, s);
+        return std::unexpected(Error{ErrorKind::usage, "connectivity prints text, json or csv", {}});
     auto format = parse_format(g.format, true);
-    if (!format) return report_error(format.error(), s);
+    if (!format) return std::unexpected(format.error());
     auto config = model_config(g, o.apiserver_endpoint);
-    if (!config) return report_error(config.error(), s);
+    if (!config) return std::unexpected(config.error());
     Loaded loaded;
-    if (auto r = load(o.inputs, *config, g.jobs, s, loaded); !r) return report_error(r.error(), s);
+    if (auto r = load(o.inputs, *config, g.jobs, s, loaded); !r) return std::unexpected(r.error());
     auto rows = analysis::connectivity(*loaded.engine);
     std::string out = *format == Format::json  ? analysis::connectivity_json(rows)
                       : *format == Format::csv ? analysis::connectivity_csv(rows)
                                                : analysis::connectivity_text(rows);
     spdlog::info("API server endpoint assumed: {}:{} ({} connections)", config->api_server.address_text, config->api_server.port, rows.size());
-    if (auto r = emit(g, out, s); !r) return report_error(r.error(), s);
+    if (auto r = emit(g, out, s); !r) return std::unexpected(r.error());
     return 0;
 }
 

@@ -13,9 +13,9 @@
 
 namespace preflight::cli {
 
-int cmd_matrix(const GlobalOptions& g, const MatrixOptions& o, Streams& s) {
+Result<int> cmd_matrix(const GlobalOptions& g, const MatrixOptions& o, Streams& s) {
     if (o.target != "github" && o.target != "gitlab")
-        return report_error(Error{ErrorKind::usage, "--for: expected github or gitlab, got '" + o.target + "'", {}}, s);
+        return std::unexpected(Error{ErrorKind::usage, "--for: expected github or gitlab, got '" + o.target + "'", {}});
     std::vector<std::string> problems;
     for (const auto& f : o.flavours)
         if (auto r = revision::flavour_path(f); !r) problems.push_back(r.error().message);
@@ -36,7 +36,7 @@ int cmd_matrix(const GlobalOptions& g, const MatrixOptions& o, Streams& s) {
         for (const auto& f : flavours)
             for (const auto& img : images) entries.push_back({f, name, img});
     }
-    if (!problems.empty()) return report_error(Error{ErrorKind::usage, text::join(problems, "\n"), {}}, s);
+    if (!problems.empty()) return std::unexpected(Error{ErrorKind::usage, text::join(problems, "\n"), {}});
     std::string out;
     if (o.target == "github") {
         boost::json::array include;
@@ -47,13 +47,13 @@ int cmd_matrix(const GlobalOptions& g, const MatrixOptions& o, Streams& s) {
         for (const auto& e : entries)
             out += "    - FLAVOUR: \"" + e.flavour + "\"\n      SCENARIO: \"" + e.scenario + "\"\n      NODE_IMAGE: \"" + e.node_image + "\"\n";
     }
-    if (auto r = emit(g, out, s); !r) return report_error(r.error(), s);
+    if (auto r = emit(g, out, s); !r) return std::unexpected(r.error());
     return 0;
 }
 
-int cmd_merge_reports(const GlobalOptions& g, const MergeOptions& o, Streams& s) {
+Result<int> cmd_merge_reports(const GlobalOptions& g, const MergeOptions& o, Streams& s) {
     auto format = parse_format(g.format, false);
-    if (!format) return report_error(format.error(), s);
+    if (!format) return std::unexpected(format.error());
     std::vector<std::pair<std::string, report::Run>> jobs;
     std::map<std::string, int> seen;
     std::vector<std::string> problems;
@@ -78,10 +78,10 @@ int cmd_merge_reports(const GlobalOptions& g, const MergeOptions& o, Streams& s)
         if (int n = ++seen[label]; n > 1) label += "#" + std::to_string(n);
         jobs.emplace_back(label, std::move(*run));
     }
-    if (!problems.empty()) return report_error(Error{ErrorKind::input, text::join(problems, "\n"), {}}, s);
+    if (!problems.empty()) return std::unexpected(Error{ErrorKind::input, text::join(problems, "\n"), {}});
     auto merged = report::merge(jobs);
-    if (auto r = write_report_dir(g, merged); !r) return report_error(r.error(), s);
-    if (auto r = emit(g, render(merged, *format, false), s); !r) return report_error(r.error(), s);
+    if (auto r = write_report_dir(g, merged); !r) return std::unexpected(r.error());
+    if (auto r = emit(g, render(merged, *format, false), s); !r) return std::unexpected(r.error());
     return exit_code_for(merged);
 }
 

@@ -10,15 +10,15 @@
 
 namespace preflight::cli {
 
-int cmd_health(const GlobalOptions& g, const HealthOptions& o, Streams& s) {
+Result<int> cmd_health(const GlobalOptions& g, const HealthOptions& o, Streams& s) {
     if (g.format != "text" && g.format != "json")
-        return report_error(Error{ErrorKind::usage, "health prints text or json", {}}, s);
+        return std::unexpected(Error{ErrorKind::usage, "health prints text or json", {}});
     auto sources = read_sources(o.inputs, s.in);
-    if (!sources) return report_error(sources.error(), s);
+    if (!sources) return std::unexpected(sources.error());
     model::ParseLimits limits;
     limits.threads = g.jobs;
     auto parsed = model::load_manifests(*sources, limits);
-    if (!parsed) return report_error(parsed.error(), s);
+    if (!parsed) return std::unexpected(parsed.error());
     boost::json::array rows;
     std::string text;
     bool all_healthy = true;
@@ -39,7 +39,7 @@ int cmd_health(const GlobalOptions& g, const HealthOptions& o, Streams& s) {
         text += shown + obj.ref() + (message.empty() ? "" : "  " + message) + "\n";
     }
     std::string out = g.format == "json" ? boost::json::serialize(rows) + "\n" : text;
-    if (auto r = emit(g, out, s); !r) return report_error(r.error(), s);
+    if (auto r = emit(g, out, s); !r) return std::unexpected(r.error());
     return all_healthy ? 0 : 1;
 }
 

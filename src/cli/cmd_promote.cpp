@@ -129,9 +129,9 @@ Result<std::vector<Target>> expand(const std::vector<std::string>& args) {
 
 }  // namespace
 
-int cmd_promote(const GlobalOptions& g, const PromoteOptions& o, Streams& s) {
+Result<int> cmd_promote(const GlobalOptions& g, const PromoteOptions& o, Streams& s) {
     auto facts = read_report(o.report, s);
-    if (!facts) return report_error(facts.error(), s);
+    if (!facts) return std::unexpected(facts.error());
     bool passed = facts->verdict == "passed" && !facts->interrupted;
     std::string pin = facts->revision;
     Outputs outputs{
@@ -151,7 +151,7 @@ int cmd_promote(const GlobalOptions& g, const PromoteOptions& o, Streams& s) {
         auto blocks = output_blocks(o, all);
         auto published = blocks ? publish(*blocks) : Result<void>(std::unexpected(blocks.error()));
         if (!published) e.message += "\n(also: " + published.error().message + ")";
-        return report_error(e, s);
+        return std::unexpected(e);
     };
     if (!passed)
         return fail_with(Error{ErrorKind::check_failed, o.report + " did not pass (verdict " + outputs[0].second + "): the pin stays where it is", {}},
@@ -229,14 +229,14 @@ int cmd_promote(const GlobalOptions& g, const PromoteOptions& o, Streams& s) {
     if (!o.dry_run)
         if (auto r = writes.commit(); !r) return fail_with(r.error(), "no file was changed: " + r.error().message);
     if (!o.dry_run)
-        if (auto r = publish(*blocks); !r) return report_error(r.error().with_context("the files were pinned, but the outputs"), s);
+        if (auto r = publish(*blocks); !r) return std::unexpected(r.error().with_context("the files were pinned, but the outputs"));
     s.err << summary;
     if (stdin_uses && !o.dry_run) {
         s.out << to_stdout;
         s.out.flush();
         return 0;
     }
-    if (auto r = emit(g, o.dry_run ? diff : summary, s); !r) return report_error(r.error(), s);
+    if (auto r = emit(g, o.dry_run ? diff : summary, s); !r) return std::unexpected(r.error());
     return 0;
 }
 

@@ -140,8 +140,12 @@ std::string render(const report::Run& run, Format format, bool colour) {
     return {};
 }
 
-int report_error(const Error& e, Streams& s) {
+void print_error(const Error& e, Streams& s) {
     s.err << "argocd-preflight: " << to_string(e.kind) << ": " << Redactor::global().redact(e.describe()) << "\n";
+}
+
+int report_error(const Error& e, Streams& s) {
+    print_error(e, s);
     return exit_code_for(e.kind);
 }
 

@@ -20,12 +20,12 @@ public:
     }
 
     Result<void> create(const ClusterSpec& spec) override {
-        if (spec.kubeconfig.empty()) return fail(ErrorKind::usage, "--provider existing needs --kubeconfig FILE");
-        m_info.kubeconfig = spec.kubeconfig;
-        m_info.context = spec.context;
-        m_info.name = spec.context.empty() ? "current context of " + spec.kubeconfig : spec.context;
+        if (spec.existing.kubeconfig.empty()) return fail(ErrorKind::usage, "--provider existing needs --kubeconfig FILE");
+        m_info.kubeconfig = spec.existing.kubeconfig;
+        m_info.context = spec.existing.context;
+        m_info.name = spec.existing.context.empty() ? "current context of " + spec.existing.kubeconfig : spec.existing.context;
         m_ns = spec.ns;
-        kube::Target t{spec.kubeconfig, spec.context, (std::filesystem::path(spec.work_dir) / "cache").string()};
+        kube::Target t{spec.existing.kubeconfig, spec.existing.context, (std::filesystem::path(spec.work_dir) / "cache").string()};
         proc::Command get{kube::base_args(t), std::chrono::seconds(30)};
         get.argv.insert(get.argv.end(), {"get", "namespace", m_ns, "--ignore-not-found", "--output", "name"});
         auto r = proc::check(get, m_runner.run(get));

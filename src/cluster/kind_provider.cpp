@@ -21,6 +21,12 @@ Result<Retain> parse_retain(std::string_view text) {
     return fail(ErrorKind::usage, "--retain: expected never, on-failure or always, got '" + std::string(text) + "'");
 }
 
+Result<ProviderKind> parse_provider(std::string_view text) {
+    if (text == "kind") return ProviderKind::kind;
+    if (text == "existing") return ProviderKind::existing;
+    return fail(ErrorKind::usage, "--provider: expected kind or existing, got '" + std::string(text) + "'");
+}
+
 std::optional<KindVersion> parse_kind_version(std::string_view text) {
     auto v = text.find(" v");
     if (!text.starts_with("kind ") || v == std::string_view::npos) return std::nullopt;
@@ -137,30 +143,30 @@ public:
         m_info.name = cluster_name(std::random_device{}() ^ (std::uint64_t(std::random_device{}()) << 32));
         m_info.kubeconfig = (std::filesystem::path(spec.work_dir) / "kubeconfig").string();
         m_info.context = "kind-" + m_info.name;
-        m_info.node_image = spec.node_image.empty() ? k_default_node_image : spec.node_image;
+        m_info.node_image = spec.kind.node_image.empty() ? k_default_node_image : spec.kind.node_image;
         auto enforcement = enforcement_for_node_image(m_info.node_image);
         m_info.enforces_network_policy = enforcement.known;
         m_info.enforcement_note = enforcement.note;
-        if (spec.node_image.empty() && m_version && m_version->major == 0 && m_version->minor < 32)
+        if (spec.kind.node_image.empty() && m_version && m_version->major == 0 && m_version->minor < 32)
             m_info.notices.push_back("the default node image was built for kind v0.32.0 and kind supports only images built for its "
                                      "release; this is " + m_info.tool_version + ": upgrade kind or pass --node-image built for it");
         auto config = (std::filesystem::path(spec.work_dir) / "kind-config.yaml").string();
         std::vector<std::string> sans;
-        if (!spec.kubeconfig_host.empty()) sans.push_back(spec.kubeconfig_host);
-        if (auto w = write_file_atomic(config, kind_config(spec.workers, spec.api_address, sans)); !w) return std::unexpected(w.error());
+        if (!spec.kind.kubeconfig_host.empty()) sans.push_back(spec.kind.kubeconfig_host);
+        if (auto w = write_file_atomic(config, kind_config(spec.kind.workers, spec.kind.api_address, sans)); !w) return std::unexpected(w.error());
         proc::Command cmd{{"kind", "create", "cluster", "--name", m_info.name, "--config", config, "--image", m_info.node_image,
                            "--kubeconfig", m_info.kubeconfig, "--wait", "120s"},
                           spec.create_timeout};
         m_created = true;  // a failed create may leave nodes behind (--retain is not passed, but be safe)
         auto r = proc::check(cmd, m_runner.run(cmd));
         if (!r) return std::unexpected(r.error().with_context("creating kind cluster " + m_info.name));
-        if (!spec.kubeconfig_host.empty()) {
+        if (!spec.kind.kubeconfig_host.empty()) {
             // kind wrote the address it published on; reach it through the given host instead.
             std::ifstream in(m_info.kubeconfig);
             std::stringstream text;
             text << in.rdbuf();
             if (!in) return fail(ErrorKind::infrastructure, "cannot read " + m_info.kubeconfig);
-            if (auto w = write_file_atomic(m_info.kubeconfig, with_server_host(text.str(), spec.kubeconfig_host)); !w) return std::unexpected(w.error());
+            if (auto w = write_file_atomic(m_info.kubeconfig, with_server_host(text.str(), spec.kind.kubeconfig_host)); !w) return std::unexpected(w.error());
         }
         return {};
     }

@@ -33,6 +33,14 @@ Args secret_field_args(const Target& t, std::string_view ns, std::string_view se
     return with(t, {"get", "secret", secret, "--namespace", ns, "--ignore-not-found", "--output",
                     "jsonpath={.data." + std::string(key) + "}"});
 }
+Args get_if_exists_args(const Target& t, std::string_view object, std::string_view output) {
+    return with(t, {"get", object, "--ignore-not-found", "--output", output});
+}
+Args delete_cluster_objects_args(const Target& t, const std::vector<std::string>& objects) {
+    auto args = with(t, {"delete", "--ignore-not-found", "--wait=false"});
+    args.insert(args.end(), objects.begin(), objects.end());
+    return args;
+}
 Args apiserver_endpointslice_args(const Target& t) {
     return with(t, {"get", "endpointslices.discovery.k8s.io", "kubernetes", "--namespace", "default", "--output", "json"});
 }

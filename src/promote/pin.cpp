@@ -93,8 +93,7 @@ std::optional<std::string> repin_url(std::string_view url, std::string_view sour
 // string: it must be quoted when spliced in where a plain scalar stood.
 bool plain_would_not_be_string(std::string_view v) {
     if (v.empty()) return true;
-    std::string lower;
-    for (char c : v) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string lower = text::lower(v);
     for (const char* word : {"~", "null", "y", "yes", "n", "no", "true", "false", "on", "off", ".inf", "-.inf", "+.inf", ".nan"})
         if (lower == word) return true;
     // Numbers in any base or form, and anything starting like one, are quoted: `1.10` is a float,

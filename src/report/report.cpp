@@ -7,6 +7,16 @@
 
 namespace preflight::report {
 
+const char* symbol(Outcome o) {
+    switch (o) {
+        case Outcome::passed: return "✓";
+        case Outcome::failed: return "✗";
+        case Outcome::error: return "!";
+        case Outcome::skipped: return "-";
+    }
+    return "?";
+}
+
 const char* to_string(Outcome o) {
     switch (o) {
         case Outcome::passed: return "passed";

@@ -14,15 +14,6 @@ std::string duration(std::int64_t ms) {
     return buf;
 }
 
-const char* symbol(Outcome o) {
-    switch (o) {
-        case Outcome::passed: return "✓";
-        case Outcome::failed: return "✗";
-        case Outcome::error: return "!";
-        case Outcome::skipped: return "-";
-    }
-    return "?";
-}
 
 const char* colour_of(Outcome o) {
     switch (o) {

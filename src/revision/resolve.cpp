@@ -1,5 +1,6 @@
 // Ref validation (git check-ref-format rules) and ref -> tag/commit resolution.
 #include "preflight/revision/resolve.hpp"
+#include "preflight/util/text.hpp"
 
 #include <algorithm>
 #include <map>
@@ -92,8 +93,7 @@ Result<void> validate_source(const std::string& source) {
     }
     auto scheme = source.find("://");
     if (scheme != std::string::npos) {
-        std::string s = source.substr(0, scheme);
-        for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        std::string s = text::lower(source.substr(0, scheme));
         if (s != "https" && s != "http" && s != "ssh" && s != "git" && s != "file")
             return fail(ErrorKind::usage, "--source uses the scheme '" + s + "://', which is not allowed (https, http, ssh, git, file)");
     }

@@ -63,7 +63,7 @@ report::Case ActionContext::start_case(const std::string& name, const std::strin
 
 void ActionContext::finish(report::Suite& suite, report::Case c) const {
     c.duration_ms = m_o.now_ms() - c.start_ms;
-    spdlog::info("{} {} ({} ms){}", c.outcome == report::Outcome::passed ? "✓" : c.outcome == report::Outcome::skipped ? "-" : "✗", c.name,
+    spdlog::info("{} {} ({} ms){}", report::symbol(c.outcome), c.name,
                  c.duration_ms, c.message.empty() ? "" : ": " + c.message);
     suite.add(std::move(c));
 }

@@ -4,7 +4,9 @@
 #pragma once
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "preflight/cluster/provider.hpp"
@@ -33,10 +35,21 @@ public:
         }
         return preflight::proc::Outcome{1, false, "", "no rule for this command", {}};
     }
-    preflight::Result<std::unique_ptr<preflight::proc::Stream>> stream(const preflight::proc::Command& cmd, std::function<void(std::string)>,
-                                                                      std::function<void()>) override {
+    // Streams (watches) whose argv holds every one of `words` print `lines`, then stay open
+    // until stopped, as a watch does.
+    void on_stream(std::vector<std::string> words, std::vector<std::string> lines) {
+        m_streams.push_back({std::move(words), std::move(lines)});
+    }
+    preflight::Result<std::unique_ptr<preflight::proc::Stream>> stream(const preflight::proc::Command& cmd, std::function<void(std::string)> on_line,
+                                                                      std::function<void()> on_exit) override {
         commands.push_back(cmd);
-        return std::unexpected(preflight::Error{preflight::ErrorKind::infrastructure, "streams are not faked", {}});
+        for (const auto& r : m_streams) {
+            bool all = true;
+            for (const auto& w : r.first)
+                if (std::find(cmd.argv.begin(), cmd.argv.end(), w) == cmd.argv.end()) all = false;
+            if (all) return std::unique_ptr<preflight::proc::Stream>(new FakeStream(r.second, std::move(on_line), std::move(on_exit)));
+        }
+        return std::unexpected(preflight::Error{preflight::ErrorKind::infrastructure, "no stream rule for this command", {}});
     }
     // The commands whose argv holds `word`.
     int count(const std::string& word) const {
@@ -47,7 +60,29 @@ public:
     std::vector<preflight::proc::Command> commands;
 
 private:
+    class FakeStream final : public preflight::proc::Stream {
+    public:
+        FakeStream(std::vector<std::string> lines, std::function<void(std::string)> on_line, std::function<void()> on_exit)
+            : m_thread([this, lines = std::move(lines), on_line = std::move(on_line), on_exit = std::move(on_exit)] {
+                  for (const auto& l : lines) on_line(l);
+                  while (!m_stop) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                  on_exit();
+              }) {}
+        ~FakeStream() override { stop(); }
+        void stop() override {
+            m_stop = true;
+            if (m_thread.joinable()) m_thread.join();
+        }
+        bool running() const override { return !m_stop; }
+        int exit_code() const override { return -1; }
+        std::string err_tail() const override { return ""; }
+
+    private:
+        std::atomic<bool> m_stop{false};
+        std::thread m_thread;
+    };
     std::vector<Rule> m_rules;
+    std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> m_streams;
 };
 
 class FakeProvider final : public preflight::cluster::ClusterProvider {

@@ -294,3 +294,73 @@ TEST_CASE("steps: a cluster that could not be set up skips every step, saying wh
     CHECK(f.find("one")->message == "the cluster could not be set up");
     CHECK(f.runner.commands.empty());
 }
+
+namespace {
+
+const char* k_healthy_deployment =
+    R"({"type":"ADDED","object":{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"api","namespace":"argocd","generation":1},)"
+    R"("spec":{"replicas":1,"selector":{"matchLabels":{"app":"api"}}},"status":{"observedGeneration":1,"replicas":1,"updatedReplicas":1,)"
+    R"("readyReplicas":1,"availableReplicas":1,"conditions":[{"type":"Available","status":"True"}]}}})";
+const char* k_progressing_deployment =
+    R"({"type":"ADDED","object":{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"api","namespace":"argocd","generation":1},)"
+    R"("spec":{"replicas":1,"selector":{"matchLabels":{"app":"api"}}},"status":{"observedGeneration":1,"replicas":1,"updatedReplicas":1,)"
+    R"("unavailableReplicas":1,"conditions":[{"type":"Available","status":"False"}]}}})";
+const char* k_crashing_pod =
+    R"({"type":"ADDED","object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"api-x1","namespace":"argocd","labels":{"app":"api"}},)"
+    R"("spec":{"initContainers":[{"name":"setup","image":"i"}],"containers":[{"name":"main","image":"i"}]},)"
+    R"("status":{"phase":"Pending","initContainerStatuses":[{"name":"setup","restartCount":2,)"
+    R"("state":{"waiting":{"reason":"CrashLoopBackOff","message":"back-off 10s"}},"lastState":{"terminated":{"exitCode":1,"reason":"Error"}}}],)"
+    R"("containerStatuses":[{"name":"main","restartCount":0,"state":{"waiting":{"reason":"PodInitializing"}}}]}}})";
+
+Release with_api() {
+    auto r = release_with();
+    r.expected = {{"Deployment", "argocd", "api"}};
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("wait: Healthy workloads pass, one case per workload; a watch that cannot start is an error") {
+    Fixture f;
+    f.runner.on_stream({"deployments", "--watch"}, {k_healthy_deployment});
+    for (const char* other : {"pods", "statefulsets", "daemonsets", "jobs"}) f.runner.on_stream({other, "--watch"}, {});
+    auto r = with_api();
+    auto v = wait(*f.ctx, r, std::chrono::seconds(10), false);
+    CHECK(v.outcome == report::Outcome::passed);
+    REQUIRE(f.find("install: Deployment/api"));
+    CHECK(f.find("install: Deployment/api")->message == "Healthy");
+    CHECK(f.ctx->state().install.healthy);
+
+    Fixture g;  // no stream rules: kubectl cannot watch
+    auto e = wait(*g.ctx, r, std::chrono::seconds(10), false);
+    CHECK(e.outcome == report::Outcome::error);
+    CHECK(e.failure.find("no stream rule") != std::string::npos);
+}
+
+TEST_CASE("wait: a crash past its grace is explained by the container's own log line and the static finding") {
+    Fixture f;
+    f.options.stuck_grace_s = 0;
+    f.runner.on_stream({"deployments", "--watch"}, {k_progressing_deployment});
+    f.runner.on_stream({"pods", "--watch"}, {k_crashing_pod});
+    for (const char* other : {"statefulsets", "daemonsets", "jobs"}) f.runner.on_stream({other, "--watch"}, {});
+    f.runner.on({"logs", "api-x1"}, 0, "starting\nlevel=fatal msg=\"dial tcp 10.96.0.1:443: i/o timeout\"\n");
+    analysis::CheckResult pf001{analysis::CheckId::api_server_reachable, "Deployment/api", false, "blocked"};
+    pf001.workload = model::WorkloadId{"Deployment", "argocd", "api"};
+    analysis::Finding fd;
+    fd.id = "PF001";
+    fd.title = "Deployment api: setup cannot reach the Kubernetes API server";
+    fd.blocked_by = "api-policy allows egress only 53/UDP";
+    fd.containers = {"setup"};
+    pf001.finding = fd;
+    auto r = with_api();
+    r.static_results = {pf001};
+    auto v = wait(*f.ctx, r, std::chrono::seconds(10), false);
+    CHECK(v.outcome == report::Outcome::failed);
+    CHECK(v.failure == "Deployment/api stuck in Init: setup: level=fatal msg=\"dial tcp 10.96.0.1:443: i/o timeout\" — "
+                       "api-policy allows egress only 53/UDP (PF001)");
+    const auto* c = f.find("install: workloads Healthy");
+    REQUIRE(c);
+    REQUIRE(c->evidence.size() == 2);
+    CHECK(c->evidence[1].name == "static finding PF001");
+    CHECK(f.find("install: Deployment/api")->outcome == report::Outcome::failed);
+}

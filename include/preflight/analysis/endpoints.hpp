@@ -31,6 +31,7 @@ struct ApiServerEndpoint {
     std::int64_t port = 6443;
     std::int64_t service_port = 443;  // what clients dial (kubernetes.default.svc)
     std::string service_ip = "10.96.0.1";
+    std::string text() const { return address_text + ":" + std::to_string(port); }  // "172.18.0.2:6443"
 };
 
 struct ModelConfig {

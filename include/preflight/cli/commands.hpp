@@ -52,7 +52,7 @@ struct RunOptions {
 };
 
 // `run`: static stage, then a fresh install on a throwaway cluster. Returns the exit code.
-int cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s);
+Result<int> cmd_run(const GlobalOptions& g, const RunOptions& o, Streams& s);
 
 struct PromoteOptions {
     std::string report;              // report.json of a passing run
@@ -66,7 +66,7 @@ struct PromoteOptions {
 
 // `promote`: rewrite the pin to the revision a passing report validated. 0 done (or already
 // pinned), 1 the report did not pass, 2 a bad report, file or revision.
-int cmd_promote(const GlobalOptions& g, const PromoteOptions& o, Streams& s);
+Result<int> cmd_promote(const GlobalOptions& g, const PromoteOptions& o, Streams& s);
 
 struct MatrixOptions {
     std::vector<std::string> flavours{"install"};
@@ -75,27 +75,27 @@ struct MatrixOptions {
     std::string target = "github";
 };
 // `matrix`: the CI matrix (flavours x scenarios x node images) for strategy.matrix / parallel:matrix.
-int cmd_matrix(const GlobalOptions& g, const MatrixOptions& o, Streams& s);
+Result<int> cmd_matrix(const GlobalOptions& g, const MatrixOptions& o, Streams& s);
 
 struct MergeOptions {
     std::vector<std::string> reports;  // report.json of each job
 };
 // `merge-reports`: one report and one verdict from parallel jobs. Exit code of the merged verdict.
-int cmd_merge_reports(const GlobalOptions& g, const MergeOptions& o, Streams& s);
+Result<int> cmd_merge_reports(const GlobalOptions& g, const MergeOptions& o, Streams& s);
 
 struct HealthOptions {
     std::vector<std::string> inputs;
 };
 
 // `health`: Argo CD health per object. 0 when every object with a rule is Healthy, 1 otherwise.
-int cmd_health(const GlobalOptions& g, const HealthOptions& o, Streams& s);
+Result<int> cmd_health(const GlobalOptions& g, const HealthOptions& o, Streams& s);
 
 // `resolve`: ref -> tag and commit with `git ls-remote`. Returns the exit code.
-int cmd_resolve(const GlobalOptions& g, const ResolveOptions& o, Streams& s);
+Result<int> cmd_resolve(const GlobalOptions& g, const ResolveOptions& o, Streams& s);
 
 // `analyze`: static findings as a report. Returns the exit code.
-int cmd_analyze(const GlobalOptions& g, const AnalyzeOptions& o, Streams& s);
+Result<int> cmd_analyze(const GlobalOptions& g, const AnalyzeOptions& o, Streams& s);
 // `connectivity`: the allowed-connections map. Returns the exit code.
-int cmd_connectivity(const GlobalOptions& g, const AnalyzeOptions& o, Streams& s);
+Result<int> cmd_connectivity(const GlobalOptions& g, const AnalyzeOptions& o, Streams& s);
 
 }  // namespace preflight::cli

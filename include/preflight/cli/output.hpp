@@ -31,7 +31,10 @@ Result<void> emit(const GlobalOptions& g, const std::string& content, Streams& s
 Result<void> write_report_dir(const GlobalOptions& g, const report::Run& run);
 // Renders `run` in `format` (csv is not a report format).
 std::string render(const report::Run& run, Format format, bool colour);
-// Prints `e` to stderr as "argocd-preflight: <kind>: <context>: <message>" and returns its exit code.
+// Prints `e` to stderr as "argocd-preflight: <kind>: <context>: <message>".
+void print_error(const Error& e, Streams& s);
+// print_error, then `e`'s exit code. Only the CLI's entry (app.cpp) maps errors to exit codes:
+// commands return Result<int>.
 int report_error(const Error& e, Streams& s);
 // Exit code for a finished run: 0 passed, 1 failed, 3 error, 130 interrupted.
 int exit_code_for(const report::Run& run);

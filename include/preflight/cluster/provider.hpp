@@ -13,18 +13,32 @@ namespace preflight::cluster {
 enum class Retain { never, on_failure, always };
 Result<Retain> parse_retain(std::string_view text);
 
-struct ClusterSpec {
-    std::string work_dir;    // private directory for kubeconfig and config files
-    std::string node_image;  // kind: pinned by digest
-    int workers = 0;         // kind: worker nodes besides the control plane
+// What only the kind provider reads.
+struct KindSpec {
+    std::string node_image;  // pinned by digest
+    int workers = 0;         // worker nodes besides the control plane
     // kind in docker-in-docker (GitLab's docker:dind): publish the API server on this address
     // (e.g. 0.0.0.0) and reach it through this host (e.g. docker), which the certificate then
     // names too. Empty: kind's defaults (127.0.0.1).
     std::string api_address, kubeconfig_host;
-    std::chrono::milliseconds create_timeout{300'000};
-    std::string kubeconfig, context;  // existing: where to go
-    std::string ns;  // existing: the namespace the run will own (must not exist yet)
 };
+
+// What only the existing provider reads: where to go.
+struct ExistingSpec {
+    std::string kubeconfig, context;
+};
+
+struct ClusterSpec {
+    std::string work_dir;  // private directory for kubeconfig and config files
+    std::string ns;        // the namespace the run will own (existing: must not exist yet)
+    std::chrono::milliseconds create_timeout{300'000};
+    KindSpec kind;
+    ExistingSpec existing;
+};
+
+enum class ProviderKind { kind, existing };
+// "kind" or "existing"; Error::usage otherwise.
+Result<ProviderKind> parse_provider(std::string_view text);
 
 struct ClusterInfo {
     std::string provider;  // "kind", "existing"

@@ -25,6 +25,11 @@ Args base_args(const Target& t);
 // Server-side apply of the manifests on stdin, taking over conflicting fields (Argo CD >= 3.3).
 Args apply_args(const Target& t, std::string_view ns);
 Args get_json_args(const Target& t, std::string_view resource, std::string_view ns);
+// A cluster-scoped object ("kind/name" or "resource name" as one word) in `output` format;
+// nothing at all when it does not exist.
+Args get_if_exists_args(const Target& t, std::string_view object, std::string_view output);
+// Deletes cluster-scoped `objects` ("kind/name"), not waiting for finalizers.
+Args delete_cluster_objects_args(const Target& t, const std::vector<std::string>& objects);
 // One object as JSON (a missing one is kubectl's NotFound error).
 Args get_object_json_args(const Target& t, std::string_view resource, std::string_view name, std::string_view ns);
 // The base64 value of `key` in Secret `secret` (nothing when the Secret does not exist); run it

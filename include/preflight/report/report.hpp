@@ -16,6 +16,8 @@ namespace preflight::report {
 
 enum class Outcome { passed, failed, error, skipped };
 const char* to_string(Outcome o);
+// One character for an outcome, the same in the text report and the log: ✓ ✗ ! -
+const char* symbol(Outcome o);
 
 struct Evidence {
     std::string name;  // "logs secret-init", "finding", "policy"

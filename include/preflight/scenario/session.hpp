@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "preflight/analysis/checks.hpp"
+#include "preflight/pipeline/release.hpp"
 #include "preflight/cluster/provider.hpp"
 #include "preflight/health/install_state.hpp"
 #include "preflight/probe/plan.hpp"
@@ -22,20 +22,8 @@ class Redactor;
 
 namespace preflight::scenario {
 
-// A release as an install action applies it: its rendered manifests and what the static
-// analysis knows about them.
-struct Release {
-    std::string label;      // "v2.11.1 manifests/install.yaml @ 1a2b3c4d5e6f"
-    std::string manifests;  // applied as they are
-    std::vector<health::Expected> expected;  // workloads that must become Healthy
-    std::vector<std::string> images;         // preloaded into kind when present locally
-    std::vector<analysis::CheckResult> static_results;
-    std::string static_summary;  // text of the static findings, for the artifacts
-    std::vector<probe::Spec> probes;
-    std::string probe_image;  // empty: probes are skipped, saying why
-    std::optional<probe::SmokeTarget> smoke_target;  // nullopt: no API server (core-install)
-    std::string smoke_skip_reason;                   // why there is no smoke_target, when not that
-};
+// A release as an install action applies it (built by the pipeline from the static stage).
+using Release = pipeline::Release;
 
 struct SessionOptions {
     std::string ns = "argocd";

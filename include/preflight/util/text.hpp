@@ -17,6 +17,10 @@ std::vector<std::string> split(std::string_view s, char sep);
 // POSIX-shell quoting so an argv can be pasted into a terminal.
 std::string shell_quote(std::string_view arg);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
+// ASCII lower case (other bytes as they are).
+std::string lower(std::string_view s);
+// Without leading and trailing spaces, tabs, CR and LF.
+std::string trim(std::string_view s);
 
 // Length of the valid UTF-8 sequence at the start of `s` (1-4), or 0 when it is not valid
 // UTF-8 (a bad lead or continuation byte, truncated, overlong, a surrogate, beyond U+10FFFF).
