@@ -12,15 +12,16 @@ command -v kubectl >/dev/null || { echo "bench: kubectl is needed"; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 export HOME=$tmp/home TMPDIR=$tmp/tmp; mkdir -p "$HOME" "$TMPDIR"
 grace=5
+healthy_for=1  # --healthy-for: Healthy is believed once it has held this long
 measure() { # name scenario-json
   local name=$1 sc=$tmp/$1.json
   printf '%s' "$2" > "$sc"
   export FAKE_KIND_HOME=$tmp/kind-$name
   KUBE_SIM_SCENARIO=$sc PATH=$here/tests/sim/bin:$PATH "$bin" run --manifests "$here/tests/fixtures/run/app.yaml" \
-    --report-dir "$tmp/out-$name" --log-level warn --stuck-grace "$grace" >/dev/null 2>&1 || true
-  python3 - "$name" "$tmp/out-$name/report.json" "$FAKE_KIND_HOME"/deleted/*/milestones.log "$grace" <<'PY'
+    --report-dir "$tmp/out-$name" --log-level warn --stuck-grace "$grace" --healthy-for "$healthy_for" >/dev/null 2>&1 || true
+  python3 - "$name" "$tmp/out-$name/report.json" "$FAKE_KIND_HOME"/deleted/*/milestones.log "$grace" "$healthy_for" <<'PY'
 import json, sys
-name, report, milestones, grace = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+name, report, milestones, grace, healthy_for = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5])
 r = json.load(open(report))
 case = next(c for s in r["suites"] for c in s["cases"] if c["name"].endswith("workloads Healthy"))
 verdict = (case["start_ms"] + case["duration_ms"]) / 1000.0
@@ -28,8 +29,8 @@ run_end = (r["start_ms"] + r["duration_ms"]) / 1000.0
 lines = [l.split(" ", 1) for l in open(milestones).read().splitlines()]
 want = "first-failure" if case["outcome"] == "failed" else "all-ready"
 times = [float(t) for t, what in lines if what.startswith(want)]
-moment = max(times) if want == "all-ready" else min(times) + grace
-want = want if want == "all-ready" else f"first failure + {grace:.0f} s"
+moment = max(times) + healthy_for if want == "all-ready" else min(times) + grace
+want = f"all Ready + {healthy_for:.0f} s" if want == "all-ready" else f"first failure + {grace:.0f} s"
 procs = {k.split(".")[-1]: v for k, v in r["properties"].items() if k.startswith("kubectl.processes.")}
 print(f"{name:28s} {case['outcome']:7s} verdict {1000*(verdict-moment):6.0f} ms after {want}; "
       f"run ends {1000*(run_end-moment):6.0f} ms after; kubectl processes {procs}")

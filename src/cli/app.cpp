@@ -105,6 +105,12 @@ int run(const std::vector<std::string>& args, Streams streams) {
     runc->add_option("--stuck-grace", run_opts.stuck_grace_s,
                      "seconds a container may keep crashing (counted from its first failure), or an ImagePullBackOff or "
                      "CreateContainerConfigError last, before it decides the run (real installs have crashes that heal)")->capture_default_str()->check(CLI::Range(0.0, 3600.0));
+    runc->add_option("--healthy-for", run_opts.healthy_for_s,
+                     "seconds the workloads must stay Healthy, with no container stuck or restarting, before the install counts "
+                     "as Healthy (a container that crashes at once is Ready for an instant before each crash)")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 600.0))
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     runc->add_option("--artifacts", run_opts.artifacts, "diagnostics directory (default: --report-dir, else ./preflight-artifacts)");
     runc->add_option("--apiserver-endpoint", run_opts.apiserver_endpoint, "IP:PORT of the API server endpoint as policies see it");
     runc->add_flag("--no-probes", run_opts.no_probes, "skip the live NetworkPolicy probes (reported as skipped)");
@@ -119,7 +125,7 @@ int run(const std::vector<std::string>& args, Streams streams) {
         ->capture_default_str();
     runc->add_option("--smoke-timeout", run_opts.smoke_timeout_s, "seconds for the smoke Application to become Synced and Healthy")
         ->capture_default_str()->check(CLI::Range(10, 3600));
-    runc->add_option("--probe-timeout", run_opts.probe_timeout_s, "seconds a probe waits for a connection")->capture_default_str()->check(CLI::Range(1, 120));
+    runc->add_option("--probe-timeout", run_opts.probe_timeout_s, "seconds a probe waits for a connection")->capture_default_str()->check(CLI::Range(1, 120))->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     runc->footer(k_exit_codes);
 
     PromoteOptions promote_opts;

@@ -285,6 +285,7 @@ private:
         so.timeout = m_scenario->timeout.value_or(std::chrono::seconds(m_o.timeout_s));
         so.wait_timeout = std::chrono::seconds(m_o.wait_timeout_s);
         so.stuck_grace_s = m_o.stuck_grace_s;
+        so.healthy_for_s = m_o.healthy_for_s;
         so.artifacts_dir = !m_o.artifacts.empty() ? m_o.artifacts : !m_g.report_dir.empty() ? m_g.report_dir : "preflight-artifacts";
         so.probes_enabled = !m_o.no_probes;
         so.probe_timeout_s = m_o.probe_timeout_s;

@@ -97,6 +97,9 @@ InstallState evaluate(const std::vector<model::Value>& objects, const std::vecto
     }
     double youngest_failing = -1;  // the shortest time any container has been failing (-1: none)
     for (const auto* p : pods) {
+        if (owner.contains(p))
+            for (const char* key : {"initContainerStatuses", "containerStatuses"})
+                for (const auto& cs : p->at_path({"status", key}).items) st.restarts += cs["restartCount"].as_int().value_or(0);
         std::string pod_name(p->at_path({"metadata", "name"}).str());
         // Failing clocks run across restarts (the state flips Running/Error/CrashLoopBackOff).
         std::map<std::string, double> failing_for;
@@ -115,6 +118,7 @@ InstallState evaluate(const std::vector<model::Value>& objects, const std::vecto
                 if (f != failing_for.end()) since = std::max(since, f->second);
             }
             auto o = owner.find(p);
+            if (o != owner.end()) st.expected_stuck = true;
             model::WorkloadId who = o != owner.end() ? o->second.id
                                                      : model::WorkloadId{"Pod", std::string(p->at_path({"metadata", "namespace"}).str()), pod_name};
             StuckPod sp{std::move(who), pod_name, std::move(c), since};
@@ -140,6 +144,17 @@ InstallState evaluate(const std::vector<model::Value>& objects, const std::vecto
         st.decisive = st.stuck;
     }
     return st;
+}
+
+bool HealthySettle::settled(const InstallState& st, double now_s, double settle_s) {
+    bool calm = st.healthy && !st.expected_stuck && (m_restarts < 0 || st.restarts == m_restarts);
+    m_restarts = st.restarts;
+    if (!calm) {
+        m_since.reset();
+        return false;
+    }
+    if (!m_since) m_since = now_s;
+    return now_s - *m_since >= settle_s;
 }
 
 bool InstallState::all_listed() const {

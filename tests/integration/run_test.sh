@@ -33,7 +33,7 @@ no_clusters_left() {
 run() { # run SCENARIO ARGS... -> rc in $rc, stdout in $T/stdout, stderr in $T/stderr
   local sc=$1; shift
   # The probe pods run the tool's real script: a dropped connection costs the probe timeout, twice.
-  KUBE_SIM_SCENARIO=$sc PATH=$SIMPATH "$BIN" run --report-dir "$OUT" --log-level "${LOG_LEVEL:-info}" --probe-timeout 2 "$@" >"$T/stdout" 2>"$T/stderr"
+  KUBE_SIM_SCENARIO=$sc PATH=$SIMPATH "$BIN" run --report-dir "$OUT" --log-level "${LOG_LEVEL:-info}" --probe-timeout 2 --healthy-for 1 "$@" >"$T/stdout" 2>"$T/stderr"
   rc=$?
 }
 outcome_is() { # junit case-name failure|skipped|error|passed [message-fragment]
@@ -128,6 +128,14 @@ crashloop)
   run "$FIX/crashloop.json" --manifests "$FIX/app.yaml"
   expect_rc $rc 1
   contains "$OUT/junit.xml" 'StatefulSet/store CrashLoopBackOff: db: FATAL: could not open data directory: permission denied'
+  no_clusters_left
+  ;;
+crash-after-ready)
+  # Every workload is Healthy for a moment before the store's container crashes (on a real
+  # cluster a crashing container is Ready for an instant before each crash): no pass.
+  run "$FIX/crash-after-ready.json" --manifests "$FIX/app.yaml" --healthy-for 3 --stuck-grace 2
+  expect_rc $rc 1
+  outcome_is "$OUT/junit.xml" 'workloads Healthy' failure 'StatefulSet/store CrashLoopBackOff: db: FATAL: lost the data directory'
   no_clusters_left
   ;;
 diagnostics-unwritable)

@@ -224,3 +224,58 @@ TEST_CASE("a missing Secret past its grace waits while a crash that may explain 
     evaluate(objects(ws + config_error), k_expected, alone, 0, 60);
     CHECK(evaluate(objects(ws + config_error), k_expected, alone, 60, 60).failed);
 }
+
+TEST_CASE("healthy counts only once it has held, with no container of the expected workloads stuck or restarting") {
+    const std::vector<Expected> api{{"Deployment", "", "api"}};
+    auto running = [](int restarts) {
+        return pod("api-1", "api", "{phase: Running, containerStatuses: [{name: main, ready: true, restartCount: " + std::to_string(restarts) +
+                                       ", state: {running: {}}}]}");
+    };
+    StuckClock clock;
+    HealthySettle settle;
+    // A crashing container is Running (and Ready) for an instant: Healthy, not yet believed.
+    auto st = evaluate(objects(k_deploy_ready + "---\n" + running(0)), api, clock, 0, 60);
+    REQUIRE(st.healthy);
+    CHECK_FALSE(settle.settled(st, 0, 5));
+    CHECK_FALSE(settle.settled(st, 4.9, 5));
+    // It crashed and was restarted in between: the clock starts again.
+    auto restarted = evaluate(objects(k_deploy_ready + "---\n" + running(1)), api, clock, 5, 60);
+    CHECK(restarted.restarts == 1);
+    CHECK_FALSE(settle.settled(restarted, 5, 5));    // the restart is seen: not calm
+    CHECK_FALSE(settle.settled(restarted, 5.1, 5));  // calm again from here
+    CHECK_FALSE(settle.settled(restarted, 10, 5));
+    CHECK(settle.settled(restarted, 10.2, 5));
+    // A stuck container of an expected workload while the Deployment still says available.
+    HealthySettle other;
+    auto crashing = evaluate(objects(k_deploy_ready + "---\n" +
+                                     pod("api-1", "api", "{phase: Running, containerStatuses: [{name: main, restartCount: 1, "
+                                                         "state: {waiting: {reason: CrashLoopBackOff}}, lastState: {terminated: {exitCode: 2}}}]}")),
+                             api, clock, 20, 60);
+    CHECK(crashing.expected_stuck);
+    CHECK_FALSE(other.settled(crashing, 20, 0));
+    CHECK_FALSE(other.settled(crashing, 100, 0));
+    // A stray pod (no expected workload selects it) does not hold the install back.
+    HealthySettle stray;
+    auto with_stray = evaluate(objects(k_deploy_ready + "---\n" + running(0) + "---\n" +
+                                       pod("x-1", "other", "{phase: Running, containerStatuses: [{name: main, restartCount: 3, "
+                                                           "state: {waiting: {reason: CrashLoopBackOff}}}]}")),
+                               api, clock, 30, 60);
+    CHECK_FALSE(with_stray.expected_stuck);
+    CHECK(stray.settled(with_stray, 30, 0));
+    // Not Healthy: never settled, whatever the time.
+    HealthySettle waiting;
+    auto not_yet = evaluate(objects(k_deploy_waiting), api, clock, 40, 60);
+    CHECK_FALSE(waiting.settled(not_yet, 40, 0));
+}
+
+TEST_CASE("a container that restarted once and now runs (dex waiting for argocd-server) does not hold Healthy back") {
+    const std::vector<Expected> api{{"Deployment", "", "api"}};
+    StuckClock clock;
+    HealthySettle settle;
+    auto healed = pod("api-1", "api", "{phase: Running, containerStatuses: [{name: main, ready: true, restartCount: 2, "
+                                      "state: {running: {}}, lastState: {terminated: {exitCode: 1}}}]}");
+    auto st = evaluate(objects(k_deploy_ready + "---\n" + healed), api, clock, 0, 60);
+    CHECK_FALSE(st.expected_stuck);
+    CHECK_FALSE(settle.settled(st, 0, 5));
+    CHECK(settle.settled(st, 5, 5));
+}

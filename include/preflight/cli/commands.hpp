@@ -38,6 +38,7 @@ struct RunOptions {
     std::string retain = "never";
     int timeout_s = 1800, wait_timeout_s = 900, git_timeout_s = 120;
     double stuck_grace_s = 60;
+    double healthy_for_s = 5;
     std::string artifacts;
     std::string apiserver_endpoint;
     bool no_probes = false;

@@ -2,6 +2,7 @@
 #pragma once
 #include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,8 @@ struct InstallState {
     std::vector<StuckPod> decisive;       // the signals that decided failure, causes first
     std::vector<StuckPod> stuck;          // every stuck container seen (decisive or not yet)
     std::vector<StalePod> stale;          // StatefulSet pods stuck on an old revision
+    std::int64_t restarts = 0;            // container restarts, summed over the expected workloads' pods
+    bool expected_stuck = false;          // a pod of an expected workload has a stuck container
     // Whether every expected workload has been listed (the watches list in no particular order).
     bool all_listed() const;
     // Why `w` is not Healthy yet; nullptr when it is.
@@ -61,6 +64,20 @@ public:
 
 private:
     std::map<std::string, double> m_first;
+};
+
+// Healthy is believed only once it has held for a while with no container of the expected
+// workloads stuck or restarting in between: a container that crashes at once is Running - so
+// its pod Ready and its Deployment available - for an instant before each crash (seen on the
+// real test cluster: a crash-looping Deployment was Healthy 0.8 s after apply).
+class HealthySettle {
+public:
+    // Whether `st` has now been Healthy for `settle_s` without a stuck container or a restart.
+    bool settled(const InstallState& st, double now_s, double settle_s);
+
+private:
+    std::optional<double> m_since;
+    std::int64_t m_restarts = -1;
 };
 
 // Judges `objects` (live Pods and workloads of one namespace). A crash (CrashLoopBackOff, or a

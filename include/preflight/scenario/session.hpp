@@ -32,7 +32,8 @@ struct SessionOptions {
     std::chrono::milliseconds timeout{std::chrono::minutes(30)};  // the whole run
     std::chrono::milliseconds apply_timeout{std::chrono::minutes(5)};
     std::chrono::milliseconds wait_timeout{std::chrono::minutes(15)};  // per install/wait action
-    double stuck_grace_s = 60;  // a crash (from its first failure), ImagePullBackOff, CreateContainerConfigError: decisive after this
+    double stuck_grace_s = 60;
+    double healthy_for_s = 5;   // Healthy counts once it has held this long with no container stuck or restarting  // a crash (from its first failure), ImagePullBackOff, CreateContainerConfigError: decisive after this
     std::string artifacts_dir;  // diagnostics go to <artifacts_dir>/diagnostics/<step>
     bool probes_enabled = true;
     int probe_timeout_s = 5;

@@ -120,6 +120,7 @@ void watch_until_decided(ActionContext& ctx, const Release& r, std::chrono::mill
     auto k = ctx.kubectl();
     auto& st = ctx.state();
     health::StuckClock clock;
+    health::HealthySettle settle;
     kube::LiveView view;
     auto until = std::chrono::steady_clock::now() + limit;
     if (auto started = view.start(k, ctx.ns(), {"pods", "deployments", "statefulsets", "daemonsets", "jobs"}, limit + 5s); !started) {
@@ -134,7 +135,7 @@ void watch_until_decided(ActionContext& ctx, const Release& r, std::chrono::mill
         st.snapshot = view.snapshot();
         st.install = health::evaluate(st.snapshot, r.expected, clock, seconds_now(), ctx.options().stuck_grace_s);
         if (forced) forced->step(k, ctx.ns(), st.install.stale, ctx.left(30s));
-        if (st.install.healthy) {
+        if (settle.settled(st.install, seconds_now(), ctx.options().healthy_for_s)) {
             wait.message = std::to_string(r.expected.size()) + " workloads Healthy";
             break;
         }
@@ -159,7 +160,10 @@ void watch_until_decided(ActionContext& ctx, const Release& r, std::chrono::mill
         }
         if (std::chrono::steady_clock::now() >= until) {
             wait.outcome = report::Outcome::failed;
-            wait.message = "timed out after " + std::to_string(limit.count() / 1000) + " s; still pending: " + st.install.pending_text();
+            wait.message = "timed out after " + std::to_string(limit.count() / 1000) + " s; " +
+                           (st.install.healthy ? "the workloads were Healthy, but never for " + std::to_string(static_cast<int>(ctx.options().healthy_for_s)) +
+                                                     " s without a container stuck or restarting"
+                                               : "still pending: " + st.install.pending_text());
             break;
         }
     }

@@ -106,7 +106,7 @@ class Kubelet:
                     self.event(ns, pod, "Failed", "Error: secret \"%s\" not found" % missing, "Warning")
                 all_ready = False
                 continue
-            if fail and fail.get("container") == name:
+            if fail and fail.get("container") == name and t - st["start"] >= fail.get("after_s", 0):
                 self.fail_cycle(pod, st, cs, fail, t, logs_for)
                 all_ready = False
                 continue

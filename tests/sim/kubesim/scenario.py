@@ -12,6 +12,7 @@ Scenario (all keys optional):
       "ready_after_s": 1.0,
       "fail": {"container": "C", "exit_code": 1, "log": "line\\nline", "every_s": 0.3},
       "crash": {"container": "C", "exit_code": 2, "log": "...", "every_s": 0.3},
+                                     # "after_s": the container runs (Ready) this long before it fails
       "image_pull": {"container": "C"},
       "never_ready": true,
       "on_success": {"container": "C", "create_secret": {"name": "S", "data": {"k": "v"}}},
