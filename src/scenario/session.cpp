@@ -15,8 +15,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-report::Outcome outcome_of(const Error& e) { return e.kind == ErrorKind::interrupted ? report::Outcome::skipped : report::Outcome::error; }
-
 // Suite "cluster": tools, the cluster, version skew, the API server's real endpoint; then the
 // scenario; then suite "cleanup". Owns the private work directory.
 class Session {

@@ -7,8 +7,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-bool failed(report::Outcome o) { return o == report::Outcome::failed || o == report::Outcome::error; }
-
 // One action of `step`; its cases are named "<step>: ...".
 Verdict run_action(ActionContext& ctx, const Action& a, const Step& step, const Release& candidate, const Release* baseline) {
     const auto* current = ctx.state().current;

@@ -17,11 +17,17 @@
 
 namespace preflight::scenario {
 
+inline bool failed(report::Outcome o) { return o == report::Outcome::failed || o == report::Outcome::error; }
+// A step that could not finish: skipped when a signal stopped it, else an error.
+inline report::Outcome outcome_of(const Error& e) {
+    return e.kind == ErrorKind::interrupted ? report::Outcome::skipped : report::Outcome::error;
+}
+
 // What an action reports: its outcome and, when it failed, why (one line).
 struct Verdict {
     report::Outcome outcome = report::Outcome::passed;
     std::string failure;
-    bool failed() const { return outcome == report::Outcome::failed || outcome == report::Outcome::error; }
+    bool failed() const { return scenario::failed(outcome); }
 };
 
 // What the enforcement canary learned about the cluster (it runs once per session).

@@ -19,8 +19,6 @@ namespace {
 
 double seconds_now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
-report::Outcome outcome_of(const Error& e) { return e.kind == ErrorKind::interrupted ? report::Outcome::skipped : report::Outcome::error; }
-
 // The forced-rollback step of Kubernetes' StatefulSet documentation: a StatefulSet whose pod
 // never became Ready on a broken revision waits for it forever, so the rollback deletes that
 // pod (once, after it has been seen stale for a few seconds) and says so: a real rollback needs

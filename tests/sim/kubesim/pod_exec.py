@@ -101,8 +101,11 @@ class PodExec:
     def exec_pod(self, pod, st, t):
         """Probe and smoke pods: started once, Succeeded with the script's output when it ends.
         False for any other pod."""
+        if st.get("plain"):
+            return False
         env = self.pod_env(pod)
         if env is None:
+            st["plain"] = True  # its env is fixed: decided once, not on every pass
             return False
         if pod["status"].get("phase") == "Succeeded" or t - st["start"] < 0.1:
             return True
