@@ -2,7 +2,9 @@
 // asynchronously, timeout kills the process group.
 #include "preflight/proc/runner.hpp"
 
+#include <linux/close_range.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <boost/asio.hpp>
@@ -64,14 +66,27 @@ std::optional<std::string> find_program(const std::string& program) {
 namespace {
 
 // In the child, between fork and exec: its own process group, so a timeout or a signal kills
-// everything it started (kubectl plugins, git helpers) with one kill(-pgid).
+// everything it started (kubectl plugins, git helpers) with one kill(-pgid); and no descriptor but
+// its stdio survives exec. Boost 1.81's launcher closes only the descriptors numbered above its
+// exec-error pipe (close_all compares each whitelist entry with itself), so a child forked on one
+// thread while another thread had a pipe open held that pipe's write end: a `kubectl apply` of the
+// early-verdict thread read no EOF until a `kubectl --watch` of the wait, started at that moment,
+// exited ~30 s later. Marking 3.. close-on-exec (not closing them) keeps the launcher's own
+// exec-error pipe working until exec.
 struct NewProcessGroup {
     template <class Launcher>
     bp::error_code on_exec_setup(Launcher&, const bp::filesystem::path&, const char* const*&) const {
         if (::setpgid(0, 0) != 0) return bp::error_code(errno, boost::system::system_category());
+        if (::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
+            return bp::error_code(errno, boost::system::system_category());
         return {};
     }
 };
+
+// Creating a child's pipes, forking and closing the parent's copies of the child's ends happen
+// under one lock, so no other thread's child is forked while those ends are open in this process
+// (the second guard, for kernels or launchers where the first does not hold).
+std::mutex g_spawn_mutex;
 
 // The inherited environment with `overrides` replacing or adding variables, as "K=V" strings.
 std::vector<std::string> child_environment(const std::map<std::string, std::string>& overrides) {
@@ -92,6 +107,7 @@ template <class InBinding>
 bp::process start(boost::asio::io_context& io, bp::error_code& ec, const std::string& exe, const std::vector<std::string>& args,
                   InBinding&& in, boost::asio::readable_pipe& out, boost::asio::readable_pipe& err,
                   const std::map<std::string, std::string>& env) {
+    std::lock_guard lock(g_spawn_mutex);
     return bp::default_process_launcher()(io.get_executor(), ec, bp::filesystem::path(exe), args,
                                           bp::process_stdio{std::forward<InBinding>(in), out, err},
                                           bp::process_environment(child_environment(env)), NewProcessGroup{});
