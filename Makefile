@@ -18,7 +18,7 @@ OUT ?= out
 ARGS ?=                     # anything else for `run`, e.g. --no-smoke --retain on-failure
 STATIC_DEFAULT := ../shared/argocd/v3.5.1/install.yaml
 
-.PHONY: setup build test preflight clean bench
+.PHONY: setup build test preflight clean bench bench-real
 
 setup:
 	@ci/setup.sh
@@ -49,3 +49,7 @@ clean:
 bench: build
 	bench/run.sh $(BIN) ../shared
 	bench/scale.sh $(abspath $(BIN))
+
+# The early verdict on the real test cluster (root; builds the cluster when cold).
+bench-real: build
+	bench/real_cluster.sh $(BIN) $(BUILD)/tests/probe_pod ../shared

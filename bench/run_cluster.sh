@@ -58,3 +58,26 @@ procs = {k.split(".")[-1]: v for k, v in r["properties"].items() if k.startswith
 print(f"v3.5.1 with probes and smoke: {len(probes)} probes, kubectl processes {procs}, run {r['duration_ms']} ms, verdict {r['verdict']}")
 PY
 fi
+
+# Early verdict (Argo CD v2.11.1, needs ../shared): from the end of the apply to the verdict,
+# deciding as soon as the static finding and a live probe from the blocked identity agree,
+# against --no-early-verdict (which waits for the crash and --stuck-grace) in the same run.
+if [ -f "$shared/argocd/v2.11.1/install.yaml" ]; then
+  early() { # name extra-args...
+    local name=$1; shift
+    export FAKE_KIND_HOME=$tmp/kind-$name
+    KUBE_SIM_SCENARIO=$here/tests/fixtures/run/probes-v2.11.1.json PATH=$here/tests/sim/bin:$PATH "$bin" run \
+      --manifests "$shared/argocd/v2.11.1/install.yaml" --report-dir "$tmp/out-$name" --log-level warn --stuck-grace 30 --probe-timeout 2 \
+      "$@" >/dev/null 2>&1 || true
+    python3 - "$tmp/out-$name/report.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+cases = [c for s in r["suites"] for c in s["cases"]]
+apply = next(c for c in cases if ": apply " in c["name"])
+wait = next(c for c in cases if c["name"].endswith("workloads Healthy"))
+print((wait["start_ms"] + wait["duration_ms"] - apply["start_ms"] - apply["duration_ms"]) / 1000.0)
+PY
+  }
+  with=$(early early-on); without=$(early early-off --no-early-verdict)
+  python3 -c "import sys; w, wo = float(sys.argv[1]), float(sys.argv[2]); print(f'v2.11.1 (--stuck-grace 30): verdict {w:.1f} s after apply with the early verdict, {wo:.1f} s without; {wo / w:.1f}x sooner')" "$with" "$without"
+fi

@@ -111,6 +111,9 @@ int run(const std::vector<std::string>& args, Streams streams) {
         ->capture_default_str()
         ->check(CLI::Range(0.0, 600.0))
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    runc->add_flag("--no-early-verdict", run_opts.no_early_verdict,
+                   "wait for the workloads themselves even when a static finding and a live probe from the blocked identity "
+                   "already agree (by default the probes of statically blocked needs start right after apply and decide then)");
     runc->add_option("--artifacts", run_opts.artifacts, "diagnostics directory (default: --report-dir, else ./preflight-artifacts)");
     runc->add_option("--apiserver-endpoint", run_opts.apiserver_endpoint, "IP:PORT of the API server endpoint as policies see it");
     runc->add_flag("--no-probes", run_opts.no_probes, "skip the live NetworkPolicy probes (reported as skipped)");

@@ -289,6 +289,7 @@ private:
         so.artifacts_dir = !m_o.artifacts.empty() ? m_o.artifacts : !m_g.report_dir.empty() ? m_g.report_dir : "preflight-artifacts";
         so.probes_enabled = !m_o.no_probes;
         so.probe_timeout_s = m_o.probe_timeout_s;
+        so.early_verdict = !m_o.no_early_verdict;
         so.smoke_enabled = !m_o.no_smoke;
         so.smoke.repo = m_o.smoke_repo;
         so.smoke.path = m_o.smoke_path;

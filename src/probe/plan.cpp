@@ -39,6 +39,7 @@ std::string identity_of(const analysis::Endpoint& e) { return workload_of(e).tex
 Spec from_endpoint(const analysis::Endpoint& src) {
     Spec s;
     s.identity = identity_of(src);
+    s.source = workload_of(src);
     s.ns = src.ns;
     s.labels = src.labels;
     if (src.workload) s.service_account = src.workload->pod.service_account;

@@ -15,7 +15,8 @@ if [ ! -f "$PF_KUBECONFIG" ]; then
 fi
 export PATH="$(cat "$PF_STATE/bin-path"):$PATH" KUBECONFIG=$PF_KUBECONFIG
 T=$(mktemp -d /tmp/preflight-real.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+# PREFLIGHT_REAL_KEEP=DIR keeps the last run's log and reports there (for a look by hand).
+trap '[ -n "${PREFLIGHT_REAL_KEEP:-}" ] && mkdir -p "$PREFLIGHT_REAL_KEEP" && cp -r "$T/out" "$T"/r-* "$PREFLIGHT_REAL_KEEP/" 2>/dev/null; rm -rf "$T"' EXIT
 mkdir -p "$T/tmp"
 fail() { echo "FAIL ($CASE): $*"; [ -f "$T/out" ] && tail -n 60 "$T/out"; exit 1; }
 contains() { grep -qF -- "$2" "$1" || fail "$1 lacks: $2"; }
@@ -70,6 +71,16 @@ def walk(o):
 walk(json.load(open(sys.argv[1])))
 PY
 }
+# Seconds from the end of the (first) candidate apply to the end of its wait.
+apply_to_verdict() {
+  python3 - "$OUT/report.json" <<'PY'
+import json, sys
+cases = [c for s in json.load(open(sys.argv[1]))["suites"] for c in s["cases"]]
+apply = next(c for c in cases if ": apply " in c["name"])
+wait = next(c for c in cases if c["name"].endswith("workloads Healthy"))
+print("%.1f" % ((wait["start_ms"] + wait["duration_ms"] - apply["start_ms"] - apply["duration_ms"]) / 1000.0))
+PY
+}
 property() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["properties"].get(sys.argv[2], ""))' "$OUT/report.json" "$1"; }
 has() { grep -qF -- "$2" <<< "$1" || fail "lacks: $2 (in: ${1:0:600})"; }
 
@@ -111,6 +122,20 @@ v2111_explained() { # STEP-FRAGMENT
     return 0
   fi
   m=$(message "$1workloads Healthy")
+  if [ "$(property verdict.early)" = true ]; then
+    # Decided early: PF001 and the live probe from Redis' identity agreed on the block. The
+    # failure carries both, and secret-init's own line when it failed within the grace.
+    has "$m" "a live probe from its identity agrees: api-server: Deployment/argocd-redis -> kubernetes.default.svc:443 observed blocked"
+    has "$m" "argocd-redis-network-policy"
+    has "$m" "(PF001)"
+    if grep -q "stuck in Init: secret-init:" <<< "$m"; then
+      grep -qE 'dial tcp 10\.96\.0\.1:443: (connect: connection refused|i/o timeout)' <<< "$m" || fail "no real secret-init dial error: ${m:0:400}"
+    fi
+    outcome "$1api-server: Deployment/argocd-redis ->" failed
+    grep -q '"static vs live' "$OUT/report.json" && fail "static and live disagree"
+    grep -q '"promote.revision"' "$OUT/report.json" && fail "a failed run offers a pin"
+    return 0
+  fi
   has "$m" "stuck in Init: secret-init:"
   has "$m" "level=fatal"
   grep -qE '/api/v1/namespaces/argocd/secrets.*dial tcp 10\.96\.0\.1:443: (connect: connection refused|i/o timeout)' <<< "$m" ||
@@ -135,8 +160,26 @@ argocd-v2.11.1-fresh-v2.11.2-binary)
   expect_rc 1
   outcome "api-server-reachable: Deployment/argocd-redis" failed
   outcome "install candidate: workloads Healthy" failed
+  [ "$(property verdict.early)" = true ] || fail "no early verdict: static and live should have agreed"
   v2111_explained "install candidate: "
+  echo "early verdict $(apply_to_verdict) s after the apply"  # issue 15's goal: under 20 s
   cleaned argocd
+  ;;
+bench-early)
+  # Not a test (bench/real_cluster.sh): seconds from the end of the apply to the install's
+  # verdict on this cluster, for v2.11.1 with and without the early verdict and for v2.11.2.
+  argocd_setup
+  argocd_run --candidate v2.11.1 --no-smoke
+  expect_rc 1
+  [ "$(property verdict.early)" = true ] || fail "no early verdict"
+  with=$(apply_to_verdict); cleaned argocd
+  argocd_run --candidate v2.11.1 --no-smoke --no-early-verdict
+  expect_rc 1
+  without=$(apply_to_verdict); cleaned argocd
+  argocd_run --candidate v2.11.2 --no-smoke
+  expect_rc 0
+  passing=$(apply_to_verdict); cleaned argocd
+  python3 -c "import sys; w, wo, p = map(float, sys.argv[1:]); print(f'real cluster: v2.11.1 decided {w:.1f} s after the apply with the early verdict, {wo:.1f} s without ({wo / w:.1f}x sooner); v2.11.2 Healthy (passing) after {p:.1f} s')" "$with" "$without" "$passing"
   ;;
 argocd-v2.11.2-fresh)
   argocd_setup
@@ -173,8 +216,10 @@ YAML
   ;;
 argocd-upgrade-v2.11.0-v2.11.1)
   argocd_setup
-  argocd_run --scenario upgrade --baseline v2.11.0 --candidate v2.11.1
+  # Without the early verdict: the crash itself decides (and the race with the policy is seen).
+  argocd_run --scenario upgrade --baseline v2.11.0 --candidate v2.11.1 --no-early-verdict
   expect_rc 1
+  [ "$(property verdict.early)" = true ] && fail "--no-early-verdict decided early"
   outcome "install baseline: workloads Healthy" passed
   outcome "install baseline: smoke: Application Synced and Healthy" passed
   v2111_explained "upgrade to candidate: "

@@ -298,6 +298,20 @@ probes-v2111)
   contains "$OUT/junit.xml" 'its backend Deployment/argocd-redis is not Ready, so nothing answers there'
   outcome_is "$OUT/junit.xml" 'redis isolation: an identity no policy admits -> argocd-redis.argocd.svc:6379' skipped 'is not Ready, so nothing answers there'
   outcome_is "$OUT/junit.xml" 'enforcement canary' passed
+  # Early verdict: PF001 and the probe from Redis' identity agreed, so the install was decided
+  # then (before secret-init's crash had lasted --stuck-grace), with both in the failure.
+  contains "$OUT/report.json" '"verdict.early":"true"'
+  outcome_is "$OUT/junit.xml" 'install candidate: workloads Healthy' failure 'a live probe from its identity agrees: api-server: Deployment/argocd-redis -> kubernetes.default.svc:443 observed blocked (timeout'
+  contains "$OUT/junit.xml" 'Deployment/argocd-redis stuck in Init: secret-init: level=fatal'
+  contains "$OUT/junit.xml" '(PF001)'
+  no_clusters_left
+  # --no-early-verdict: the crash itself decides, after --stuck-grace.
+  rm -rf "$OUT"
+  run "$FIX/probes-v2.11.1.json" --manifests "$SHARED/argocd/v2.11.1/install.yaml" --stuck-grace 3 --no-early-verdict
+  expect_rc $rc 1
+  lacks "$OUT/report.json" 'verdict.early'
+  lacks "$OUT/junit.xml" 'a live probe from its identity agrees'
+  outcome_is "$OUT/junit.xml" 'install candidate: workloads Healthy' failure 'Deployment/argocd-redis stuck in Init: secret-init: level=fatal'
   no_clusters_left
   ;;
 probes-no-enforcement)

@@ -364,3 +364,56 @@ TEST_CASE("wait: a crash past its grace is explained by the container's own log 
     CHECK(c->evidence[1].name == "static finding PF001");
     CHECK(f.find("install: Deployment/api")->outcome == report::Outcome::failed);
 }
+
+TEST_CASE("early probes: every statically blocked need, and one allowed probe per blocked target as its witness") {
+    auto need = outcome(probe::Expect::reachable, probe::Observed::not_run, "", false, "api", 443).spec;
+    auto allowed_api = outcome(probe::Expect::reachable, probe::Observed::not_run, "", true, "api", 443).spec;
+    allowed_api.name = "server -> api";
+    auto second_allowed_api = allowed_api;
+    second_allowed_api.name = "controller -> api";
+    auto allowed_redis = outcome(probe::Expect::reachable, probe::Observed::not_run, "", true, "redis", 6379).spec;
+    auto isolation = outcome(probe::Expect::blocked, probe::Observed::not_run, "", false, "api", 443).spec;
+    auto early = early_probes({allowed_redis, allowed_api, need, isolation, second_allowed_api});
+    REQUIRE(early.size() == 2);
+    CHECK(early[0].name == need.name);
+    CHECK(early[1].name == "server -> api");  // one witness, for the blocked need's host and port only
+    // An expected block is no need; without a blocked need nothing starts early.
+    CHECK(early_probes({allowed_redis, allowed_api, isolation}).empty());
+    // No allowed probe to that target: the need alone (a drop can still decide; a refusal cannot).
+    auto alone = early_probes({need, allowed_redis});
+    REQUIRE(alone.size() == 1);
+    CHECK(alone[0].name == need.name);
+}
+
+TEST_CASE("early verdict: static and live agree only on an enforcing cluster, a drop, or a witnessed refusal where the enforcer rejects") {
+    auto drop = outcome(probe::Expect::reachable, probe::Observed::blocked, "timeout", false, "api", 443);
+    CHECK(agrees_blocked(drop, {drop}, enforced(), true));
+    // Not known to enforce: no agreement, whatever was observed.
+    CHECK_FALSE(agrees_blocked(drop, {drop}, Enforcement{true, false, false, "no enforcement"}, true));
+    CHECK_FALSE(agrees_blocked(drop, {drop}, Enforcement{}, true));
+    // The analysis said allowed: a block is a disagreement, never an early verdict.
+    auto allowed = outcome(probe::Expect::reachable, probe::Observed::blocked, "timeout", true, "api", 443);
+    CHECK_FALSE(agrees_blocked(allowed, {allowed}, enforced(), true));
+    // Reached, not run, unresolved: nothing agrees.
+    for (auto obs : {probe::Observed::reachable, probe::Observed::not_run, probe::Observed::unresolved}) {
+        auto o = outcome(probe::Expect::reachable, obs, "x", false, "api", 443);
+        CHECK_FALSE(agrees_blocked(o, {o}, enforced(), true));
+    }
+    // An expected block is not a need.
+    auto isolation = outcome(probe::Expect::blocked, probe::Observed::blocked, "timeout", false, "api", 443);
+    CHECK_FALSE(agrees_blocked(isolation, {isolation}, enforced(), true));
+    // A backend that is not Ready: nothing answers there.
+    auto to_redis = outcome(probe::Expect::reachable, probe::Observed::blocked, "timeout", false);
+    to_redis.spec.backend = model::WorkloadId{"Deployment", "argocd", "redis"};
+    CHECK_FALSE(agrees_blocked(to_redis, {to_redis}, enforced(), false));
+    CHECK(agrees_blocked(to_redis, {to_redis}, enforced(), true));
+    // A refusal: only with a rejecting enforcer and another probe that reached the same target.
+    auto refused = outcome(probe::Expect::reachable, probe::Observed::blocked, "refused", false, "api", 443);
+    auto witness = outcome(probe::Expect::reachable, probe::Observed::reachable, "connected", true, "api", 443);
+    auto elsewhere = outcome(probe::Expect::reachable, probe::Observed::reachable, "connected", true, "api", 6443);
+    std::vector<probe::Attempt> witnessed{refused, witness}, unwitnessed{refused, elsewhere};
+    CHECK(agrees_blocked(witnessed[0], witnessed, enforced(true), true));
+    CHECK_FALSE(agrees_blocked(witnessed[0], witnessed, enforced(false), true));
+    CHECK_FALSE(agrees_blocked(unwitnessed[0], unwitnessed, enforced(true), true));
+    CHECK_FALSE(agrees_blocked(refused, {refused}, enforced(true), true));
+}

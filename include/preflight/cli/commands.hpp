@@ -45,6 +45,7 @@ struct RunOptions {
     std::string probe_image;  // empty: the Redis image the manifests pull
     int probe_timeout_s = 5;
     bool no_smoke = false;
+    bool no_early_verdict = false;
     std::string smoke_repo = "https://github.com/argoproj/argocd-example-apps";
     std::string smoke_path = "guestbook";
     std::string smoke_revision = "HEAD";

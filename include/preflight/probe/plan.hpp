@@ -23,6 +23,7 @@ struct Spec {
     Kind kind = Kind::tcp;
     Expect expect = Expect::reachable;
     std::string identity;  // "Deployment/argocd-server", or "outsider"
+    std::optional<model::WorkloadId> source;  // the workload whose identity it borrows (none: outsider, canary)
     std::string ns;
     model::Labels labels;
     std::string service_account = "default";

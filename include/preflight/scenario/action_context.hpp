@@ -1,6 +1,7 @@
 // What the actions of one session share: where kubectl goes, the deadline, the runner, the
 // redactor, the report node being filled, and what earlier actions learned.
 #pragma once
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <optional>
@@ -56,11 +57,11 @@ public:
     Result<proc::Outcome> run(const proc::Command& cmd) override;
     Result<std::unique_ptr<proc::Stream>> stream(const proc::Command& cmd, std::function<void(std::string)> on_line,
                                                  std::function<void()> on_exit) override;
-    int take() { return std::exchange(m_count, 0); }
+    int take() { return m_count.exchange(0); }
 
 private:
     proc::Runner& m_inner;
-    int m_count = 0;
+    std::atomic<int> m_count{0};  // early probes run beside the wait
 };
 
 class ActionContext {

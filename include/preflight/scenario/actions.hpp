@@ -42,6 +42,21 @@ struct ProbeJudgement {
 ProbeJudgement judge_probe(const probe::Attempt& out, const std::vector<probe::Attempt>& batch, const Enforcement& enforcement,
                            bool backend_ready);
 
+// The probes an install starts right after apply (early verdict): every need the static
+// analysis says is blocked (expected reachable, predicted blocked), and for each host and port
+// among them one probe the analysis says is allowed there, the witness a refusal needs.
+std::vector<probe::Spec> early_probes(const std::vector<probe::Spec>& planned);
+// Whether `w` is Healthy in `snapshot`; true when the snapshot does not have it (nothing known
+// against it).
+bool workload_ready(const std::vector<model::Value>& snapshot, const model::WorkloadId& w);
+// The canary's case (once per session) and what it learned, into the context's state.
+void record_canary(ActionContext& ctx, const Result<probe::Canary>& canary, std::int64_t started);
+// Static and live agree that `a`'s identity cannot reach what it needs: the static analysis
+// predicted the block, the cluster is known to enforce, the probe observed blocked - a refusal
+// only where the enforcer rejects and a witness reached the same host and port - and nothing
+// else explains it (a backend not Ready). Only then may an install be decided early.
+bool agrees_blocked(const probe::Attempt& a, const std::vector<probe::Attempt>& batch, const Enforcement& enforcement, bool backend_ready);
+
 // The steps of `scenario`: try until an action fails, catch on failure, finally always;
 // cleanup actions of every started step last in, first out after the last step. `ready`:
 // whether the cluster was set up (otherwise every step is skipped, saying why).

@@ -36,6 +36,9 @@ struct SessionOptions {
     double healthy_for_s = 5;   // Healthy counts once it has held this long with no container stuck or restarting  // a crash (from its first failure), ImagePullBackOff, CreateContainerConfigError: decisive after this
     std::string artifacts_dir;  // diagnostics go to <artifacts_dir>/diagnostics/<step>
     bool probes_enabled = true;
+    // The probes of needs the static analysis says are blocked start right after apply; when the
+    // cluster enforces and such a probe observes the block, the install is decided then.
+    bool early_verdict = true;
     int probe_timeout_s = 5;
     bool smoke_enabled = true;
     probe::SmokeOptions smoke;

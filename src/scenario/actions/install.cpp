@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <future>
 #include <map>
 #include <thread>
 
@@ -111,10 +112,138 @@ void explain(ActionContext& ctx, const Release& r, report::Case& wait, kube::Kub
         wait.evidence.push_back({"static finding " + f->finding->id, f->finding->title + "\n" + f->finding->explanation});
 }
 
+std::string reading_text(const probe::Reading& r) {
+    return std::string(probe::to_string(r.observed)) + " (" + r.result + (r.detail.empty() ? "" : ": " + r.detail) + ")";
+}
+
+// Decided early: the static finding and the live probe from the blocked identity agree. The
+// blocked workload's own failing container (and its log line) leads when it has failed
+// already; every other stuck container follows as a consequence.
+void explain_early(ActionContext& ctx, const Release& r, report::Case& wait, kube::Kubectl& k, const probe::Attempt& a) {
+    const auto& st = ctx.state().install;
+    std::vector<health::StuckPod> ordered;
+    for (const auto& s : st.stuck)
+        if (a.spec.source && s.workload.same_workload(*a.spec.source)) ordered.push_back(s);
+    for (const auto& s : st.stuck)
+        if (!a.spec.source || !s.workload.same_workload(*a.spec.source)) ordered.push_back(s);
+    auto target = a.spec.host + ":" + std::to_string(a.spec.port);
+    const auto* f = a.spec.source ? matching_finding(r.static_results, *a.spec.source, ordered.empty() ? "" : ordered.front().container.container)
+                                  : nullptr;
+    std::map<std::string, std::string> lines;
+    if (!ordered.empty() && a.spec.source && ordered.front().workload.same_workload(*a.spec.source)) {
+        const auto& first = ordered.front();
+        if (auto line = decisive_log_line(ctx, k, first); !line.empty()) {
+            lines[first.pod + "/" + first.container.container] = line;
+            wait.evidence.push_back({"log " + first.pod + " " + first.container.container, line});
+        }
+        wait.message = root_cause(ordered, lines, r.static_results);
+    } else {
+        wait.message = a.spec.identity + " cannot reach " + target + " — " +
+                       (f ? (f->finding->blocked_by.empty() ? f->finding->title : f->finding->blocked_by) + " (" + f->finding->id + ")"
+                          : std::string("the static analysis predicted the block"));
+    }
+    wait.message += "; a live probe from its identity agrees: " + a.spec.name + " observed " + reading_text(a.reading) +
+                    " (decided as soon as static and live agreed; --no-early-verdict waits for the workloads themselves)";
+    for (const auto& s : ordered)
+        wait.detail += s.workload.text() + " pod " + s.pod + ": " + (s.container.init ? "init container " : "container ") + s.container.container +
+                       ": " + s.container.reason + (s.container.message.empty() ? "" : ": " + s.container.message) + "\n";
+    wait.evidence.push_back({"live probe " + a.spec.name, "from a pod with the identity of " + a.spec.identity + " (service account " +
+                                                             a.spec.service_account + "): " + reading_text(a.reading)});
+    if (f) wait.evidence.push_back({"static finding " + f->finding->id, f->finding->title + "\n" + f->finding->explanation});
+    ctx.run().set_property("verdict.early", "true");
+}
+
+// The early verdict's probes, run beside the wait on threads of their own: the probes of the
+// statically blocked needs (with their witnesses) in one batch, and beside them the canary when
+// the session has not run it yet. Inactive when there is no such need, or probes or the early verdict
+// are off.
+class EarlyCheck {
+public:
+    struct Outcome {
+        std::optional<Result<probe::Canary>> canary;
+        Result<std::vector<probe::Attempt>> attempts = std::vector<probe::Attempt>{};
+    };
+    EarlyCheck(ActionContext& ctx, const Release& r) {
+        const auto& o = ctx.options();
+        if (!o.early_verdict || !o.probes_enabled || r.probe_image.empty()) return;
+        auto specs = early_probes(r.probes);
+        if (specs.empty()) return;
+        auto k = ctx.kubectl();
+        auto own = ctx.owner(k);
+        if (!own) return;  // the probes action reports it
+        probe::LiveOptions lo{ctx.ns(), r.probe_image, o.probe_timeout_s, ctx.left(120s)};
+        bool canary = !ctx.state().enforcement.checked;
+        auto batch = "early-" + std::to_string(++ctx.state().batches);
+        m_started_ms = o.now_ms();
+        spdlog::info("early verdict: probing {} statically blocked need(s) beside the wait{}", specs.size(), canary ? " and the canary" : "");
+        // The batch does not depend on the canary (only the judgement does), so the two run side
+        // by side: on the real test cluster each probe pod costs ~7 s (start, settle, two dials)
+        // and the canary is three of them in a row.
+        m_future = std::async(std::launch::async, [k, lo, owner = *own, specs = std::move(specs), canary, batch]() mutable {
+            Outcome out;
+            auto attempts = std::async(std::launch::async, [kb = k, &specs, &lo, &batch, &owner]() mutable {
+                return probe::run_batch(kb, specs, lo, batch, owner);
+            });
+            if (canary) out.canary = probe::run_canary(k, lo, owner);
+            out.attempts = attempts.get();
+            spdlog::debug("early probes done");
+            return out;
+        });
+    }
+    EarlyCheck(const EarlyCheck&) = delete;
+    EarlyCheck& operator=(const EarlyCheck&) = delete;
+    ~EarlyCheck() {
+        if (m_future.valid()) m_future.wait();
+    }
+    bool active() const { return m_active_once || m_future.valid(); }
+    bool ready() const { return m_future.valid() && m_future.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }
+    Outcome take() {
+        m_active_once = true;
+        return m_future.get();
+    }
+    std::int64_t started_ms() const { return m_started_ms; }
+
+private:
+    std::future<Outcome> m_future;
+    std::int64_t m_started_ms = 0;
+    bool m_active_once = false;
+};
+
+// What the early probes showed: the probe whose observed block agrees with the static finding.
+struct EarlyVerdict {
+    probe::Attempt attempt;
+    std::chrono::steady_clock::time_point at;
+};
+
+// Takes the early probes' results once they are in: records the canary, and returns the first
+// attempt where static and live agree on a block.
+std::optional<EarlyVerdict> take_early(ActionContext& ctx, EarlyCheck& early) {
+    auto out = early.take();
+    if (out.canary) record_canary(ctx, *out.canary, early.started_ms());
+    if (!out.attempts) {
+        spdlog::warn("early probes: {}", out.attempts.error().describe());
+        return std::nullopt;
+    }
+    for (const auto& a : *out.attempts) {
+        spdlog::debug("early probe {}: {} ({})", a.spec.name, probe::to_string(a.reading.observed), a.reading.result);
+        bool ready = !a.spec.backend || workload_ready(ctx.state().snapshot, *a.spec.backend);
+        if (agrees_blocked(a, *out.attempts, ctx.state().enforcement, ready)) return EarlyVerdict{a, std::chrono::steady_clock::now()};
+    }
+    return std::nullopt;
+}
+
 // Watches until the install is decided; fills `wait`'s outcome and message (not the failure
 // explanation) and leaves the state and snapshot in the context.
+// After static and live agree, how long the wait still watches for the blocked container's own
+// failure (its log line is the best evidence), before it decides without it.
+constexpr auto k_early_grace = std::chrono::seconds(10);
+
+bool failing(const health::InstallState& st, const std::optional<model::WorkloadId>& w) {
+    return w && std::any_of(st.stuck.begin(), st.stuck.end(), [&](const health::StuckPod& s) { return s.workload.same_workload(*w); });
+}
+
 void watch_until_decided(ActionContext& ctx, const Release& r, std::chrono::milliseconds limit, ForcedRollback* forced,
-                         report::Case& wait) {
+                         EarlyCheck& early, std::optional<EarlyVerdict>& verdict, report::Case& wait) {
     auto k = ctx.kubectl();
     auto& st = ctx.state();
     health::StuckClock clock;
@@ -135,6 +264,11 @@ void watch_until_decided(ActionContext& ctx, const Release& r, std::chrono::mill
         if (forced) forced->step(k, ctx.ns(), st.install.stale, ctx.left(30s));
         if (settle.settled(st.install, seconds_now(), ctx.options().healthy_for_s)) {
             wait.message = std::to_string(r.expected.size()) + " workloads Healthy";
+            break;
+        }
+        if (early.ready()) verdict = take_early(ctx, early);
+        if (verdict && (failing(st.install, verdict->attempt.spec.source) || std::chrono::steady_clock::now() - verdict->at > k_early_grace)) {
+            wait.outcome = report::Outcome::failed;
             break;
         }
         // The watches list what exists in no particular order; a verdict before every applied
@@ -159,8 +293,8 @@ void watch_until_decided(ActionContext& ctx, const Release& r, std::chrono::mill
         if (std::chrono::steady_clock::now() >= until) {
             wait.outcome = report::Outcome::failed;
             wait.message = "timed out after " + std::to_string(limit.count() / 1000) + " s; " +
-                           (st.install.healthy ? "the workloads were Healthy, but never for " + std::to_string(static_cast<int>(ctx.options().healthy_for_s)) +
-                                                     " s without a container stuck or restarting"
+                           (st.install.healthy ? "the workloads were Healthy, but never for " + std::to_string(static_cast<int>(ctx.options().healthy_for_s)) + " s" +
+                                                     " without a container stuck or restarting"
                                                : "still pending: " + st.install.pending_text());
             break;
         }
@@ -208,9 +342,15 @@ Verdict wait(ActionContext& ctx, const Release& r, std::chrono::milliseconds lim
     st.install = {};
     st.snapshot.clear();
     ForcedRollback forced;
-    watch_until_decided(ctx, r, ctx.left(limit_in), forced_rollback ? &forced : nullptr, wait);
+    std::optional<EarlyVerdict> verdict;
     auto k = ctx.kubectl();
-    if (wait.outcome == report::Outcome::failed && st.install.failed) explain(ctx, r, wait, k);
+    {
+        EarlyCheck early(ctx, r);
+        watch_until_decided(ctx, r, ctx.left(limit_in), forced_rollback ? &forced : nullptr, early, verdict, wait);
+        if (early.active()) ctx.release_owner(k);
+    }  // the early probes are finished (joined) here
+    if (wait.outcome == report::Outcome::failed && verdict && !st.install.failed) explain_early(ctx, r, wait, k, verdict->attempt);
+    else if (wait.outcome == report::Outcome::failed && st.install.failed) explain(ctx, r, wait, k);
     if (wait.outcome == report::Outcome::failed && !forced_rollback)
         for (const auto& p : st.install.stale)
             wait.message += "; " + p.workload.text() + ": pod " + p.pod + " is left on revision " + p.revision +

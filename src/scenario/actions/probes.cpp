@@ -1,5 +1,7 @@
 // probes: the enforcement canary once per session, then every planned probe in one batch, each
 // judged against what the static analysis predicted.
+#include <algorithm>
+
 #include "preflight/health/health.hpp"
 #include "preflight/scenario/actions.hpp"
 
@@ -17,8 +19,8 @@ std::string observed_text(const probe::Reading& r) {
 
 bool reached(const probe::Reading& r) { return r.observed == probe::Observed::reachable || r.observed == probe::Observed::auth_failed; }
 
-// Whether `w` was Healthy in the last snapshot of the wait; true when the snapshot does not
-// have it (nothing known against it).
+}  // namespace
+
 bool workload_ready(const std::vector<model::Value>& snapshot, const model::WorkloadId& w) {
     for (const auto& o : snapshot)
         if (o["kind"].str() == w.kind && o.at_path({"metadata", "name"}).str() == w.name) {
@@ -28,15 +30,21 @@ bool workload_ready(const std::vector<model::Value>& snapshot, const model::Work
     return true;
 }
 
+namespace {
+
 // A refusal proves a block only where the enforcer is known to reject (the canary's blocked
 // connection was refused) and another probe of this batch reached the same host and port:
-// then something listens there, and the refusal was the policy's.
-const probe::Attempt* witness_for(const probe::Attempt& out, const std::vector<probe::Attempt>& batch, const Enforcement& e) {
-    if (!out.reading.refused() || !e.rejects || out.spec.expect == probe::Expect::reachable) return nullptr;
+// then something listens there, and the refusal was the policy's. That other probe, or null.
+const probe::Attempt* refusal_witness(const probe::Attempt& out, const std::vector<probe::Attempt>& batch, const Enforcement& e) {
+    if (!out.reading.refused() || !e.rejects) return nullptr;
     const probe::Attempt* witness = nullptr;
     for (const auto& other : batch)
         if (&other != &out && other.spec.host == out.spec.host && other.spec.port == out.spec.port && reached(other.reading)) witness = &other;
     return witness;
+}
+
+const probe::Attempt* witness_for(const probe::Attempt& out, const std::vector<probe::Attempt>& batch, const Enforcement& e) {
+    return out.spec.expect == probe::Expect::reachable ? nullptr : refusal_witness(out, batch, e);
 }
 
 // The probe's own outcome and the reason appended to its message.
@@ -119,13 +127,20 @@ Verdict error_all(ActionContext& ctx, const Release& r, const std::string& why) 
     return {report::Outcome::error, "the probes did not run: " + why};
 }
 
+void run_canary(ActionContext& ctx, kube::Kubectl& k, const probe::LiveOptions& lo, const probe::Owner& own) {
+    auto started = ctx.options().now_ms();
+    record_canary(ctx, probe::run_canary(k, lo, own), started);
+}
+
+}  // namespace
+
 // Enforced: passed. Proven not enforced: skipped (a property of the cluster, with a notice).
 // Could not tell (the canary itself did not run): an error.
-void run_canary(ActionContext& ctx, kube::Kubectl& k, const probe::LiveOptions& lo, const probe::Owner& own) {
+void record_canary(ActionContext& ctx, const Result<probe::Canary>& canary, std::int64_t started) {
     auto& e = ctx.state().enforcement;
     e.checked = true;
     auto c = ctx.start_case("enforcement canary");
-    auto canary = probe::run_canary(k, lo, own);
+    c.start_ms = started;
     e.enforced = canary && canary->verdict == probe::Canary::Verdict::enforced;
     e.rejects = e.enforced && canary->blocked_as == "refused";
     e.why_unproven = canary ? canary->message : canary.error().describe();
@@ -145,7 +160,33 @@ void run_canary(ActionContext& ctx, kube::Kubectl& k, const probe::LiveOptions& 
     ctx.finish(std::move(c));
 }
 
-}  // namespace
+std::vector<probe::Spec> early_probes(const std::vector<probe::Spec>& planned) {
+    std::vector<probe::Spec> out;
+    auto blocked_need = [](const probe::Spec& s) { return s.expect == probe::Expect::reachable && !s.predicted_allowed; };
+    for (const auto& s : planned)
+        if (blocked_need(s)) out.push_back(s);
+    auto targets = out;
+    for (const auto& t : targets) {
+        auto has_witness = std::any_of(out.begin(), out.end(), [&](const probe::Spec& s) {
+            return s.predicted_allowed && s.host == t.host && s.port == t.port;
+        });
+        if (has_witness) continue;
+        auto w = std::find_if(planned.begin(), planned.end(), [&](const probe::Spec& s) {
+            return s.expect == probe::Expect::reachable && s.predicted_allowed && s.host == t.host && s.port == t.port;
+        });
+        if (w != planned.end()) out.push_back(*w);
+    }
+    return out;
+}
+
+bool agrees_blocked(const probe::Attempt& a, const std::vector<probe::Attempt>& batch, const Enforcement& enforcement, bool backend_ready) {
+    const auto& spec = a.spec;
+    if (spec.expect != probe::Expect::reachable || spec.predicted_allowed || !enforcement.enforced) return false;
+    if (a.reading.observed != probe::Observed::blocked) return false;  // not run, unresolved, reached: no agreement
+    if (spec.backend && !backend_ready) return false;                 // nothing answers there: no policy verdict
+    if (!a.reading.refused()) return true;                             // dropped: the policy's signature
+    return refusal_witness(a, batch, enforcement) != nullptr;          // refused: only by a rejecting enforcer, before a listener
+}
 
 ProbeJudgement judge_probe(const probe::Attempt& out, const std::vector<probe::Attempt>& batch, const Enforcement& enforcement,
                            bool backend_ready) {
