@@ -37,6 +37,18 @@ void add_globals(CLI::App& app, GlobalOptions& g) {
     app.add_flag("--no-color", g.no_color, "no colour in text output (also when NO_COLOR is set or not a TTY)");
 }
 
+// --chart and its companions (analyze; rendered with the real `helm template`).
+void add_chart_options(CLI::App& cmd, ChartOptions& c) {
+    cmd.add_option("--chart", c.chart,
+                   "a Helm chart as the candidate: DIR or .tgz (with --chart-repo: the chart's name there), rendered with "
+                   "`helm template --include-crds` (helm on PATH; missing: exit 3)");
+    cmd.add_option("--values", c.values, "values FILE for the chart (repeatable; later files win, as in helm)")->take_all();
+    cmd.add_option("--set", c.set, "KEY=VALUE for the chart, as helm --set (repeatable)")->take_all();
+    cmd.add_option("--release", c.release, "release name the chart is rendered with")->capture_default_str();
+    cmd.add_option("--chart-repo", c.repo, "chart repository URL (--chart is then the chart's name)");
+    cmd.add_option("--chart-version", c.version, "chart version in --chart-repo (required there: it is the pin)");
+}
+
 }  // namespace
 
 int run(const std::vector<std::string>& args, Streams streams) {
@@ -49,7 +61,8 @@ int run(const std::vector<std::string>& args, Streams streams) {
 
     AnalyzeOptions analyze_opts;
     auto* analyze = app.add_subcommand("analyze", "static pre-flight: predict from the manifests what will fail on a cluster");
-    analyze->add_option("inputs", analyze_opts.inputs, "manifest FILE, DIR (recursive) or - for stdin")->required();
+    analyze->add_option("inputs", analyze_opts.inputs, "manifest FILE, DIR (recursive) or - for stdin (or --chart)");
+    add_chart_options(*analyze, analyze_opts.chart);
     analyze->add_option("--baseline", analyze_opts.baseline, "manifests of the release you run today (FILE|DIR), to report regressions");
     analyze->add_option("--kube-version", analyze_opts.kube_version,
                         "Kubernetes version of the target cluster (1.33): objects whose apiVersion it does not serve are errors (PF006)");

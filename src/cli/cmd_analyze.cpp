@@ -26,7 +26,17 @@ Result<int> cmd_analyze(const GlobalOptions& g, const AnalyzeOptions& o, Streams
     run.version = PREFLIGHT_VERSION;
     run.start_ms = now_ms();
     Loaded candidate, baseline;
-    if (auto r = load(o.inputs, *config, g.jobs, s, candidate); !r) return std::unexpected(r.error());
+    if (o.chart.given() == !o.inputs.empty())
+        return fail(ErrorKind::usage, o.chart.given() ? "give manifests or --chart, not both" : "nothing to analyze: give manifests (FILE|DIR|-) or --chart");
+    if (o.chart.given()) {
+        auto rendered = render_chart(o.chart, g, o.kube_version, *config, g.report_dir);
+        if (!rendered) return std::unexpected(rendered.error());
+        run.set_property("chart", o.chart.chart);
+        if (!o.chart.version.empty()) run.set_property("chart.version", o.chart.version);
+        if (auto r = pipeline::load_sources(std::move(rendered->sources), *config, g.jobs, candidate); !r) return std::unexpected(r.error());
+    } else if (auto r = load(o.inputs, *config, g.jobs, s, candidate); !r) {
+        return std::unexpected(r.error());
+    }
     if (!o.baseline.empty())
         if (auto r = load(o.baseline, *config, g.jobs, s, baseline); !r) return std::unexpected(r.error().with_context("baseline"));
     auto started = now_ms();
@@ -34,7 +44,7 @@ Result<int> cmd_analyze(const GlobalOptions& g, const AnalyzeOptions& o, Streams
     if (!analysed) return std::unexpected(analysed.error());
     const auto& result = *analysed;
     if (auto minor = pipeline::kube_minor_text(o.kube_version)) run.set_property("kube.version", *minor);
-    run.set_property("inputs", text::join(o.inputs, " "));
+    if (!o.inputs.empty()) run.set_property("inputs", text::join(o.inputs, " "));
     if (!o.baseline.empty()) run.set_property("baseline", text::join(o.baseline, " "));
     run.set_property("namespace", config->default_ns);
     run.set_property("apiserver.endpoint", config->api_server.text());

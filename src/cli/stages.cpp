@@ -11,6 +11,9 @@
 #include <filesystem>
 
 #include "preflight/model/manifest.hpp"
+#include "preflight/proc/runner.hpp"
+#include "preflight/util/files.hpp"
+#include "preflight/util/redactor.hpp"
 #include "preflight/util/text.hpp"
 
 namespace preflight::cli {
@@ -51,6 +54,39 @@ Result<scenario::Scenario> load_scenario(const std::string& name_or_file, Stream
     auto sources = read_sources({name_or_file}, s.in);
     if (!sources) return std::unexpected(sources.error());
     return scenario::parse_scenario(sources->front().name, sources->front().text);
+}
+
+Result<source::Fetched> render_chart(const ChartOptions& c, const GlobalOptions& g, const std::string& kube_version,
+                                     const analysis::ModelConfig& config, const std::string& keep_dir) {
+    source::ChartSpec spec;
+    spec.chart = c.chart;
+    spec.repo = c.repo;
+    spec.version = c.version;
+    spec.values = c.values;
+    spec.set = c.set;
+    spec.release = c.release;
+    spec.ns = g.ns;
+    if (!kube_version.empty()) {
+        auto minor = pipeline::kube_minor_text(kube_version);
+        if (!minor) return fail(ErrorKind::usage, "--kube-version: expected MAJOR.MINOR, got '" + kube_version + "'");
+        spec.kube_version = *minor;
+    }
+    proc::ProcessRunner runner;
+    auto rendered = source::from_chart(runner, spec, std::chrono::seconds(120));
+    if (!rendered) return rendered;
+    // The rendered Secrets' values are secrets from here on (logs, reports, the kept copy).
+    Loaded probe;
+    if (auto r = pipeline::load_sources(rendered->sources, config, 1, probe); r)
+        for (const auto& v : pipeline::secret_values(probe)) Redactor::global().add(v);
+    if (!keep_dir.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(keep_dir, ec);
+        auto path = keep_dir + "/rendered-chart.yaml";
+        if (auto w = write_file_atomic(path, Redactor::global().redact(rendered->sources.front().text)); !w)
+            return std::unexpected(w.error().with_context("keeping the rendered chart"));
+        spdlog::info("rendered chart kept in {}", path);
+    }
+    return rendered;
 }
 
 }  // namespace preflight::cli

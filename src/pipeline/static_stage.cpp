@@ -113,4 +113,24 @@ void add_static_cases(const analysis::Analysis& result, report::Suite& suite, st
     }
 }
 
+std::vector<std::string> secret_values(const Loaded& l) {
+    std::vector<std::string> out;
+    for (const auto& o : l.objects) {
+        if (o.kind != "Secret") continue;
+        for (const char* field : {"data", "stringData"}) {
+            const auto& m = o.body[field];
+            if (!m.is_mapping()) continue;
+            for (const auto& [key, v] : m.entries) {
+                if (!v.is_scalar()) continue;
+                std::string value(v.str());
+                if (value.empty()) continue;
+                if (std::string_view(field) == "data")
+                    if (auto decoded = text::base64_decode(value)) out.push_back(*decoded);
+                out.push_back(std::move(value));
+            }
+        }
+    }
+    return out;
+}
+
 }  // namespace preflight::pipeline

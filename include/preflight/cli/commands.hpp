@@ -8,8 +8,16 @@
 
 namespace preflight::cli {
 
+// A Helm chart candidate (--chart ...), rendered with `helm template`.
+struct ChartOptions {
+    std::string chart, repo, version, release = "argocd";
+    std::vector<std::string> values, set;
+    bool given() const { return !chart.empty(); }
+};
+
 struct AnalyzeOptions {
     std::vector<std::string> inputs;
+    ChartOptions chart;
     std::vector<std::string> baseline;
     std::string apiserver_endpoint;  // empty: kind's default
     std::string kube_version;        // "1.33": PF006 checks apiVersions against it

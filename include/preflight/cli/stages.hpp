@@ -4,9 +4,11 @@
 #include <string>
 #include <vector>
 
+#include "preflight/cli/commands.hpp"
 #include "preflight/cli/output.hpp"
 #include "preflight/pipeline/static_stage.hpp"
 #include "preflight/scenario/scenario.hpp"
+#include "preflight/source/chart.hpp"
 
 namespace preflight::cli {
 
@@ -18,6 +20,11 @@ Result<analysis::ModelConfig> model_config(const GlobalOptions& g, const std::st
 // address: views point into it). Error::input with file:line:col and a caret for bad input.
 Result<void> load(const std::vector<std::string>& paths, const analysis::ModelConfig& config, unsigned jobs, Streams& s, Loaded& out);
 bool colour_wanted(const GlobalOptions& g);
+// The chart of `c` rendered by `helm template` (namespace from the global options, Kubernetes
+// version `kube_version` when given), its Secret values registered with the global Redactor,
+// and the rendered manifests kept (redacted) as DIR/rendered-chart.yaml when `keep_dir` is set.
+Result<source::Fetched> render_chart(const ChartOptions& c, const GlobalOptions& g, const std::string& kube_version,
+                                     const analysis::ModelConfig& config, const std::string& keep_dir);
 // The scenario named NAME (shipped, compiled in) or read from FILE; Error::usage when it is
 // neither, Error::input with every problem of an invalid one.
 Result<scenario::Scenario> load_scenario(const std::string& name_or_file, Streams& s);

@@ -1,0 +1,38 @@
+// A Helm chart as a candidate: rendered by the real `helm template` (the user's helm on PATH)
+// into the manifests the rest of the pipeline reads.
+#pragma once
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "preflight/proc/runner.hpp"
+#include "preflight/source/fetch.hpp"
+
+namespace preflight::source {
+
+struct ChartSpec {
+    std::string chart;                // DIR or .tgz; with `repo`, the chart's name there
+    std::string repo;                 // --chart-repo URL (empty: a local chart)
+    std::string version;              // --chart-version (a repository chart needs one: the pin)
+    std::vector<std::string> values;  // --values FILE, in order (later wins, as in helm)
+    std::vector<std::string> set;     // --set K=V, in order
+    std::string release = "argocd";   // the release name helm renders with
+    std::string ns;                   // --namespace
+    std::string kube_version;         // "1.33": helm's .Capabilities and kubeVersion check
+};
+
+// Error::usage for a spec helm would misread or that names what does not exist: a chart or
+// release that starts with '-', a release name helm refuses, a values file that is missing or
+// not a regular file, a --set without '=', a repository chart without a version, a version
+// without a repository.
+Result<void> validate(const ChartSpec& spec);
+
+// helm template's argv for `spec` (validated).
+std::vector<std::string> helm_template_args(const ChartSpec& spec);
+
+// The chart rendered with `helm template ... --include-crds`. The label names the chart, its
+// version when known, and the values files; helm's own error (which names the values file or
+// template) is quoted. Error::infrastructure when helm is missing or fails.
+Result<Fetched> from_chart(proc::Runner& runner, const ChartSpec& spec, std::chrono::seconds timeout);
+
+}  // namespace preflight::source

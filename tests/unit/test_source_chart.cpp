@@ -1,0 +1,72 @@
+// A chart spec: what helm would misread is refused before helm runs; the argv is helm's.
+#include <doctest/doctest.h>
+
+#include "preflight/source/chart.hpp"
+
+using namespace preflight;
+
+namespace {
+source::ChartSpec local(const std::string& chart = PREFLIGHT_FIXTURES) {
+    source::ChartSpec s;
+    s.chart = chart;
+    s.ns = "argocd";
+    return s;
+}
+}  // namespace
+
+TEST_CASE("chart spec: a local chart that exists, a sane release, readable values, KEY=VALUE sets") {
+    CHECK(source::validate(local()));
+    auto missing = local("/nonexistent/chart");
+    CHECK(source::validate(missing).error().kind == ErrorKind::usage);
+    CHECK_FALSE(source::validate(local("-x")));  // helm would read it as a flag
+    for (const std::string& bad : std::vector<std::string>{"", "-x", "UPPER", "a_b", "ends-", std::string(54, 'a')}) {
+        auto s = local();
+        s.release = bad;
+        CHECK_MESSAGE(!source::validate(s), bad);
+    }
+    auto s = local();
+    s.release = std::string(53, 'a');
+    CHECK(source::validate(s));
+    auto v = local();
+    v.values = {"/nonexistent/values.yaml"};
+    CHECK(source::validate(v).error().message.find("--values /nonexistent/values.yaml") != std::string::npos);
+    v.values = {PREFLIGHT_FIXTURES};  // a directory is not a values file
+    CHECK_FALSE(source::validate(v));
+    for (const std::string& bad : std::vector<std::string>{"novalue", "=x"}) {
+        auto t = local();
+        t.set = {bad};
+        CHECK_MESSAGE(!source::validate(t), bad);
+    }
+    auto ok = local();
+    ok.set = {"a.b=c", "x="};
+    CHECK(source::validate(ok));
+}
+
+TEST_CASE("chart spec: a repository chart needs its version (the pin); a local one takes none") {
+    auto r = local("argo-cd");
+    r.repo = "https://argoproj.github.io/argo-helm";
+    CHECK(source::validate(r).error().message.find("--chart-repo needs --chart-version") != std::string::npos);
+    r.version = "6.10.2";
+    CHECK(source::validate(r));  // the name need not exist locally
+    r.version = "--devel";
+    CHECK_FALSE(source::validate(r));
+    auto l = local();
+    l.version = "6.10.2";
+    CHECK_FALSE(source::validate(l));
+}
+
+TEST_CASE("helm template argv: release and chart first, then namespace, CRDs, version, repo, values and sets in order") {
+    auto s = local("/charts/argo-cd");
+    s.kube_version = "1.33";
+    s.values = {"a.yaml", "b.yaml"};
+    s.set = {"x=1"};
+    CHECK(source::helm_template_args(s) == std::vector<std::string>{"helm", "template", "argocd", "/charts/argo-cd", "--namespace", "argocd",
+                                                                     "--include-crds", "--kube-version", "1.33", "--values", "a.yaml",
+                                                                     "--values", "b.yaml", "--set", "x=1"});
+    auto r = local("argo-cd");
+    r.repo = "https://example.test/charts";
+    r.version = "6.10.2";
+    CHECK(source::helm_template_args(r) == std::vector<std::string>{"helm", "template", "argocd", "argo-cd", "--namespace", "argocd",
+                                                                     "--include-crds", "--repo", "https://example.test/charts", "--version",
+                                                                     "6.10.2"});
+}
