@@ -478,12 +478,20 @@ std::optional<std::int64_t> resolve_target_port(const model::ServicePort& sp, co
     return std::nullopt;
 }
 
-// The Secret key a Redis client authenticates with: an env var about Redis taken from a Secret.
+// The Secret key a Redis client authenticates with: an env var about Redis taken from a Secret,
+// its password first (the argo-cd chart sets REDIS_USERNAME from a Secret before REDIS_PASSWORD:
+// the first Redis variable was the username, and the live probe sent no password); a variable
+// naming a user is never the password.
 std::optional<model::SecretKeyRef> redis_auth(const model::Workload& w) {
+    std::optional<model::SecretKeyRef> fallback;
     for (const auto& c : w.pod.containers)
-        for (const auto& e : c.env)
-            if (e.secret_ref && lower(e.name).find("redis") != std::string::npos) return e.secret_ref;
-    return std::nullopt;
+        for (const auto& e : c.env) {
+            auto name = lower(e.name);
+            if (!e.secret_ref || name.find("redis") == std::string::npos || name.find("user") != std::string::npos) continue;
+            if (name.find("pass") != std::string::npos || name.find("auth") != std::string::npos) return e.secret_ref;
+            if (!fallback) fallback = e.secret_ref;
+        }
+    return fallback;
 }
 
 void check_redis(Ctx& ctx) {

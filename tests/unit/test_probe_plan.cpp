@@ -55,6 +55,8 @@ spec:
         image: app:1
         env:
         - {name: REDIS_ADDR, value: "cache:7000"}
+        - {name: REDIS_USERNAME, valueFrom: {secretKeyRef: {name: cache-auth, key: username, optional: true}}}
+        - {name: REDIS_TLS_CERT, valueFrom: {secretKeyRef: {name: cache-tls, key: cert, optional: true}}}
         - {name: REDIS_PASS, valueFrom: {secretKeyRef: {name: cache-auth, key: password}}}
 ---
 apiVersion: apps/v1
@@ -109,7 +111,7 @@ TEST_CASE("probes: every need from its own identity, with the static prediction 
     CHECK(redis->predicted_allowed);
     CHECK(redis->service_account == "client-sa");
     CHECK(redis->labels == model::Labels{{"tier", "client"}});
-    REQUIRE(redis->auth);
+    REQUIRE(redis->auth);  // the password, not the username or another Redis secret listed first
     CHECK(redis->auth->name == "cache-auth");
     CHECK(redis->auth->key == "password");
     CHECK(redis->backend->same_workload({"Deployment", "", "cache"}));  // the workload whose readiness the verdict depends on
