@@ -27,7 +27,7 @@ leftovers() { # what an independent look finds of ours; empty when clean
     exe=$(readlink "$p/exe" 2>/dev/null) || continue
     case $exe in "$PF_CACHE"/*|"$PF_STATE"/*|"$PF_RUN"/*) echo "process ${p#/proc/} $exe" ;; esac
     grep -q ':/kubepods' "$p/cgroup" 2>/dev/null && echo "container process ${p#/proc/} $exe"
-    tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -qE -- "$PF_CTR_SOCK|$PF_STATE" && echo "process ${p#/proc/} $(tr '\0' ' ' < "$p/cmdline" | cut -c1-80)"
+    tr '\0' ' ' 2>/dev/null < "$p/cmdline" | grep -qE -- "$PF_CTR_SOCK|$PF_STATE" && echo "process ${p#/proc/} $(tr '\0' ' ' 2>/dev/null < "$p/cmdline" | cut -c1-80)"
   done
   findmnt -rn -o TARGET | grep -E "^($PF_STATE|$PF_RUN)|/run/netns/cni-" | sed 's/^/mount /'
   if [ -f "$snapshot" ]; then
