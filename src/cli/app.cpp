@@ -97,6 +97,7 @@ int run(const std::vector<std::string>& args, Streams streams) {
     runc->add_option("--baseline", run_opts.baseline, "ref running today (upgrade and rollback scenarios)");
     runc->add_option("--baseline-manifests", run_opts.baseline_manifests, "instead: the rendered install running today (FILE|DIR)");
     runc->add_option("--manifests", run_opts.manifests, "instead: your rendered install (FILE, DIR, or a kustomization DIR)");
+    add_chart_options(*runc, run_opts.chart);
     runc->add_option("--source", run_opts.source, "git URL or local clone / bare repo of Argo CD")->capture_default_str();
     runc->add_option("--flavour", run_opts.flavour, "install, ha, namespace-install, ha-namespace-install, core-install")->capture_default_str();
     runc->add_option("--provider", run_opts.provider, "kind (a new cluster per run) or existing (--kubeconfig; a new namespace)")->capture_default_str();

@@ -98,13 +98,17 @@ public:
 
 private:
     static bool signalled() { return proc::interrupt_level() > 0; }
+    std::string artifacts_dir() const {
+        return !m_o.artifacts.empty() ? m_o.artifacts : !m_g.report_dir.empty() ? m_g.report_dir : "preflight-artifacts";
+    }
 
     // Options, before anything runs: errors here are usage errors (exit 2).
     Result<void> validate() {
         auto format = parse_format(m_g.format, false);
         if (!format) return std::unexpected(format.error());
         m_format = *format;
-        if (m_o.candidate.empty() == m_o.manifests.empty()) return fail(ErrorKind::usage, "run needs exactly one of --candidate REF or --manifests FILE|DIR");
+        if (int(!m_o.candidate.empty()) + int(!m_o.manifests.empty()) + int(m_o.chart.given()) != 1)
+            return fail(ErrorKind::usage, "run needs exactly one of --candidate REF, --manifests FILE|DIR or --chart DIR|TGZ|NAME");
         if (!m_o.baseline.empty() && !m_o.baseline_manifests.empty())
             return fail(ErrorKind::usage, "give at most one of --baseline REF and --baseline-manifests FILE|DIR");
         auto retain = cluster::parse_retain(m_o.retain);
@@ -161,9 +165,17 @@ private:
         return fetched;
     }
 
+    // The candidate chart, rendered for the namespace and Kubernetes version of this run (kept
+    // in the artifacts, its Secret values masked everywhere).
+    Result<source::Fetched> fetch_chart() {
+        m_run.set_property("candidate.chart", m_o.chart.chart);
+        if (!m_o.chart.version.empty()) m_run.set_property("candidate.chart.version", m_o.chart.version);
+        return render_chart(m_o.chart, m_g, m_kube_version, m_config, artifacts_dir());
+    }
+
     Result<void> get_releases() {
         m_phase = "resolving the candidate";
-        auto cand = fetch("candidate", m_o.candidate, m_o.manifests);
+        auto cand = m_o.chart.given() ? fetch_chart() : fetch("candidate", m_o.candidate, m_o.manifests);
         if (!cand) return std::unexpected(cand.error().with_context("getting the candidate's manifests"));
         m_cand = std::make_unique<Side>();
         m_cand->fetched = std::move(*cand);
@@ -210,8 +222,10 @@ private:
             if (c.outcome == report::Outcome::failed) spdlog::warn("static: {}", c.message);
         for (auto* side : {m_cand.get(), m_base.get()}) {
             if (!side) continue;
-            side->release = pipeline::build_release(side->loaded, side->analysis, side->fetched.label, std::move(side->text),
-                                                    {m_flavour, m_o.probe_image});
+            auto release = pipeline::build_release(side->loaded, side->analysis, side->fetched.label, std::move(side->text),
+                                                   {m_flavour, m_o.probe_image});
+            if (!release) return std::unexpected(release.error());
+            side->release = std::move(*release);
             if (auto extra = pipeline::rebound_subjects(side->loaded, m_g.ns); !extra.empty()) {
                 side->release.manifests += extra;
                 m_run.notices.push_back("ClusterRoleBinding subjects moved to namespace " + m_g.ns + " (" + side->release.label +
@@ -286,7 +300,7 @@ private:
         so.wait_timeout = std::chrono::seconds(m_o.wait_timeout_s);
         so.stuck_grace_s = m_o.stuck_grace_s;
         so.healthy_for_s = m_o.healthy_for_s;
-        so.artifacts_dir = !m_o.artifacts.empty() ? m_o.artifacts : !m_g.report_dir.empty() ? m_g.report_dir : "preflight-artifacts";
+        so.artifacts_dir = artifacts_dir();
         so.probes_enabled = !m_o.no_probes;
         so.probe_timeout_s = m_o.probe_timeout_s;
         so.early_verdict = !m_o.no_early_verdict;

@@ -109,6 +109,12 @@ Args delete_namespace_args(const Target& t, std::string_view ns) {
     return with(t, {"delete", "namespace", ns, "--ignore-not-found", "--wait=false"});
 }
 
+Args pods_by_selector_args(const Target& t, std::string_view ns, std::string_view selector) {
+    return with(t, {"get", "pods", "--namespace", ns, "--selector", selector, "--output", "json"});
+}
+Args delete_object_args(const Target& t, std::string_view ns, std::string_view kind, std::string_view name) {
+    return with(t, {"delete", kind, name, "--namespace", ns, "--ignore-not-found", "--wait=true", "--cascade=background"});
+}
 Args delete_pod_args(const Target& t, std::string_view ns, std::string_view pod) {
     return with(t, {"delete", "pod", pod, "--namespace", ns, "--ignore-not-found", "--wait=false"});
 }

@@ -4,9 +4,12 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <set>
 
+#include "preflight/model/manifest.hpp"
 #include "preflight/revision/resolve.hpp"
+#include "preflight/util/text.hpp"
 
 namespace preflight::pipeline {
 
@@ -48,13 +51,100 @@ void refresh_static(const Loaded& loaded, const analysis::Analysis& analysis, Re
     r.probes = probe::plan(*loaded.engine, analysis);
 }
 
-Release build_release(const Loaded& loaded, const analysis::Analysis& analysis, const std::string& label, std::string text,
-                      const ReleaseOptions& options) {
+namespace {
+
+// helm's install order of kinds (pkg/releaseutil/kind_sorter.go), which also orders hooks of
+// the same weight; kinds not listed come after, by name.
+int install_rank(std::string_view kind) {
+    static const std::vector<std::string_view> order = {
+        "PriorityClass", "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange", "PodSecurityPolicy", "PodDisruptionBudget",
+        "ServiceAccount", "Secret", "SecretList", "ConfigMap", "StorageClass", "PersistentVolume", "PersistentVolumeClaim",
+        "CustomResourceDefinition", "ClusterRole", "ClusterRoleList", "ClusterRoleBinding", "ClusterRoleBindingList", "Role",
+        "RoleList", "RoleBinding", "RoleBindingList", "Service", "DaemonSet", "Pod", "ReplicationController", "ReplicaSet",
+        "Deployment", "HorizontalPodAutoscaler", "StatefulSet", "Job", "CronJob", "IngressClass", "Ingress", "APIService"};
+    auto it = std::find(order.begin(), order.end(), kind);
+    return it == order.end() ? static_cast<int>(order.size()) : static_cast<int>(it - order.begin());
+}
+
+std::vector<std::string> list_of(std::string_view csv) {
+    std::vector<std::string> out;
+    for (const auto& part : text::split(std::string(csv), ','))
+        if (auto t = text::trim(part); !t.empty()) out.push_back(t);
+    return out;
+}
+
+}  // namespace
+
+bool Hook::on(std::string_view event) const { return std::find(events.begin(), events.end(), event) != events.end(); }
+bool Hook::deleted_when(std::string_view policy) const {
+    if (delete_policies.empty()) return policy == "before-hook-creation";  // helm's default
+    return std::find(delete_policies.begin(), delete_policies.end(), policy) != delete_policies.end();
+}
+
+Result<void> split_hooks(const std::string& text, std::string& rest, std::vector<Hook>& hooks) {
+    std::vector<std::string> docs(1);
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        auto nl = text.find('\n', pos);
+        auto line = std::string_view(text).substr(pos, nl == std::string::npos ? std::string::npos : nl - pos + 1);
+        if (line.starts_with("---") && (line.size() == 3 || line[3] == '\n' || line[3] == ' ' || line[3] == '\r')) docs.emplace_back();
+        docs.back() += line;
+        pos = nl == std::string::npos ? text.size() : nl + 1;
+    }
+    std::string kept;
+    std::vector<Hook> found;
+    for (auto& doc : docs) {
+        if (doc.find("helm.sh/hook") == std::string::npos) {
+            kept += doc;
+            continue;
+        }
+        auto values = model::parse_documents("hook", doc);
+        const model::Value* hook_ann = nullptr;
+        if (values && values->size() == 1) hook_ann = (*values)[0].at_path({"metadata", "annotations"}).find("helm.sh/hook");
+        if (!hook_ann || !hook_ann->is_scalar()) {  // the text only mentions it
+            kept += doc;
+            continue;
+        }
+        const auto& v = (*values)[0];
+        const auto& ann = v.at_path({"metadata", "annotations"});
+        Hook h;
+        h.kind = std::string(v["kind"].str());
+        h.name = std::string(v.at_path({"metadata", "name"}).str());
+        h.events = list_of(hook_ann->str());
+        if (const auto* w = ann.find("helm.sh/hook-weight"); w && w->is_scalar()) {
+            // An annotation is a string ("-5"); helm reads it with strconv.Atoi.
+            auto t = text::trim(w->str());
+            int n = 0;
+            auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
+            if (t.empty() || ec != std::errc() || end != t.data() + t.size())
+                return fail(ErrorKind::input, h.kind + "/" + h.name + ": helm.sh/hook-weight '" + std::string(w->str()) + "' is not an integer");
+            h.weight = n;
+        }
+        if (const auto* d = ann.find("helm.sh/hook-delete-policy"); d && d->is_scalar()) h.delete_policies = list_of(d->str());
+        h.manifest = std::move(doc);
+        found.push_back(std::move(h));
+    }
+    std::stable_sort(found.begin(), found.end(), [](const Hook& a, const Hook& b) {
+        return std::tuple(a.weight, install_rank(a.kind), a.name) < std::tuple(b.weight, install_rank(b.kind), b.name);
+    });
+    rest = std::move(kept);
+    hooks = std::move(found);
+    return {};
+}
+
+Result<Release> build_release(const Loaded& loaded, const analysis::Analysis& analysis, const std::string& label, std::string text,
+                              const ReleaseOptions& options) {
     Release r;
     r.label = label;
-    r.manifests = std::move(text);
+    if (auto h = split_hooks(text, r.manifests, r.hooks); !h) return std::unexpected(h.error().with_context(label));
+    auto is_hook = [&](const std::string& kind, const std::string& name) {
+        return std::any_of(r.hooks.begin(), r.hooks.end(), [&](const Hook& h) { return h.kind == kind && h.name == name; });
+    };
     for (const auto& w : loaded.inventory.workloads) {
-        if (w.kind == "Deployment" || w.kind == "StatefulSet" || w.kind == "DaemonSet" || w.kind == "Job") r.expected.push_back({w.kind, w.ns, w.name});
+        // A hook runs to completion (and may be deleted) before the release: the hook step
+        // judges it, the wait does not expect it.
+        if ((w.kind == "Deployment" || w.kind == "StatefulSet" || w.kind == "DaemonSet" || w.kind == "Job") && !is_hook(w.kind, w.name))
+            r.expected.push_back({w.kind, w.ns, w.name});
         for (const auto& c : w.pod.containers)
             if (!c.image.empty() && std::find(r.images.begin(), r.images.end(), c.image) == r.images.end()) r.images.push_back(c.image);
     }

@@ -68,7 +68,8 @@ Result<Fetched> from_chart(proc::Runner& runner, const ChartSpec& spec, std::chr
     }
     if (text::trim(r->out).empty()) return fail(ErrorKind::input, out.label + ": helm rendered no objects");
     out.sources.push_back(SourceText{out.label + " (helm template)", std::move(r->out)});
-    out.pin = spec.version;
+    // No pin: `promote` moves git revisions, and a chart version is not one (it never offers
+    // a chart version as a targetRevision).
     return out;
 }
 

@@ -26,7 +26,7 @@ if [ "$part" = basic ]; then
   contains "promote names what it needs" "$tmp/err" "--report is required"
   [ -s "$tmp/out" ] && failed "promote printed a result" || pass "promote prints no result"
   "$bin" run >"$tmp/out" 2>"$tmp/err"; expect_exit "run without a candidate" 2 $?
-  contains "run names what it needs" "$tmp/err" "exactly one of --candidate REF or --manifests"
+  contains "run names what it needs" "$tmp/err" "exactly one of --candidate REF, --manifests FILE|DIR or --chart"
   "$bin" run --manifests x --retain sometimes >"$tmp/out" 2>"$tmp/err"; expect_exit "run --retain bad" 2 $?
   contains "run names the bad value" "$tmp/err" "--retain: expected never, on-failure or always"
   "$bin" health "$tmp/none.yaml" >"$tmp/out" 2>"$tmp/err"; expect_exit "health of a missing file" 2 $?

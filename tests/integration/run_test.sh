@@ -61,6 +61,12 @@ if fragment and fragment not in text:
 PY
 }
 need_shared() { [ -f "$SHARED/argocd/$1/install.yaml" ] || { echo "SKIP: $SHARED/argocd/$1 missing"; exit 77; }; }
+need_chart() { # VERSION: the argo-cd chart from ../shared and helm (built from its module) on PATH
+  [ -d "$SHARED/charts/argo-cd-$1" ] || { echo "SKIP: $SHARED/charts/argo-cd-$1 missing"; exit 77; }
+  local dir
+  dir=$("$HERE/tools/build_helm.sh") || { echo "SKIP: no helm (tests/tools/build_helm.sh)"; exit 77; }
+  SIMPATH=$dir:$SIMPATH
+}
 
 case $CASE in
 healthy)
@@ -106,6 +112,51 @@ v2111)
   export_line=$(grep -n '"export", "logs"' "$FAKE_KIND_HOME/calls.log" | cut -d: -f1)
   delete_line=$(grep -n '"delete", "cluster"' "$FAKE_KIND_HOME/calls.log" | cut -d: -f1)
   [ -n "$export_line" ] && [ -n "$delete_line" ] && [ "$export_line" -lt "$delete_line" ] || fail "logs must be exported before the cluster is deleted"
+  no_clusters_left
+  ;;
+chart)
+  # The argo-cd chart 6.10.2 (Argo CD v2.11.1, without its defect) as the candidate: its
+  # pre-install hook (the redis-secret-init Job with its ServiceAccount, Role and RoleBinding)
+  # runs to completion before anything else is applied, as helm install runs it; the Job then
+  # creates Secret argocd-redis (the simulator's say-so) and the release becomes Healthy.
+  need_chart 6.10.2
+  run "$FIX/chart.json" --chart "$SHARED/charts/argo-cd-6.10.2" --no-smoke
+  expect_rc $rc 0
+  outcome_is "$OUT/junit.xml" 'pre-install hook Job/argocd-redis-secret-init (weight 0)' passed
+  contains "$OUT/report.json" '"name":"install candidate: pre-install hook Job/argocd-redis-secret-init (weight 0)","classname":"fresh-install/install candidate","outcome":"passed","message":"completed"'
+  outcome_is "$OUT/junit.xml" 'pre-install hook RoleBinding/argocd-redis-secret-init (weight 0)' passed
+  outcome_is "$OUT/junit.xml" 'workloads Healthy' passed
+  outcome_is "$OUT/junit.xml" 'redis: Deployment/argocd-server -> argocd-redis.argocd.svc:6379' passed
+  [ -f "$OUT/rendered-chart.yaml" ] || fail "the rendered chart is not kept in the artifacts"
+  lacks "$OUT/report.json" 'promote.revision'   # a chart version is no git pin
+  # The order on the wire: the hook Job deleted (before-hook-creation), created and completed
+  # before the first Deployment of the release was applied.
+  python3 - "$(ls "$FAKE_KIND_HOME"/deleted/*/requests.log)" <<'PY' || fail "hooks not applied first (see above)"
+import sys
+lines = [l.split()[0:2] for l in open(sys.argv[1]) if l.strip()]
+def first(method, fragment):
+    return next(i for i, (m, p) in enumerate(lines) if m == method and fragment in p)
+delete = first("DELETE", "/jobs/argocd-redis-secret-init")
+create = first("PATCH", "/jobs/argocd-redis-secret-init")
+deploy = first("PATCH", "/deployments/")
+if not delete < create < deploy:
+    print("delete", delete, "create", create, "first deployment", deploy); sys.exit(1)
+PY
+  no_clusters_left
+  ;;
+chart-hook-fails)
+  # A pre-install hook that crash-loops: decided once it has failed for --stuck-grace, with its
+  # own log line; the release is never applied.
+  need_chart 6.10.2
+  run "$FIX/chart-hook-fails.json" --chart "$SHARED/charts/argo-cd-6.10.2" --no-smoke --no-probes --stuck-grace 2
+  expect_rc $rc 1
+  outcome_is "$OUT/junit.xml" 'pre-install hook Job/argocd-redis-secret-init (weight 0)' failure 'dial tcp 10.96.0.1:443: i/o timeout'
+  outcome_is "$OUT/junit.xml" 'pre-install hook Job/argocd-redis-secret-init (weight 0)' failure 'CrashLoopBackOff'
+  outcome_is "$OUT/junit.xml" "apply chart $SHARED/charts/argo-cd-6.10.2" skipped 'not applied: pre-install hook Job/argocd-redis-secret-init'
+  python3 - "$(ls "$FAKE_KIND_HOME"/deleted/*/requests.log)" <<'PY' || fail "the release was applied after its hook failed"
+import sys
+sys.exit(any(l.split()[0] == "PATCH" and "/deployments/" in l for l in open(sys.argv[1]) if l.strip()))
+PY
   no_clusters_left
   ;;
 argocd-healthy)

@@ -33,6 +33,7 @@ struct RunOptions {
     std::string scenario = "fresh-install";  // a shipped scenario's name, or a FILE
     std::string candidate;  // a ref of `source` ...
     std::string manifests;  // ... or the team's own rendered manifests (FILE|DIR|kustomization)
+    ChartOptions chart;     // ... or a Helm chart, rendered with helm template
     std::string baseline, baseline_manifests;  // the same for the release running today
     std::string source = revision::k_default_source;
     std::string flavour = "install";

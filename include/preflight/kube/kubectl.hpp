@@ -56,6 +56,11 @@ std::map<std::string, std::string> split_prefixed_logs(std::string_view text);
 Args describe_args(const Target& t, std::string_view ns, std::string_view resource, std::string_view name);
 Args version_args(const Target& t);
 Args delete_namespace_args(const Target& t, std::string_view ns);
+// The pods labelled `selector` as a JSON List (a hook Job's pods: job-name=NAME).
+Args pods_by_selector_args(const Target& t, std::string_view ns, std::string_view selector);
+// Deletes one namespaced object and waits until it is gone (a Helm hook's delete policy; a Job
+// takes its pods with it: propagation Background).
+Args delete_object_args(const Target& t, std::string_view ns, std::string_view kind, std::string_view name);
 // Deletes one pod (the forced-rollback step for a StatefulSet stuck on a broken revision).
 Args delete_pod_args(const Target& t, std::string_view ns, std::string_view pod);
 

@@ -13,9 +13,27 @@
 
 namespace preflight::pipeline {
 
+// A Helm hook of a rendered chart (`helm.sh/hook` annotation): applied around the release's other
+// objects, as helm install/upgrade does, never as part of them.
+struct Hook {
+    std::string kind, name;
+    std::vector<std::string> events;          // pre-install, post-install, pre-upgrade, post-upgrade, test, ...
+    int weight = 0;                           // helm.sh/hook-weight
+    std::vector<std::string> delete_policies;  // helm.sh/hook-delete-policy; none given: before-hook-creation
+    std::string manifest;                     // its document, as rendered
+    bool on(std::string_view event) const;
+    bool deleted_when(std::string_view policy) const;
+};
+
+// `text` split into the documents applied with the release (`rest`) and its Helm hooks, sorted as
+// helm runs them: weight, then kind in helm's install order, then name. Error::input for a hook
+// whose weight is not an integer.
+Result<void> split_hooks(const std::string& text, std::string& rest, std::vector<Hook>& hooks);
+
 struct Release {
     std::string label;      // "v2.11.1 manifests/install.yaml @ 1a2b3c4d5e6f"
-    std::string manifests;  // applied as they are
+    std::string manifests;  // applied as they are (without the hooks)
+    std::vector<Hook> hooks;  // run around the apply (see split_hooks)
     std::vector<health::Expected> expected;  // workloads that must become Healthy
     std::vector<std::string> images;         // preloaded into kind when present locally
     std::vector<analysis::CheckResult> static_results;
@@ -32,8 +50,8 @@ struct ReleaseOptions {
 };
 
 // The Release of `loaded` as analysed; `text` is what is applied.
-Release build_release(const Loaded& loaded, const analysis::Analysis& analysis, const std::string& label, std::string text,
-                      const ReleaseOptions& options);
+Result<Release> build_release(const Loaded& loaded, const analysis::Analysis& analysis, const std::string& label, std::string text,
+                              const ReleaseOptions& options);
 // The static part of `r` again (results, summary, probes) after the analysis was redone.
 void refresh_static(const Loaded& loaded, const analysis::Analysis& analysis, Release& r);
 

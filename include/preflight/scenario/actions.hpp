@@ -13,8 +13,15 @@
 
 namespace preflight::scenario {
 
-// Applies `r` (the namespace first, once), then waits as `wait` does.
+// Applies `r` (the namespace first, once; its Helm pre- hooks before and post- hooks after, as
+// helm install, or helm upgrade when a release was installed earlier in the session), then
+// waits as `wait` does.
 Verdict install(ActionContext& ctx, const Release& r, std::chrono::milliseconds wait_timeout, bool forced_rollback);
+// The Helm hooks of `r` for `event` (pre-install, post-install, pre-upgrade, post-upgrade), as
+// helm runs them: by weight, each weight applied together, Jobs and Pods waited for until they
+// complete (within `timeout`), before-hook-creation / hook-succeeded / hook-failed honoured; one
+// case per hook; the first failure stops them (as helm does).
+Verdict hooks(ActionContext& ctx, const Release& r, const std::string& event, std::chrono::milliseconds timeout);
 // Waits until every expected workload of `r` is Healthy or a decisive failure is explained
 // (root cause: the decisive container's log line joined to the static finding); one case per
 // workload. `forced_rollback`: StatefulSet pods stuck on an old revision are deleted once.

@@ -24,6 +24,7 @@ namespace preflight::scenario {
 
 // A release as an install action applies it (built by the pipeline from the static stage).
 using Release = pipeline::Release;
+using Hook = pipeline::Hook;
 
 struct SessionOptions {
     std::string ns = "argocd";

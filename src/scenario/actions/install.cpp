@@ -312,8 +312,16 @@ Verdict install(ActionContext& ctx, const Release& r, std::chrono::milliseconds 
     auto apply = ctx.start_case("apply " + r.label);
     auto applied = st.namespace_applied ? Result<std::string>(std::string())
                                         : k.apply(kube::namespace_manifest(ctx.ns()), ctx.ns(), ctx.left(ctx.options().apply_timeout));
+    // helm install, or helm upgrade over a release this session installed before.
+    const std::string phase = st.current ? "upgrade" : "install";
     if (applied) {
         st.namespace_applied = true;
+        if (auto pre = hooks(ctx, r, "pre-" + phase, wait_timeout); pre.outcome != report::Outcome::passed) {
+            apply.outcome = report::Outcome::skipped;
+            apply.message = "not applied: " + pre.failure;
+            ctx.finish(std::move(apply));
+            return pre;
+        }
         applied = k.apply(r.manifests, ctx.ns(), ctx.left(ctx.options().apply_timeout));
     }
     ctx.count("apply");
@@ -333,6 +341,7 @@ Verdict install(ActionContext& ctx, const Release& r, std::chrono::milliseconds 
     }
     apply.message = std::to_string(std::count(applied->begin(), applied->end(), '\n')) + " objects server-side applied into namespace " + ctx.ns();
     ctx.finish(std::move(apply));
+    if (auto post = hooks(ctx, r, "post-" + phase, wait_timeout); post.outcome != report::Outcome::passed) return post;
     return wait(ctx, r, wait_timeout, forced_rollback);
 }
 

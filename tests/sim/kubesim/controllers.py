@@ -106,6 +106,9 @@ class Controllers:
         labels = dict(tmpl.get("metadata", {}).get("labels") or {})
         if kind in ("StatefulSet", "DaemonSet"):
             labels["controller-revision-hash"] = revision
+        if kind == "Job":  # as the Job controller labels its pods
+            labels["job-name"] = md["name"]
+            labels["batch.kubernetes.io/job-name"] = md["name"]
         pod = {"apiVersion": "v1", "kind": "Pod", "metadata": new_meta(pod_name, ns, labels, owner),
                "spec": copy.deepcopy(tmpl.get("spec", {})),
                "status": {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "True"}]}}

@@ -1,0 +1,146 @@
+// Helm hooks of a rendered chart, run as helm install/upgrade runs them: by weight (then kind in
+// helm's install order, then name), each weight's objects applied together, its Jobs and Pods
+// waited for until they complete, delete policies honoured.
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <thread>
+
+#include "preflight/health/health.hpp"
+#include "preflight/model/manifest.hpp"
+#include "preflight/scenario/actions.hpp"
+#include "preflight/util/text.hpp"
+
+namespace preflight::scenario {
+using namespace std::chrono_literals;
+namespace {
+
+// A Job or Pod hook's state: done (and how), or still running. Other kinds are done once applied.
+struct HookState {
+    bool done = false, failed = false;
+    std::string why;
+};
+
+HookState state_of(const Hook& h, const model::Value& obj) {
+    if (h.kind == "Job") {
+        for (const auto& c : obj.at_path({"status", "conditions"}).items) {
+            if (c["status"].str() != "True") continue;
+            if (c["type"].str() == "Complete") return {true, false, "completed"};
+            if (c["type"].str() == "Failed")
+                return {true, true, std::string(c["reason"].str()) + (c["message"].str().empty() ? "" : ": " + std::string(c["message"].str()))};
+        }
+        return {};
+    }
+    if (h.kind == "Pod") {
+        auto phase = obj.at_path({"status", "phase"}).str();
+        if (phase == "Succeeded") return {true, false, "succeeded"};
+        if (phase == "Failed") return {true, true, "pod failed: " + std::string(obj.at_path({"status", "message"}).str())};
+        return {};
+    }
+    return {true, false, "applied"};
+}
+
+// A container of a Job hook's pods that has been failing for `grace_s` (counted from when this
+// wait first saw it failing): "pod/container: reason: message"; empty while none has. A
+// crash-looping Job would otherwise be waited for until its backoffLimit gives up (minutes).
+class HookCrash {
+public:
+    std::string check(kube::Kubectl& k, const std::string& ns, const Hook& h, double grace_s, std::chrono::milliseconds timeout) {
+        if (h.kind != "Job") return {};
+        auto out = k.output(kube::pods_by_selector_args(k.target(), ns, "job-name=" + h.name), timeout);
+        if (!out) return {};
+        auto docs = model::parse_documents("hook pods", *out);
+        if (!docs || docs->empty()) return {};
+        auto now = std::chrono::steady_clock::now();
+        for (const auto& pod : (*docs)[0]["items"].items)
+            for (const auto& c : health::stuck_containers(pod, 1)) {
+                std::string pod_name(pod.at_path({"metadata", "name"}).str());
+                auto key = pod_name + "/" + c.container;
+                auto [it, fresh] = m_since.try_emplace(key, now);
+                if (std::chrono::duration<double>(now - it->second).count() < grace_s) continue;
+                // Its own last words lead: the failed run's log line, then the kubelet's reason.
+                std::string line;
+                for (bool previous : {true, false}) {
+                    auto log = k.output(kube::logs_args(k.target(), ns, pod_name, c.container, previous), timeout);
+                    if (log && !text::trim(*log).empty()) {
+                        auto lines = text::split(text::trim(*log), '\n');
+                        line = text::trim(lines.back());
+                        break;
+                    }
+                }
+                return key + ": " + (line.empty() ? "" : line + " — ") + c.reason + (c.message.empty() ? "" : ": " + c.message);
+            }
+        return {};
+    }
+
+private:
+    std::map<std::string, std::chrono::steady_clock::time_point> m_since;
+};
+
+std::string resource_of(const Hook& h) { return h.kind == "Job" ? "job" : h.kind == "Pod" ? "pod" : h.kind; }
+
+}  // namespace
+
+Verdict hooks(ActionContext& ctx, const Release& r, const std::string& event, std::chrono::milliseconds timeout) {
+    std::vector<const Hook*> due;
+    for (const auto& h : r.hooks)
+        if (h.on(event)) due.push_back(&h);
+    if (due.empty()) return {report::Outcome::passed, ""};
+    auto k = ctx.kubectl();
+    std::map<int, std::vector<const Hook*>> by_weight;
+    for (const auto* h : due) by_weight[h->weight].push_back(h);
+    for (const auto& [weight, group] : by_weight) {
+        std::string manifests;
+        for (const auto* h : group) {
+            if (!h->deleted_when("before-hook-creation")) continue;
+            // A Job's spec is immutable: the previous run's hook goes first (helm's default).
+            auto del = k.output(kube::delete_object_args(k.target(), ctx.ns(), resource_of(*h), h->name), ctx.left(60'000ms));
+            if (!del) return {outcome_of(del.error()), event + " hook " + h->kind + "/" + h->name + ": " + del.error().describe()};
+        }
+        for (const auto* h : group) manifests += (manifests.empty() || manifests.ends_with('\n') ? "" : "\n") + h->manifest;
+        auto applied = k.apply(manifests, ctx.ns(), ctx.left(ctx.options().apply_timeout));
+        if (!applied) {
+            auto c = ctx.start_case(event + " hooks (weight " + std::to_string(weight) + ")");
+            c.outcome = outcome_of(applied.error());
+            c.message = applied.error().describe();
+            Verdict v{c.outcome, c.message};
+            ctx.finish(std::move(c));
+            return v;
+        }
+        auto until = std::chrono::steady_clock::now() + ctx.left(timeout);
+        for (const auto* h : group) {
+            auto c = ctx.start_case(event + " hook " + h->kind + "/" + h->name + " (weight " + std::to_string(weight) + ")");
+            HookState s;
+            std::string last_error;
+            HookCrash crash;
+            while (true) {
+                auto obj = k.get_json(resource_of(*h) + "/" + h->name, ctx.ns(), ctx.left(30'000ms));
+                if (obj) s = state_of(*h, *obj);
+                else last_error = obj.error().describe();
+                if (!s.done)
+                    if (auto why = crash.check(k, ctx.ns(), *h, ctx.options().stuck_grace_s, ctx.left(30'000ms)); !why.empty())
+                        s = {true, true, why + " (failing for --stuck-grace " + std::to_string(static_cast<int>(ctx.options().stuck_grace_s)) + " s)"};
+                if (s.done || proc::interrupt_level() > 0 || std::chrono::steady_clock::now() >= until) break;
+                std::this_thread::sleep_for(std::chrono::milliseconds(500));
+            }
+            if (!s.done) {
+                c.outcome = proc::interrupt_level() > 0 ? report::Outcome::skipped : report::Outcome::failed;
+                c.message = "did not complete within " + std::to_string(timeout.count() / 1000) + " s" + (last_error.empty() ? "" : ": " + last_error);
+            } else {
+                c.outcome = s.failed ? report::Outcome::failed : report::Outcome::passed;
+                c.message = s.why;
+            }
+            bool ok = c.outcome == report::Outcome::passed;
+            if (h->deleted_when(ok ? "hook-succeeded" : "hook-failed")) {
+                auto del = k.output(kube::delete_object_args(k.target(), ctx.ns(), resource_of(*h), h->name), ctx.left(60'000ms));
+                c.message += del ? (ok ? "; deleted (hook-succeeded)" : "; deleted (hook-failed)") : "; could not delete it: " + del.error().describe();
+            }
+            Verdict v{c.outcome, ok ? "" : event + " hook " + h->kind + "/" + h->name + ": " + c.message};
+            ctx.finish(std::move(c));
+            if (!ok) return v;  // helm stops at the first failed hook
+        }
+    }
+    return {report::Outcome::passed, ""};
+}
+
+}  // namespace preflight::scenario
