@@ -181,6 +181,25 @@ bench-early)
   passing=$(apply_to_verdict); cleaned argocd
   python3 -c "import sys; w, wo, p = map(float, sys.argv[1:]); print(f'real cluster: v2.11.1 decided {w:.1f} s after the apply with the early verdict, {wo:.1f} s without ({wo / w:.1f}x sooner); v2.11.2 Healthy (passing) after {p:.1f} s')" "$with" "$without" "$passing"
   ;;
+argocd-chart-6.10.2)
+  # The argo-cd chart 6.10.2 (Argo CD v2.11.1, without its defect) installed as helm install
+  # would: its redis-secret-init hook Job runs first, against the real API server, and creates
+  # Secret argocd-redis; then the release becomes Healthy, the probes agree and the smoke
+  # Application syncs. Redis from the local mirror of docker.io (the chart pulls public.ecr.aws).
+  [ -d "$SHARED/charts/argo-cd-6.10.2" ] || { echo "SKIP: $SHARED/charts/argo-cd-6.10.2 missing"; exit 77; }
+  helm_dir=$("$here/../tools/build_helm.sh") || fail "no helm (tests/tools/build_helm.sh)"
+  argocd_setup
+  PATH="$helm_dir:$PATH" run argocd --chart "$SHARED/charts/argo-cd-6.10.2" --set redis.image.repository=redis --set redis.image.tag=7.0.14-alpine \
+    --allow-cluster-scoped --kube-version 1.33 --apiserver-endpoint "$PF_NODE_IP:6443" \
+    --smoke-repo git://git.pf-git.svc.cluster.local/smoke.git --smoke-path app
+  expect_rc 0
+  outcome "pre-install hook Job/argocd-redis-secret-init" passed
+  outcome "install candidate: workloads Healthy" passed
+  outcome "redis: " passed
+  outcome "smoke: Application Synced and Healthy" passed
+  [ -z "$(property promote.revision)" ] || fail "a chart run offered a git pin: $(property promote.revision)"
+  cleaned argocd
+  ;;
 argocd-v2.11.2-fresh)
   argocd_setup
   argocd_run --candidate v2.11.2
