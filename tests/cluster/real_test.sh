@@ -200,6 +200,33 @@ argocd-chart-6.10.2)
   [ -z "$(property promote.revision)" ] || fail "a chart run offered a git pin: $(property promote.revision)"
   cleaned argocd
   ;;
+argocd-chart-6.10.2-blocked-hook)
+  # The chart with values that give its secret-init hook DNS-only egress (the v2.11.1 defect
+  # moved into a Job). helm install runs pre-install hooks before the release's own objects, so
+  # on a fresh install the hook runs before that policy exists and succeeds (seen here: the
+  # static PF001 is about the next upgrade). helm upgrade runs the hook again with the policy in
+  # place: the hook's real `argocd admin redis-initial-password` cannot reach the API server, the
+  # hook fails with that line and the finding, and the new release is never applied.
+  [ -d "$SHARED/charts/argo-cd-6.10.2" ] || { echo "SKIP: $SHARED/charts/argo-cd-6.10.2 missing"; exit 77; }
+  helm_dir=$("$here/../tools/build_helm.sh") || fail "no helm (tests/tools/build_helm.sh)"
+  argocd_setup
+  chart_args=(--values "$FIX/../charts/secret-init-dns-only.yaml" --set redis.image.repository=redis --set redis.image.tag=7.0.14-alpine)
+  "$helm_dir/helm" template argocd "$SHARED/charts/argo-cd-6.10.2" --namespace argocd --include-crds --kube-version 1.33 "${chart_args[@]}" \
+    > "$T/installed.yaml" || fail "helm template"
+  PATH="$helm_dir:$PATH" run argocd --scenario upgrade --baseline-manifests "$T/installed.yaml" --chart "$SHARED/charts/argo-cd-6.10.2" \
+    "${chart_args[@]}" --stuck-grace 20 --no-smoke --allow-cluster-scoped --kube-version 1.33 --apiserver-endpoint "$PF_NODE_IP:6443"
+  expect_rc 1
+  outcome "api-server-reachable: Job/argocd-redis-secret-init" failed
+  outcome "install baseline: pre-install hook Job/argocd-redis-secret-init" passed
+  outcome "install baseline: workloads Healthy" passed
+  outcome "upgrade to candidate: pre-upgrade hook Job/argocd-redis-secret-init" failed
+  m=$(message "upgrade to candidate: pre-upgrade hook Job/argocd-redis-secret-init")
+  grep -qE 'dial tcp 10\.96\.0\.1:443: (connect: connection refused|i/o timeout)' <<< "$m" || fail "no real secret-init dial error: ${m:0:400}"
+  has "$m" "redis-secret-init-dns-only"
+  has "$m" "(PF001)"
+  outcome "upgrade to candidate: apply chart" skipped
+  cleaned argocd
+  ;;
 argocd-v2.11.2-fresh)
   argocd_setup
   argocd_run --candidate v2.11.2

@@ -22,6 +22,9 @@ Verdict install(ActionContext& ctx, const Release& r, std::chrono::milliseconds 
 // complete (within `timeout`), before-hook-creation / hook-succeeded / hook-failed honoured; one
 // case per hook; the first failure stops them (as helm does).
 Verdict hooks(ActionContext& ctx, const Release& r, const std::string& event, std::chrono::milliseconds timeout);
+// The decisive line of a stuck container's own log (its previous run first when it restarted),
+// asked again once when the runtime has not made it available yet; "" when there is none.
+std::string decisive_log_line(ActionContext& ctx, kube::Kubectl& k, const health::StuckPod& stuck);
 // Waits until every expected workload of `r` is Healthy or a decisive failure is explained
 // (root cause: the decisive container's log line joined to the static finding); one case per
 // workload. `forced_rollback`: StatefulSet pods stuck on an old revision are deleted once.

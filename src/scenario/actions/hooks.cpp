@@ -9,6 +9,7 @@
 #include "preflight/health/health.hpp"
 #include "preflight/model/manifest.hpp"
 #include "preflight/scenario/actions.hpp"
+#include "preflight/scenario/root_cause.hpp"
 #include "preflight/util/text.hpp"
 
 namespace preflight::scenario {
@@ -45,7 +46,7 @@ HookState state_of(const Hook& h, const model::Value& obj) {
 // crash-looping Job would otherwise be waited for until its backoffLimit gives up (minutes).
 class HookCrash {
 public:
-    std::string check(kube::Kubectl& k, const std::string& ns, const Hook& h, double grace_s, std::chrono::milliseconds timeout) {
+    std::string check(ActionContext& ctx, kube::Kubectl& k, const std::string& ns, const Hook& h, double grace_s, std::chrono::milliseconds timeout) {
         if (h.kind != "Job") return {};
         auto out = k.output(kube::pods_by_selector_args(k.target(), ns, "job-name=" + h.name), timeout);
         if (!out) return {};
@@ -59,19 +60,14 @@ public:
                 auto [it, fresh] = m_since.try_emplace(key, now);
                 if (std::chrono::duration<double>(now - it->second).count() < grace_s) continue;
                 // Its own last words lead: the failed run's log line, then the kubelet's reason.
-                std::string line;
-                for (bool previous : {true, false}) {
-                    auto log = k.output(kube::logs_args(k.target(), ns, pod_name, c.container, previous), timeout);
-                    if (log && !text::trim(*log).empty()) {
-                        auto lines = text::split(text::trim(*log), '\n');
-                        line = text::trim(lines.back());
-                        break;
-                    }
-                }
+                auto line = decisive_log_line(ctx, k, health::StuckPod{{h.kind, ns, h.name}, pod_name, c, 0});
+                container = c.container;
                 return key + ": " + (line.empty() ? "" : line + " — ") + c.reason + (c.message.empty() ? "" : ": " + c.message);
             }
         return {};
     }
+
+    std::string container;  // the failing one, once check() returned
 
 private:
     std::map<std::string, std::chrono::steady_clock::time_point> m_since;
@@ -118,7 +114,7 @@ Verdict hooks(ActionContext& ctx, const Release& r, const std::string& event, st
                 if (obj) s = state_of(*h, *obj);
                 else last_error = obj.error().describe();
                 if (!s.done)
-                    if (auto why = crash.check(k, ctx.ns(), *h, ctx.options().stuck_grace_s, ctx.left(30'000ms)); !why.empty())
+                    if (auto why = crash.check(ctx, k, ctx.ns(), *h, ctx.options().stuck_grace_s, ctx.left(30'000ms)); !why.empty())
                         s = {true, true, why + " (failing for --stuck-grace " + std::to_string(static_cast<int>(ctx.options().stuck_grace_s)) + " s)"};
                 if (s.done || proc::interrupt_level() > 0 || std::chrono::steady_clock::now() >= until) break;
                 std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -129,6 +125,15 @@ Verdict hooks(ActionContext& ctx, const Release& r, const std::string& event, st
             } else {
                 c.outcome = s.failed ? report::Outcome::failed : report::Outcome::passed;
                 c.message = s.why;
+                // What the static stage said about this hook explains its failure (or says nothing did).
+                if (s.failed) {
+                    if (const auto* f = matching_finding(r.static_results, model::WorkloadId{h->kind, ctx.ns(), h->name}, crash.container)) {
+                        c.message += " — " + (f->finding->blocked_by.empty() ? f->finding->title : f->finding->blocked_by) + " (" + f->finding->id + ")";
+                        c.evidence.push_back({"static finding " + f->finding->id, f->finding->title + "\n" + f->finding->explanation});
+                    } else {
+                        c.message += " — no static finding predicted this";
+                    }
+                }
             }
             bool ok = c.outcome == report::Outcome::passed;
             if (h->deleted_when(ok ? "hook-succeeded" : "hook-failed")) {

@@ -74,27 +74,6 @@ void preload(ActionContext& ctx, const std::vector<std::string>& images) {
 // after a restart the kubelet may answer for neither ("unable to retrieve container logs": the
 // instance --previous names is being replaced); that answer is no log line, so ask once more a
 // moment later. Empty when there is none.
-std::string decisive_log_line(ActionContext& ctx, kube::Kubectl& k, const health::StuckPod& first) {
-    bool unavailable = false;
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        if (attempt > 0) {
-            if (!unavailable || proc::interrupt_level() != 0) break;
-            std::this_thread::sleep_for(1s);
-        }
-        unavailable = false;
-        for (bool previous : {true, false}) {
-            if (previous && first.container.restarts == 0) continue;
-            auto log = k.output(kube::logs_args(k.target(), ctx.ns(), first.pod, first.container.container, previous), ctx.left(30s), true);
-            if (log && kube::log_unavailable(*log)) {
-                unavailable = true;
-                continue;
-            }
-            if (log && !decisive_line(*log).empty()) return decisive_line(*log);
-        }
-    }
-    return "";
-}
-
 // The root cause: the decisive container's own log first (one or two calls), joined to the
 // static finding, before any slower diagnostics.
 void explain(ActionContext& ctx, const Release& r, report::Case& wait, kube::Kubectl& k) {
@@ -304,6 +283,27 @@ void watch_until_decided(ActionContext& ctx, const Release& r, std::chrono::mill
 }
 
 }  // namespace
+
+std::string decisive_log_line(ActionContext& ctx, kube::Kubectl& k, const health::StuckPod& first) {
+    bool unavailable = false;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        if (attempt > 0) {
+            if (!unavailable || proc::interrupt_level() != 0) break;
+            std::this_thread::sleep_for(1s);
+        }
+        unavailable = false;
+        for (bool previous : {true, false}) {
+            if (previous && first.container.restarts == 0) continue;
+            auto log = k.output(kube::logs_args(k.target(), ctx.ns(), first.pod, first.container.container, previous), ctx.left(30s), true);
+            if (log && kube::log_unavailable(*log)) {
+                unavailable = true;
+                continue;
+            }
+            if (log && !decisive_line(*log).empty()) return decisive_line(*log);
+        }
+    }
+    return "";
+}
 
 Verdict install(ActionContext& ctx, const Release& r, std::chrono::milliseconds wait_timeout, bool forced_rollback) {
     auto k = ctx.kubectl();
