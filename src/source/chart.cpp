@@ -36,6 +36,17 @@ Result<void> validate(const ChartSpec& spec) {
     return {};
 }
 
+std::vector<std::string> secret_set_values(const ChartSpec& spec) {
+    static const std::regex credential("(pass|secret|token|key|auth|credential|cert)", std::regex::icase);
+    std::vector<std::string> out;
+    for (const auto& s : spec.set) {
+        auto eq = s.find('=');
+        if (eq == std::string::npos || eq + 1 >= s.size()) continue;
+        if (std::regex_search(s.substr(0, eq), credential)) out.push_back(s.substr(eq + 1));
+    }
+    return out;
+}
+
 std::vector<std::string> helm_template_args(const ChartSpec& spec) {
     std::vector<std::string> a{"helm", "template", spec.release, spec.chart, "--namespace", spec.ns, "--include-crds"};
     if (!spec.kube_version.empty()) a.insert(a.end(), {"--kube-version", spec.kube_version});

@@ -71,7 +71,11 @@ analyze --chart "$c" --set "configs.secret.argocdServerAdminPassword=$secret" --
 expect_exit "a chart with a --set secret" 0 $?
 [ -f "$tmp/rep/rendered-chart.yaml" ] && pass "the rendered chart is kept" || failed "no rendered-chart.yaml in the report dir"
 contains "the kept rendering is the chart's" "$tmp/rep/rendered-chart.yaml" "# Source: argo-cd/templates/"
-for f in "$tmp"/rep/* "$tmp/out" "$tmp/err"; do
+# helm's command line in a debug log: the --set credential masked there too.
+"$bin" analyze --kube-version 1.33 -n argocd --chart "$c" --set "configs.secret.argocdServerAdminPassword=$secret" --log-level debug \
+  >/dev/null 2>"$tmp/debug.err"
+contains "helm's command line is logged" "$tmp/debug.err" "helm template argocd"
+for f in "$tmp"/rep/* "$tmp/out" "$tmp/err" "$tmp/debug.err"; do
   lacks "no --set secret in $(basename "$f")" "$f" "$secret"
   lacks "no encoded --set secret in $(basename "$f")" "$f" "$(printf %s "$secret" | base64)"
 done

@@ -70,3 +70,10 @@ TEST_CASE("helm template argv: release and chart first, then namespace, CRDs, ve
                                                                      "--include-crds", "--repo", "https://example.test/charts", "--version",
                                                                      "6.10.2"});
 }
+
+TEST_CASE("chart spec: --set values under a credential-like key are secrets; others are not") {
+    auto s = local();
+    s.set = {"configs.secret.argocdServerAdminPassword=Adm1n-Pa55", "redis.image.repository=redis", "extra.apiToken=tok-123",
+             "tls.CERT=pem-data", "server.replicas=2", "a.b="};
+    CHECK(source::secret_set_values(s) == std::vector<std::string>{"Adm1n-Pa55", "tok-123", "pem-data"});
+}

@@ -27,6 +27,12 @@ struct ChartSpec {
 // without a repository.
 Result<void> validate(const ChartSpec& spec);
 
+// The values of `spec.set` whose key names a credential (password, secret, token, key, auth,
+// credential, cert; any dotted part, any case): what must be masked before helm's argv is logged.
+// Other values are left alone (masking "redis" everywhere would shred the logs); whatever the
+// chart puts into a Secret is masked after rendering anyway.
+std::vector<std::string> secret_set_values(const ChartSpec& spec);
+
 // helm template's argv for `spec` (validated).
 std::vector<std::string> helm_template_args(const ChartSpec& spec);
 
