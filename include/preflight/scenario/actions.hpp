@@ -56,6 +56,8 @@ ProbeJudgement judge_probe(const probe::Attempt& out, const std::vector<probe::A
 // analysis says is blocked (expected reachable, predicted blocked), and for each host and port
 // among them one probe the analysis says is allowed there, the witness a refusal needs.
 std::vector<probe::Spec> early_probes(const std::vector<probe::Spec>& planned);
+// What a probe observed, as reports say it: "blocked (refused: second attempt ...)".
+std::string observed_text(const probe::Reading& r);
 // Whether `w` is Healthy in `snapshot`; true when the snapshot does not have it (nothing known
 // against it).
 bool workload_ready(const std::vector<model::Value>& snapshot, const model::WorkloadId& w);

@@ -91,10 +91,6 @@ void explain(ActionContext& ctx, const Release& r, report::Case& wait, kube::Kub
         wait.evidence.push_back({"static finding " + f->finding->id, f->finding->title + "\n" + f->finding->explanation});
 }
 
-std::string reading_text(const probe::Reading& r) {
-    return std::string(probe::to_string(r.observed)) + " (" + r.result + (r.detail.empty() ? "" : ": " + r.detail) + ")";
-}
-
 // Decided early: the static finding and the live probe from the blocked identity agree. The
 // blocked workload's own failing container (and its log line) leads when it has failed
 // already; every other stuck container follows as a consequence.
@@ -121,13 +117,13 @@ void explain_early(ActionContext& ctx, const Release& r, report::Case& wait, kub
                        (f ? (f->finding->blocked_by.empty() ? f->finding->title : f->finding->blocked_by) + " (" + f->finding->id + ")"
                           : std::string("the static analysis predicted the block"));
     }
-    wait.message += "; a live probe from its identity agrees: " + a.spec.name + " observed " + reading_text(a.reading) +
+    wait.message += "; a live probe from its identity agrees: " + a.spec.name + " observed " + observed_text(a.reading) +
                     " (decided as soon as static and live agreed; --no-early-verdict waits for the workloads themselves)";
     for (const auto& s : ordered)
         wait.detail += s.workload.text() + " pod " + s.pod + ": " + (s.container.init ? "init container " : "container ") + s.container.container +
                        ": " + s.container.reason + (s.container.message.empty() ? "" : ": " + s.container.message) + "\n";
     wait.evidence.push_back({"live probe " + a.spec.name, "from a pod with the identity of " + a.spec.identity + " (service account " +
-                                                             a.spec.service_account + "): " + reading_text(a.reading)});
+                                                             a.spec.service_account + "): " + observed_text(a.reading)});
     if (f) wait.evidence.push_back({"static finding " + f->finding->id, f->finding->title + "\n" + f->finding->explanation});
     ctx.run().set_property("verdict.early", "true");
 }

@@ -10,16 +10,16 @@ using namespace std::chrono_literals;
 
 namespace {
 
+bool reached(const probe::Reading& r) { return r.observed == probe::Observed::reachable || r.observed == probe::Observed::auth_failed; }
+
+}  // namespace
+
 std::string observed_text(const probe::Reading& r) {
     std::string out = probe::to_string(r.observed);
     if (!r.result.empty()) out += " (" + r.result + (r.detail.empty() ? "" : ": " + r.detail) + ")";
     else if (!r.detail.empty()) out += " (" + r.detail + ")";
     return out;
 }
-
-bool reached(const probe::Reading& r) { return r.observed == probe::Observed::reachable || r.observed == probe::Observed::auth_failed; }
-
-}  // namespace
 
 bool workload_ready(const std::vector<model::Value>& snapshot, const model::WorkloadId& w) {
     for (const auto& o : snapshot)
