@@ -29,7 +29,7 @@ Result<int> cmd_analyze(const GlobalOptions& g, const AnalyzeOptions& o, Streams
     if (o.chart.given() == !o.inputs.empty())
         return fail(ErrorKind::usage, o.chart.given() ? "give manifests or --chart, not both" : "nothing to analyze: give manifests (FILE|DIR|-) or --chart");
     if (o.chart.given()) {
-        auto rendered = render_chart(o.chart, g, o.kube_version, *config, g.report_dir);
+        auto rendered = render_chart(o.chart, g, o.kube_version, g.report_dir);
         if (!rendered) return std::unexpected(rendered.error());
         run.set_property("chart", o.chart.chart);
         if (!o.chart.version.empty()) run.set_property("chart.version", o.chart.version);

@@ -170,7 +170,7 @@ private:
     Result<source::Fetched> fetch_chart() {
         m_run.set_property("candidate.chart", m_o.chart.chart);
         if (!m_o.chart.version.empty()) m_run.set_property("candidate.chart.version", m_o.chart.version);
-        return render_chart(m_o.chart, m_g, m_kube_version, m_config, artifacts_dir());
+        return render_chart(m_o.chart, m_g, m_kube_version, artifacts_dir());
     }
 
     Result<void> get_releases() {

@@ -57,7 +57,7 @@ Result<scenario::Scenario> load_scenario(const std::string& name_or_file, Stream
 }
 
 Result<source::Fetched> render_chart(const ChartOptions& c, const GlobalOptions& g, const std::string& kube_version,
-                                     const analysis::ModelConfig& config, const std::string& keep_dir) {
+                                     const std::string& keep_dir) {
     source::ChartSpec spec;
     spec.chart = c.chart;
     spec.repo = c.repo;
@@ -77,9 +77,9 @@ Result<source::Fetched> render_chart(const ChartOptions& c, const GlobalOptions&
     auto rendered = source::from_chart(runner, spec, std::chrono::seconds(120));
     if (!rendered) return rendered;
     // The rendered Secrets' values are secrets from here on (logs, reports, the kept copy).
-    Loaded probe;
-    if (auto r = pipeline::load_sources(rendered->sources, config, 1, probe); r)
-        for (const auto& v : pipeline::secret_values(probe)) Redactor::global().add(v);
+    // Parsed only (no policy engine): the caller loads the rendering for the analysis itself.
+    if (auto parsed = model::load_manifests(rendered->sources))
+        for (const auto& v : pipeline::secret_values(parsed->objects)) Redactor::global().add(v);
     if (!keep_dir.empty()) {
         std::error_code ec;
         std::filesystem::create_directories(keep_dir, ec);

@@ -113,9 +113,9 @@ void add_static_cases(const analysis::Analysis& result, report::Suite& suite, st
     }
 }
 
-std::vector<std::string> secret_values(const Loaded& l) {
+std::vector<std::string> secret_values(const std::vector<model::Object>& objects) {
     std::vector<std::string> out;
-    for (const auto& o : l.objects) {
+    for (const auto& o : objects) {
         if (o.kind != "Secret") continue;
         for (const char* field : {"data", "stringData"}) {
             const auto& m = o.body[field];

@@ -24,7 +24,7 @@ bool colour_wanted(const GlobalOptions& g);
 // version `kube_version` when given), its Secret values registered with the global Redactor,
 // and the rendered manifests kept (redacted) as DIR/rendered-chart.yaml when `keep_dir` is set.
 Result<source::Fetched> render_chart(const ChartOptions& c, const GlobalOptions& g, const std::string& kube_version,
-                                     const analysis::ModelConfig& config, const std::string& keep_dir);
+                                     const std::string& keep_dir);
 // The scenario named NAME (shipped, compiled in) or read from FILE; Error::usage when it is
 // neither, Error::input with every problem of an invalid one.
 Result<scenario::Scenario> load_scenario(const std::string& name_or_file, Streams& s);

@@ -1,8 +1,6 @@
 // Helm hooks of a rendered chart, run as helm install/upgrade runs them: by weight (then kind in
 // helm's install order, then name), each weight's objects applied together, its Jobs and Pods
 // waited for until they complete, delete policies honoured.
-#include <spdlog/spdlog.h>
-
 #include <map>
 #include <thread>
 
