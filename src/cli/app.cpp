@@ -78,10 +78,13 @@ int run(const std::vector<std::string>& args, Streams streams) {
 
     ResolveOptions resolve_opts;
     resolve_opts.source = revision::k_default_source;
-    auto* resolve = app.add_subcommand("resolve", "turn a ref (stable, a tag, a branch, a commit) into its release tag and full commit");
-    resolve->add_option("ref", resolve_opts.ref, "the ref, e.g. stable, v3.5.1, master")->required();
+    auto* resolve = app.add_subcommand("resolve", "turn a ref (stable, a tag, a branch, a commit) into its release tag and full commit, "
+                                                  "or a chart version constraint into the exact chart version");
+    resolve->add_option("ref", resolve_opts.ref, "the ref, e.g. stable, v3.5.1, master; with --chart a version or constraint (6.*), none: the newest");
     resolve->add_option("--source", resolve_opts.source, "git URL or local clone / bare repo")->capture_default_str();
-    resolve->add_option("--timeout", resolve_opts.timeout_s, "seconds for git ls-remote")->capture_default_str()->check(CLI::Range(1, 3600));
+    resolve->add_option("--chart", resolve_opts.chart, "a chart: its name in --chart-repo, or a local DIR|TGZ");
+    resolve->add_option("--chart-repo", resolve_opts.chart_repo, "the chart repository URL (helm's --repo)");
+    resolve->add_option("--timeout", resolve_opts.timeout_s, "seconds for git ls-remote or helm")->capture_default_str()->check(CLI::Range(1, 3600));
     resolve->footer(k_exit_codes);
 
     HealthOptions health_opts;
@@ -146,14 +149,14 @@ int run(const std::vector<std::string>& args, Streams streams) {
     runc->footer(k_exit_codes);
 
     PromoteOptions promote_opts;
-    auto* promote = app.add_subcommand("promote", "after a passing run, move the pin (targetRevision or ?ref=) in your files");
+    auto* promote = app.add_subcommand("promote", "after a passing run, move the pin (targetRevision or ?ref=; after a chart run, the chart version) in your files");
     promote->add_option("--report", promote_opts.report, "report.json of the run")->required();
-    promote->add_option("files", promote_opts.files, "Application or kustomization FILEs to rewrite (none: only publish the outputs)");
-    promote->add_option("--revision", promote_opts.revision, "refuse unless the report validated this tag or commit");
-    promote->add_option("--source", promote_opts.source, "the Argo CD repository the pin points into (default: the report's)");
+    promote->add_option("files", promote_opts.files, "Application, kustomization, HelmRelease or Chart.yaml FILEs or DIRs to rewrite (none: only publish the outputs)");
+    promote->add_option("--revision", promote_opts.revision, "refuse unless the report validated this tag or commit (chart run: this version)");
+    promote->add_option("--source", promote_opts.source, "the Argo CD repository the pin points into, or the chart repository (default: the report's)");
     promote->add_flag("--dry-run", promote_opts.dry_run, "print a unified diff, change nothing");
     promote->add_option("--github-output", promote_opts.github_output, "append outputs there (default: $GITHUB_OUTPUT when set)");
-    promote->add_option("--dotenv", promote_opts.dotenv, "append PREFLIGHT_VERDICT, _REVISION, _TAG, _COMMIT, _CHANGED_FILES (GitLab dotenv report)");
+    promote->add_option("--dotenv", promote_opts.dotenv, "append PREFLIGHT_VERDICT, _REVISION, _TAG, _COMMIT, _CHART, _CHANGED_FILES (GitLab dotenv report)");
     promote->footer("Exit codes: 0 pinned (or already pinned), 1 the report did not pass, 2 a bad report, file or revision.\n");
 
     MatrixOptions matrix_opts;

@@ -32,7 +32,9 @@ Result<int> cmd_analyze(const GlobalOptions& g, const AnalyzeOptions& o, Streams
         auto rendered = render_chart(o.chart, g, o.kube_version, g.report_dir);
         if (!rendered) return std::unexpected(rendered.error());
         run.set_property("chart", o.chart.chart);
-        if (!o.chart.version.empty()) run.set_property("chart.version", o.chart.version);
+        if (!o.chart.version.empty()) run.set_property("chart.constraint", o.chart.version);
+        run.set_property("chart.name", rendered->pin_chart);
+        run.set_property("chart.version", rendered->pin);  // exactly what helm rendered
         if (auto r = pipeline::load_sources(std::move(rendered->sources), *config, g.jobs, candidate); !r) return std::unexpected(r.error());
     } else if (auto r = load(o.inputs, *config, g.jobs, s, candidate); !r) {
         return std::unexpected(r.error());

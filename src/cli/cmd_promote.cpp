@@ -17,6 +17,9 @@ namespace {
 
 struct ReportFacts {
     std::string verdict, revision, tag, commit, ref, source;
+    // A chart run: the chart's name and exact version it proved, the repository it came from
+    // (empty for a local chart).
+    std::string chart, chart_version, chart_repo;
     bool interrupted = false;
 };
 
@@ -35,7 +38,14 @@ Result<ReportFacts> read_report(const std::string& path, Streams& s) {
         else if (k == "candidate.commit") f.commit = v;
         else if (k == "candidate.ref") f.ref = v;
         else if (k == "candidate.source") f.source = v;
+        else if (k == "promote.chart") f.chart = v;
+        else if (k == "promote.chart.version") f.chart_version = v;
+        else if (k == "candidate.chart.repo") f.chart_repo = v;
     }
+    // A report offering both a git revision and a chart version is no report of ours.
+    if (!f.revision.empty() && !f.chart_version.empty())
+        return fail(ErrorKind::input, path + ": offers both a git revision and a chart version: not a report argocd-preflight wrote");
+    if (f.chart.empty() != f.chart_version.empty()) return fail(ErrorKind::input, path + ": a chart pin needs the chart's name and version");
     return f;
 }
 
@@ -133,12 +143,14 @@ Result<int> cmd_promote(const GlobalOptions& g, const PromoteOptions& o, Streams
     auto facts = read_report(o.report, s);
     if (!facts) return std::unexpected(facts.error());
     bool passed = facts->verdict == "passed" && !facts->interrupted;
-    std::string pin = facts->revision;
+    const bool chart = !facts->chart_version.empty();
+    std::string pin = chart ? facts->chart_version : facts->revision;
     Outputs outputs{
         {"verdict", passed ? "passed" : facts->interrupted ? "interrupted" : facts->verdict},
         {"revision", passed ? pin : ""},
         {"tag", facts->tag},
-        {"commit", facts->commit}};
+        {"commit", facts->commit},
+        {"chart", facts->chart}};
     // Outputs go out on every path (pipelines branch on them); a failure to publish them is
     // reported after the failure that matters more.
     auto fail_with = [&](Error e, const std::string& what) {
@@ -157,25 +169,36 @@ Result<int> cmd_promote(const GlobalOptions& g, const PromoteOptions& o, Streams
         return fail_with(Error{ErrorKind::check_failed, o.report + " did not pass (verdict " + outputs[0].second + "): the pin stays where it is", {}},
                          "the report did not pass");
     if (pin.empty())
-        return fail_with(Error{ErrorKind::input, o.report + " validated no revision (a run with --manifests): promote needs a run with --candidate", {}},
+        return fail_with(Error{ErrorKind::input, o.report + " validated no revision (a run with --manifests): promote needs a run with --candidate or --chart", {}},
                          "the report validated no revision");
     if (auto ok = promote::check_revision(pin); !ok)
         return fail_with(Error{ErrorKind::input, o.report + ": " + ok.error().message, {}}, "the report's revision cannot be pinned");
-    if (!o.revision.empty() && o.revision != facts->tag && o.revision != facts->commit && o.revision != facts->ref &&
+    if (chart && !o.revision.empty() && o.revision != pin)
+        return fail_with(Error{ErrorKind::input, o.report + " validated chart " + facts->chart + " " + pin + ", not " + o.revision +
+                                                     ": run the pre-flight for the version you want to pin",
+                               {}},
+                         "the report validated another version");
+    if (!chart && !o.revision.empty() && o.revision != facts->tag && o.revision != facts->commit && o.revision != facts->ref &&
         !(o.revision.size() >= 7 && facts->commit.starts_with(o.revision)))
         return fail_with(Error{ErrorKind::input, o.report + " validated " + pin + " (commit " + facts->commit + "), not " + o.revision +
                                                      ": run the pre-flight for the revision you want to pin",
                                {}},
                          "the report validated another revision");
-    std::string source = o.source.empty() ? facts->source : o.source;
-    if (source.empty()) return fail_with(Error{ErrorKind::input, o.report + " names no source repository: pass --source", {}}, "no source repository");
+    std::string source = !o.source.empty() ? o.source : chart ? facts->chart_repo : facts->source;
+    if (source.empty() && !o.files.empty())
+        return fail_with(Error{ErrorKind::input,
+                               chart ? o.report + " is about a local chart (no repository): pass --source with the chart repository your files pin it from"
+                                     : o.report + " names no source repository: pass --source",
+                               {}},
+                         "no source repository");
+    promote::Target target{chart ? promote::Target::Kind::chart : promote::Target::Kind::git, source, pin, facts->chart};
     auto targets = expand(o.files);
     if (!targets) return fail_with(targets.error(), targets.error().message);
     int stdin_uses = 0;
     for (const auto& t : *targets) stdin_uses += t.path == "-";
     if (stdin_uses > 1) return fail_with(Error{ErrorKind::usage, "`-` (stdin) given more than once", {}}, "`-` given more than once");
     std::vector<std::string> problems, changed;
-    std::string diff, summary, to_stdout;
+    std::string diff, summary, to_stdout, notes;
     bool any_pin = false;
     WriteSet writes;
     for (const auto& t : *targets) {
@@ -188,7 +211,7 @@ Result<int> cmd_promote(const GlobalOptions& g, const PromoteOptions& o, Streams
         std::string shown = t.path == "-" ? "<stdin>" : t.path;
         // In a directory, files that pin nothing are someone else's; a parse or splice problem
         // in them is still reported.
-        auto rewritten = promote::pin(shown, text, source, pin, t.from_directory ? promote::WhenAbsent::unchanged : promote::WhenAbsent::error);
+        auto rewritten = promote::pin(shown, text, target, t.from_directory ? promote::WhenAbsent::unchanged : promote::WhenAbsent::error);
         if (!rewritten) {
             problems.push_back(rewritten.error().message);
             continue;
@@ -211,11 +234,19 @@ Result<int> cmd_promote(const GlobalOptions& g, const PromoteOptions& o, Streams
         }
         diff += promote::unified_diff(shown, text, rewritten->text);
         changed.push_back(t.path);
+        // helm checks Chart.lock against Chart.yaml: a moved dependency leaves it stale.
+        if (std::filesystem::path(t.path).filename() == "Chart.yaml") {
+            auto lock = std::filesystem::path(t.path).parent_path() / "Chart.lock";
+            std::error_code ec;
+            if (std::filesystem::exists(lock, ec))
+                notes += lock.string() + " still locks the old version: run `helm dependency update " +
+                         (lock.parent_path().empty() ? std::string(".") : lock.parent_path().string()) + "` and commit it with this change\n";
+        }
         if (!o.dry_run)
             if (auto r = writes.add(t.path, rewritten->text); !r) problems.push_back(r.error().message);
     }
     if (problems.empty() && !targets->empty() && !any_pin)
-        problems.push_back("nothing in " + text::join(o.files, ", ") + " pins " + source);
+        problems.push_back("nothing in " + text::join(o.files, ", ") + " pins " + (chart ? "chart " + facts->chart + " from " : "") + source);
     if (!problems.empty())
         return fail_with(Error{ErrorKind::input, text::join(problems, "\n") + "\nno file was changed", {}}, "no file was changed: " + problems.front());
     // The outputs are rendered before any file changes: one that cannot be written (a line break
@@ -230,7 +261,7 @@ Result<int> cmd_promote(const GlobalOptions& g, const PromoteOptions& o, Streams
         if (auto r = writes.commit(); !r) return fail_with(r.error(), "no file was changed: " + r.error().message);
     if (!o.dry_run)
         if (auto r = publish(*blocks); !r) return std::unexpected(r.error().with_context("the files were pinned, but the outputs"));
-    s.err << summary;
+    s.err << summary << notes;
     if (stdin_uses && !o.dry_run) {
         s.out << to_stdout;
         s.out.flush();

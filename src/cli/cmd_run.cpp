@@ -169,8 +169,14 @@ private:
     // in the artifacts, its Secret values masked everywhere).
     Result<source::Fetched> fetch_chart() {
         m_run.set_property("candidate.chart", m_o.chart.chart);
-        if (!m_o.chart.version.empty()) m_run.set_property("candidate.chart.version", m_o.chart.version);
-        return render_chart(m_o.chart, m_g, m_kube_version, artifacts_dir());
+        if (!m_o.chart.version.empty()) m_run.set_property("candidate.chart.constraint", m_o.chart.version);
+        auto rendered = render_chart(m_o.chart, m_g, m_kube_version, artifacts_dir());
+        if (!rendered) return rendered;
+        // What helm resolved and rendered: the chart's name and exact version (promote's pin).
+        m_run.set_property("candidate.chart.name", rendered->pin_chart);
+        m_run.set_property("candidate.chart.version", rendered->pin);
+        if (!rendered->pin_repo.empty()) m_run.set_property("candidate.chart.repo", rendered->pin_repo);
+        return rendered;
     }
 
     Result<void> get_releases() {
@@ -382,7 +388,7 @@ private:
 
     void mark_interrupted(const std::string& while_doing) {
         m_run.interrupted = true;
-        std::erase_if(m_run.properties, [](const auto& p) { return p.first == "promote.revision"; });
+        std::erase_if(m_run.properties, [](const auto& p) { return p.first.starts_with("promote."); });
         m_run.suite("run").add({"interrupted", "run", report::Outcome::error,
                                 "interrupted by signal " + std::to_string(proc::last_signal()) + " while " + while_doing, "", {}});
     }
@@ -395,20 +401,30 @@ private:
         bool report_lost = false;
         for (int attempt = 0;; ++attempt) {
             m_run.duration_ms = now_ms() - m_run.start_ms;
-            std::erase_if(m_run.properties, [](const auto& p) { return p.first == "promote.revision"; });
+            std::erase_if(m_run.properties, [](const auto& p) { return p.first.starts_with("promote."); });
             if (signalled() && !m_run.interrupted) {
                 mark_interrupted(m_phase);
                 m_run.notices.insert(m_run.notices.begin(), "interrupted by signal " + std::to_string(proc::last_signal()) + ": partial report");
                 if (m_run.root_cause.empty()) m_run.root_cause = "interrupted by signal " + std::to_string(proc::last_signal()) + " while " + m_phase;
             }
             bool passed = m_run.verdict() == report::Outcome::passed && !m_run.interrupted;
-            if (passed && m_cand && !m_cand->fetched.pin.empty()) m_run.set_property("promote.revision", m_cand->fetched.pin);
+            if (passed && m_cand && !m_cand->fetched.pin.empty()) {
+                if (m_cand->fetched.pin_chart.empty()) {
+                    m_run.set_property("promote.revision", m_cand->fetched.pin);
+                } else {  // a chart version: promote moves only chart pins with it
+                    m_run.set_property("promote.chart", m_cand->fetched.pin_chart);
+                    m_run.set_property("promote.chart.version", m_cand->fetched.pin);
+                }
+            }
             if (auto r = write_report_dir(m_g, m_run); !r) {
                 print_error(r.error(), m_s);
                 report_lost = true;
             }
             if (!m_run.interrupted && signalled() && attempt == 0) continue;
-            if (passed && m_cand && !m_cand->fetched.pin.empty()) spdlog::info("✓ safe to pin: targetRevision: {}", m_cand->fetched.pin);
+            if (passed && m_cand && !m_cand->fetched.pin.empty()) {
+                if (m_cand->fetched.pin_chart.empty()) spdlog::info("✓ safe to pin: targetRevision: {}", m_cand->fetched.pin);
+                else spdlog::info("✓ safe to pin: chart {} version {}", m_cand->fetched.pin_chart, m_cand->fetched.pin);
+            }
             if (auto r = emit(m_g, render(m_run, m_format, colour_wanted(m_g)), m_s); !r) return std::unexpected(r.error());
             if (!m_run.interrupted && signalled()) {
                 // The signal came while the verdict was being printed: the report on disk (what

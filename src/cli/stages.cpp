@@ -71,8 +71,10 @@ Result<source::Fetched> render_chart(const ChartOptions& c, const GlobalOptions&
         if (!minor) return fail(ErrorKind::usage, "--kube-version: expected MAJOR.MINOR, got '" + kube_version + "'");
         spec.kube_version = *minor;
     }
-    // Credentials given with --set are masked before helm's command line reaches any log.
+    // Credentials given with --set or in the repository URL are masked before helm's command
+    // line reaches any log.
     for (const auto& v : source::secret_set_values(spec)) Redactor::global().add(v);
+    for (const auto& v : revision::source_secrets(spec.repo)) Redactor::global().add(v);
     proc::ProcessRunner runner;
     auto rendered = source::from_chart(runner, spec, std::chrono::seconds(120));
     if (!rendered) return rendered;

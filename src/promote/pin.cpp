@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
+#include <regex>
 
 #include "preflight/model/manifest.hpp"
 #include "preflight/util/text.hpp"
@@ -12,7 +14,7 @@ namespace {
 
 std::string normalize(std::string_view url) {
     std::string u(url);
-    for (const char* scheme : {"https://", "http://", "ssh://", "git://"})
+    for (const char* scheme : {"https://", "http://", "ssh://", "git://", "oci://"})
         if (u.starts_with(scheme)) u = u.substr(std::string_view(scheme).size());
     if (auto at = u.find('@'); at != std::string::npos && at < u.find('/')) u = u.substr(at + 1);  // git@host:org/repo
     if (auto colon = u.find(':'); colon != std::string::npos && colon < u.find('/')) u[colon] = '/';
@@ -93,6 +95,11 @@ std::optional<std::string> repin_url(std::string_view url, std::string_view sour
 // string: it must be quoted when spliced in where a plain scalar stood.
 bool plain_would_not_be_string(std::string_view v) {
     if (v.empty()) return true;
+    // A version with three numeric parts (6.10.2, 2.11.2-rc.1, 1.0.0+build) is no number in
+    // any YAML schema (the float forms allow one dot) and stays plain, as chart versions are
+    // usually written.
+    static const std::regex three_part("^[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.+-]*)?$");
+    if (std::regex_match(v.begin(), v.end(), three_part)) return false;
     std::string lower = text::lower(v);
     for (const char* word : {"~", "null", "y", "yes", "n", "no", "true", "false", "on", "off", ".inf", "-.inf", "+.inf", ".nan"})
         if (lower == word) return true;
@@ -159,11 +166,19 @@ Result<void> check_revision(std::string_view r) {
 
 Result<Rewrite> pin(std::string_view file, std::string_view text, std::string_view source, std::string_view revision,
                     WhenAbsent absent) {
+    return pin(file, text, Target{Target::Kind::git, std::string(source), std::string(revision), {}}, absent);
+}
+
+Result<Rewrite> pin(std::string_view file, std::string_view text, const Target& t, WhenAbsent absent) {
+    const std::string_view source = t.source, revision = t.revision;
+    const bool chart_mode = t.kind == Target::Kind::chart;
     if (auto ok = check_revision(revision); !ok) return std::unexpected(ok.error());
+    if (chart_mode && t.chart.empty()) return fail(ErrorKind::input, "a chart pin needs the chart's name");
     auto docs = model::parse_documents(file, text);
     if (!docs) return std::unexpected(docs.error());
     std::vector<Splice> splices;
     std::vector<std::string> problems;
+    auto where = [&](const model::Value& v) { return std::string(file) + ":" + std::to_string(v.mark.line); };
     auto add = [&](const model::Value& v, std::string replacement, std::string what) {
         auto span = locate(file, text, v);
         if (!span) {
@@ -175,27 +190,86 @@ Result<Rewrite> pin(std::string_view file, std::string_view text, std::string_vi
         splices.push_back({span->first, span->second, replacement, written, Change{v.mark.line, std::move(what), v.scalar, replacement},
                            v.mark.col});
     };
+    // A chart pin of the source found while moving a git revision: refused, never skipped (the
+    // file would claim a chart version no run proved).
+    auto refuse_chart_pin = [&](const model::Value& at, std::string_view chart, const std::string& what) {
+        problems.push_back(where(at) + ": " + what + " pins chart " + std::string(chart) + " from " + std::string(source) +
+                           ": the report validated a git revision of raw manifests, not a chart version (run the pre-flight with --chart)");
+    };
+    // The version field `key` of a chart pin in `holder` (a mapping): rewritten, or a problem
+    // when it is missing (the pin floats) or not a scalar.
     bool pins_source = false;
+    auto pin_version = [&](const model::Value& holder, const char* key, const std::string& what) {
+        pins_source = true;
+        const auto* v = holder.find(key);
+        if (!v || !v->is_scalar() || v->scalar.empty()) {
+            problems.push_back(where(holder) + ": " + what + " has no " + key + " to rewrite (it floats); add `" + key + ": <current>` first");
+            return;
+        }
+        add(*v, std::string(revision), what + "." + key);
+    };
+    const bool chart_yaml = std::filesystem::path(std::string(file)).filename() == "Chart.yaml";
     for (const auto& doc : *docs) {
         auto kind = doc["kind"].str();
         auto api = doc["apiVersion"].str();
+        std::string name(doc.at_path({"metadata", "name"}).str());
         if (kind == "Application" && api.starts_with("argoproj.io/")) {
-            std::string name(doc.at_path({"metadata", "name"}).str());
             auto visit = [&](const model::Value& src, const std::string& path) {
                 if (!same_repository(src["repoURL"].str(), source)) return;
+                auto chart = src["chart"].str();
+                std::string what = "Application " + name + ": " + path;
+                if (!chart.empty() && !chart_mode) return refuse_chart_pin(src, chart, what);
+                if (chart_mode && chart != t.chart) return;  // another chart of the repository, or a git source
                 pins_source = true;
                 const auto* rev = src.find("targetRevision");
                 if (!rev || !rev->is_scalar()) {
-                    problems.push_back(std::string(file) + ":" + std::to_string(src.mark.line) + ": Application " + name + " " + path +
-                                       " has no targetRevision to rewrite; add `targetRevision: <current>` first");
+                    problems.push_back(where(src) + ": " + what + " has no targetRevision to rewrite; add `targetRevision: <current>` first");
                     return;
                 }
-                add(*rev, std::string(revision), "Application " + name + ": " + path + ".targetRevision");
+                add(*rev, std::string(revision), what + ".targetRevision");
             };
             if (const auto* s = doc.at_path({"spec"}).find("source")) visit(*s, "spec.source");
             const auto& many = doc.at_path({"spec", "sources"});
             for (std::size_t i = 0; i < many.items.size(); ++i) visit(many.items[i], "spec.sources[" + std::to_string(i) + "]");
-        } else if (kind == "Kustomization" || doc.find("resources") || doc.find("bases")) {
+            continue;
+        }
+        if (kind == "HelmRelease" && api.starts_with("helm.toolkit.fluxcd.io/")) {
+            if (!chart_mode) continue;  // names a HelmRepository, not a URL: never a git pin of the source
+            const auto& spec = doc.at_path({"spec", "chart", "spec"});
+            if (spec["chart"].str() != t.chart) continue;
+            // The HelmRepository it names, when this file has it, must be the run's repository.
+            const auto& ref = spec["sourceRef"];
+            bool other_repository = false;
+            for (const auto& r : *docs)
+                if (r["kind"].str() == "HelmRepository" && r.at_path({"metadata", "name"}).str() == ref["name"].str() &&
+                    (ref["namespace"].str().empty() || r.at_path({"metadata", "namespace"}).str() == ref["namespace"].str()))
+                    other_repository = other_repository || !same_repository(r.at_path({"spec", "url"}).str(), source);
+            if (other_repository || (!ref["kind"].str().empty() && ref["kind"].str() != "HelmRepository")) continue;
+            pin_version(spec, "version", "HelmRelease " + name + ": spec.chart.spec");
+            continue;
+        }
+        if (chart_yaml && doc.find("dependencies") && !doc.find("kind")) {
+            const auto& deps = doc["dependencies"].items;
+            for (std::size_t i = 0; i < deps.size(); ++i) {
+                auto repo = deps[i]["repository"].str();
+                bool alias = repo.starts_with("@") || repo.starts_with("alias:");
+                if (chart_mode && deps[i]["name"].str() != t.chart) continue;
+                if (!same_repository(repo, source) && !(chart_mode && alias)) continue;
+                std::string what = "Chart.yaml dependencies[" + std::to_string(i) + "] (" + std::string(deps[i]["name"].str()) + ")";
+                if (!chart_mode) refuse_chart_pin(deps[i], deps[i]["name"].str(), what);
+                else pin_version(deps[i], "version", what);
+            }
+            continue;
+        }
+        if (kind == "Kustomization" || doc.find("resources") || doc.find("bases") || doc.find("helmCharts")) {
+            const auto& charts = doc["helmCharts"].items;
+            for (std::size_t i = 0; i < charts.size(); ++i) {
+                if (!same_repository(charts[i]["repo"].str(), source)) continue;
+                std::string what = "kustomization helmCharts[" + std::to_string(i) + "] (" + std::string(charts[i]["name"].str()) + ")";
+                if (!chart_mode) refuse_chart_pin(charts[i], charts[i]["name"].str(), what);
+                else if (charts[i]["name"].str() == t.chart) pin_version(charts[i], "version", what);
+            }
+            if (chart_mode) continue;
             for (const char* key : {"resources", "bases"})
                 for (const auto& r : doc[key].items) {
                     if (!r.is_scalar()) continue;
@@ -209,8 +283,11 @@ Result<Rewrite> pin(std::string_view file, std::string_view text, std::string_vi
     if (!problems.empty()) return fail(ErrorKind::input, text::join(problems, "\n"));
     if (!pins_source && absent == WhenAbsent::unchanged) return Rewrite{std::string(text), {}, false};
     if (!pins_source)
-        return fail(ErrorKind::input, std::string(file) + ": nothing here pins " + std::string(source) +
-                                          " (an argoproj.io Application whose source repoURL is it, or a kustomization resource from it)");
+        return fail(ErrorKind::input, std::string(file) + ": nothing here pins " +
+                                          (chart_mode ? "chart " + t.chart + " from " + std::string(source) +
+                                                            " (an argoproj.io Application with that chart and repoURL, a HelmRelease of it, a Chart.yaml dependency on it, or a kustomization helmCharts entry)"
+                                                      : std::string(source) +
+                                                            " (an argoproj.io Application whose source repoURL is it, or a kustomization resource from it)"));
     // Splice from the end so earlier offsets stay valid.
     std::sort(splices.begin(), splices.end(), [](const Splice& a, const Splice& b) { return a.begin > b.begin; });
     Rewrite out{std::string(text), {}};

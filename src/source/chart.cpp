@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <regex>
 
+#include "preflight/model/manifest.hpp"
 #include "preflight/util/text.hpp"
 
 namespace preflight::source {
@@ -56,31 +57,78 @@ std::vector<std::string> helm_template_args(const ChartSpec& spec) {
     return a;
 }
 
-Result<Fetched> from_chart(proc::Runner& runner, const ChartSpec& spec, std::chrono::seconds timeout) {
-    if (auto v = validate(spec); !v) return std::unexpected(v.error());
-    proc::Command cmd{helm_template_args(spec), timeout};
-    cmd.max_output = 256u << 20;
-    Fetched out;
-    out.label = "chart " + spec.chart + (spec.version.empty() ? "" : " " + spec.version);
-    if (!spec.values.empty()) out.label += " with " + text::join(spec.values, ", ");
+std::vector<std::string> helm_show_chart_args(const ChartSpec& spec) {
+    std::vector<std::string> a{"helm", "show", "chart", spec.chart};
+    if (!spec.repo.empty()) a.insert(a.end(), {"--repo", spec.repo});
+    if (!spec.version.empty()) a.insert(a.end(), {"--version", spec.version});
+    return a;
+}
+
+Result<ChartMeta> parse_chart_meta(std::string_view label, std::string_view chart_yaml) {
+    auto docs = model::parse_documents(label, chart_yaml);
+    if (!docs) return std::unexpected(docs.error());
+    if (docs->empty() || !(*docs)[0].is_mapping()) return fail(ErrorKind::input, std::string(label) + ": not a Chart.yaml (no mapping)");
+    const auto& doc = (*docs)[0];
+    ChartMeta m{std::string(doc["name"].str()), std::string(doc["version"].str()), std::string(doc["appVersion"].str())};
+    if (m.name.empty() || m.version.empty()) return fail(ErrorKind::input, std::string(label) + ": a Chart.yaml names its name and version");
+    static const std::regex version("^[0-9A-Za-z][0-9A-Za-z.+-]{0,127}$");
+    if (!std::regex_match(m.version, version))
+        return fail(ErrorKind::input, std::string(label) + ": chart version '" + m.version.substr(0, 80) + "' is not a version a file can pin");
+    static const std::regex name("^[a-z0-9]([-a-z0-9_.]{0,62})$");
+    if (!std::regex_match(m.name, name)) return fail(ErrorKind::input, std::string(label) + ": chart name '" + m.name.substr(0, 80) + "' is not a chart name");
+    return m;
+}
+
+namespace {
+// Runs helm; a failure to start is this machine's problem (exit 3), a refusal the input's (2).
+Result<std::string> run_helm(proc::Runner& runner, proc::Command cmd, const std::string& what) {
     auto ran = runner.run(cmd);
-    if (!ran) {  // helm missing or not startable: this machine's problem (exit 3)
+    if (!ran) {
         auto e = ran.error();
         if (!proc::find_program("helm")) e.message += " (helm renders --chart: install helm 3 and put it on PATH)";
-        return std::unexpected(e.with_context("rendering " + out.label));
+        return std::unexpected(e.with_context(what));
     }
     bool refused = !ran->timed_out && ran->exit_code != 0;
     auto r = proc::check(cmd, std::move(ran));
     if (!r) {
         auto e = r.error();
-        // helm ran and refused the chart or its values (it names the file): the input's problem.
+        // helm ran and refused the chart, its version or its values (it names the file).
         if (refused) e.kind = ErrorKind::input;
-        return std::unexpected(e.with_context("rendering " + out.label));
+        return std::unexpected(e.with_context(what));
     }
-    if (text::trim(r->out).empty()) return fail(ErrorKind::input, out.label + ": helm rendered no objects");
-    out.sources.push_back(SourceText{out.label + " (helm template)", std::move(r->out)});
-    // No pin: `promote` moves git revisions, and a chart version is not one (it never offers
-    // a chart version as a targetRevision).
+    return std::move(r->out);
+}
+}  // namespace
+
+Result<ChartMeta> chart_meta(proc::Runner& runner, const ChartSpec& spec, std::chrono::seconds timeout) {
+    if (spec.chart.empty() || spec.chart.front() == '-' || (!spec.repo.empty() && spec.repo.front() == '-') ||
+        (!spec.version.empty() && spec.version.front() == '-'))
+        return fail(ErrorKind::usage, "--chart, --chart-repo and --chart-version must not be empty or start with '-'");
+    std::string what = "reading chart " + spec.chart + (spec.version.empty() ? "" : " " + spec.version);
+    auto out = run_helm(runner, proc::Command{helm_show_chart_args(spec), timeout}, what);
+    if (!out) return std::unexpected(out.error());
+    return parse_chart_meta("Chart.yaml of " + spec.chart, *out);
+}
+
+Result<Fetched> from_chart(proc::Runner& runner, const ChartSpec& given, std::chrono::seconds timeout) {
+    if (auto v = validate(given); !v) return std::unexpected(v.error());
+    auto meta = chart_meta(runner, given, timeout);
+    if (!meta) return std::unexpected(meta.error());
+    ChartSpec spec = given;
+    if (!spec.repo.empty()) spec.version = meta->version;  // render exactly what was resolved
+    proc::Command cmd{helm_template_args(spec), timeout};
+    cmd.max_output = 256u << 20;
+    Fetched out;
+    out.label = "chart " + meta->name + " " + meta->version + (spec.repo.empty() ? " (" + spec.chart + ")" : "");
+    if (!spec.values.empty()) out.label += " with " + text::join(spec.values, ", ");
+    auto rendered = run_helm(runner, std::move(cmd), "rendering " + out.label);
+    if (!rendered) return std::unexpected(rendered.error());
+    if (text::trim(*rendered).empty()) return fail(ErrorKind::input, out.label + ": helm rendered no objects");
+    out.sources.push_back(SourceText{out.label + " (helm template)", std::move(*rendered)});
+    // The pin is the chart's version (promote moves it only where a file pins this chart).
+    out.pin = meta->version;
+    out.pin_chart = meta->name;
+    out.pin_repo = spec.repo;
     return out;
 }
 

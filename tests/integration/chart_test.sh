@@ -81,8 +81,15 @@ for f in "$tmp"/rep/* "$tmp/out" "$tmp/err" "$tmp/debug.err"; do
 done
 
 # A chart from a repository (helm's own index, served on loopback): rendered at the pinned version.
+# The repository also holds a 6.10.3 and a 7.0.0 (copies with their Chart.yaml version changed),
+# so a constraint has something to choose between.
 mkdir -p "$tmp/repo"
-helm package "$c" -d "$tmp/repo" >/dev/null 2>&1 && helm repo index "$tmp/repo" >/dev/null 2>&1 || failed "packaging the chart"
+helm package "$c" -d "$tmp/repo" >/dev/null 2>&1 || failed "packaging the chart"
+for v in 6.10.3 7.0.0; do
+  rm -rf "$tmp/copy" && cp -r "$c" "$tmp/copy" && sed -i "s/^version: .*/version: $v/" "$tmp/copy/Chart.yaml"
+  helm package "$tmp/copy" -d "$tmp/repo" >/dev/null 2>&1 || failed "packaging the chart as $v"
+done
+helm repo index "$tmp/repo" >/dev/null 2>&1 || failed "indexing the repository"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 (cd "$tmp/repo" && exec python3 -m http.server "$port" --bind 127.0.0.1) >/dev/null 2>&1 &
 server=$!
@@ -91,6 +98,26 @@ analyze --chart argo-cd --chart-repo "http://127.0.0.1:$port" --chart-version 6.
 expect_exit "a repository chart at its pinned version" 0 $?
 contains "the report names the chart version" "$tmp/out" '"chart.version":"6.10.2"'
 analyze --chart argo-cd --chart-repo "http://127.0.0.1:$port" --chart-version 9.9.9; expect_exit "a version the repository does not have" 2 $?
+# A constraint is resolved once, by helm, to the newest version meeting it; that version is what
+# is rendered and what the report names (the pin).
+analyze --chart argo-cd --chart-repo "http://127.0.0.1:$port" --chart-version '~6.10.0' --format json
+expect_exit "a repository chart by constraint" 0 $?
+contains "the constraint resolved to the newest match" "$tmp/out" '"chart.version":"6.10.3"'
+contains "the constraint is kept beside it" "$tmp/out" '"chart.constraint":"~6.10.0"'
+
+# resolve --chart: a constraint (or nothing: the newest) -> the exact version.
+res() { "$bin" resolve "$@" >"$tmp/out" 2>"$tmp/err"; }
+res --chart argo-cd --chart-repo "http://127.0.0.1:$port" '6.*'; expect_exit "resolve a chart constraint" 0 $?
+contains "6.* is 6.10.3" "$tmp/out" "argo-cd 6.* -> version 6.10.3 (app v2.11.1)"
+res --chart argo-cd --chart-repo "http://127.0.0.1:$port" --format json; expect_exit "resolve the newest chart" 0 $?
+contains "the newest is 7.0.0" "$tmp/out" '"version":"7.0.0"'
+res --chart argo-cd --chart-repo "http://127.0.0.1:$port" '>=8'; expect_exit "a constraint nothing meets" 2 $?
+res --chart "$c"; expect_exit "resolve a local chart" 0 $?
+contains "a local chart's version is its Chart.yaml" "$tmp/out" "argo-cd newest -> version 6.10.2"
+res --chart "$c" 6.10.2; expect_exit "a local chart with a version" 2 $?
+res --chart-repo "http://127.0.0.1:$port" stable; expect_exit "--chart-repo without --chart" 2 $?
+res --chart argo-cd --chart-repo "http://robot:Repo-Pa55-9f2e@127.0.0.1:$port" '6.*'; expect_exit "a repository URL with credentials" 0 $?
+lacks "the repository password is masked" "$tmp/out" "Repo-Pa55-9f2e"
 
 [ "$failures" = 0 ] || { echo "$failures failure(s)"; exit 1; }
 echo "all chart tests passed"

@@ -129,6 +129,66 @@ chart)
   outcome_is "$OUT/junit.xml" 'redis: Deployment/argocd-server -> argocd-redis.argocd.svc:6379' passed
   [ -f "$OUT/rendered-chart.yaml" ] || fail "the rendered chart is not kept in the artifacts"
   lacks "$OUT/report.json" 'promote.revision'   # a chart version is no git pin
+  contains "$OUT/report.json" '"promote.chart":"argo-cd"'
+  contains "$OUT/report.json" '"promote.chart.version":"6.10.2"'
+  # promote moves the chart pins of argo-cd from the repository the team names (a local chart
+  # names none), and nothing else: not the git pin, not another chart of the same repository.
+  G=$T/gitops && mkdir -p "$G/platform"
+  cat >"$G/apps.yaml" <<'YAML'
+# Argo CD from its chart; Argo Rollouts from the same repository; a git source.
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: argocd}
+spec:
+  source:
+    repoURL: https://argoproj.github.io/argo-helm
+    chart: argo-cd
+    targetRevision: 6.7.18   # the pin
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: rollouts}
+spec:
+  source: {repoURL: https://argoproj.github.io/argo-helm, chart: argo-rollouts, targetRevision: 2.35.1}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: self}
+spec:
+  source: {repoURL: https://github.com/argoproj/argo-cd, path: manifests, targetRevision: v2.10.9}
+YAML
+  printf 'apiVersion: v2\nname: platform\nversion: 0.1.0\ndependencies:\n- name: argo-cd\n  version: 6.7.18\n  repository: https://argoproj.github.io/argo-helm\n' >"$G/platform/Chart.yaml"
+  printf 'dependencies:\n- name: argo-cd\n  repository: https://argoproj.github.io/argo-helm\n  version: 6.7.18\ndigest: sha256:0\n' >"$G/platform/Chart.lock"
+  cp -r "$G" "$T/gitops.orig"
+  "$BIN" promote --report "$OUT/report.json" "$G/apps.yaml" >/dev/null 2>"$T/err"; expect_rc $? 2
+  contains "$T/err" 'is about a local chart (no repository): pass --source'
+  cmp -s "$G/apps.yaml" "$T/gitops.orig/apps.yaml" || fail "a refused promote changed a file"
+  "$BIN" promote --report "$OUT/report.json" --source https://argoproj.github.io/argo-helm --revision 6.10.3 "$G" >/dev/null 2>"$T/err"; expect_rc $? 2
+  contains "$T/err" 'validated chart argo-cd 6.10.2, not 6.10.3'
+  "$BIN" promote --report "$OUT/report.json" --source https://argoproj.github.io/argo-helm --revision 6.10.2 \
+    --dotenv "$T/promote.env" "$G" >/dev/null 2>"$T/err"; expect_rc $? 0
+  [ "$(diff "$T/gitops.orig/apps.yaml" "$G/apps.yaml" | grep -c '^[<>]')" = 2 ] || fail "promote must change exactly one line of apps.yaml"
+  contains "$G/apps.yaml" '    targetRevision: 6.10.2   # the pin'
+  contains "$G/apps.yaml" 'chart: argo-rollouts, targetRevision: 2.35.1'
+  contains "$G/apps.yaml" 'path: manifests, targetRevision: v2.10.9'
+  contains "$G/platform/Chart.yaml" '  version: 6.10.2'
+  cmp -s "$G/platform/Chart.lock" "$T/gitops.orig/platform/Chart.lock" || fail "promote rewrote Chart.lock (its digest would lie)"
+  contains "$T/err" 'Chart.lock still locks the old version: run `helm dependency update'
+  contains "$T/promote.env" 'PREFLIGHT_REVISION=6.10.2'
+  contains "$T/promote.env" 'PREFLIGHT_CHART=argo-cd'
+  # A report of a git run with the chart repository as its source: the chart pins are refused.
+  python3 - "$OUT/report.json" "$T/git-report.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+p = {k: v for k, v in r["properties"].items() if not k.startswith("promote.")}
+p["promote.revision"] = "v2.11.2"
+r["properties"] = p
+json.dump(r, open(sys.argv[2], "w"))
+PY
+  cp "$T/gitops.orig/apps.yaml" "$G/apps.yaml"
+  "$BIN" promote --report "$T/git-report.json" --source https://argoproj.github.io/argo-helm "$G/apps.yaml" >/dev/null 2>"$T/err"; expect_rc $? 2
+  contains "$T/err" 'pins chart argo-cd from https://argoproj.github.io/argo-helm: the report validated a git revision of raw manifests'
+  cmp -s "$G/apps.yaml" "$T/gitops.orig/apps.yaml" || fail "a git report moved a chart pin"
   # The order on the wire: the hook Job deleted (before-hook-creation), created and completed
   # before the first Deployment of the release was applied.
   python3 - "$(ls "$FAKE_KIND_HOME"/deleted/*/requests.log)" <<'PY' || fail "hooks not applied first (see above)"
@@ -152,7 +212,7 @@ chart-hook-fails)
   expect_rc $rc 1
   outcome_is "$OUT/junit.xml" 'pre-install hook Job/argocd-redis-secret-init (weight 0)' failure 'dial tcp 10.96.0.1:443: i/o timeout'
   outcome_is "$OUT/junit.xml" 'pre-install hook Job/argocd-redis-secret-init (weight 0)' failure 'CrashLoopBackOff'
-  outcome_is "$OUT/junit.xml" "apply chart $SHARED/charts/argo-cd-6.10.2" skipped 'not applied: pre-install hook Job/argocd-redis-secret-init'
+  outcome_is "$OUT/junit.xml" "apply chart argo-cd 6.10.2 ($SHARED/charts/argo-cd-6.10.2)" skipped 'not applied: pre-install hook Job/argocd-redis-secret-init'
   python3 - "$(ls "$FAKE_KIND_HOME"/deleted/*/requests.log)" <<'PY' || fail "the release was applied after its hook failed"
 import sys
 sys.exit(any(l.split()[0] == "PATCH" and "/deployments/" in l for l in open(sys.argv[1]) if l.strip()))

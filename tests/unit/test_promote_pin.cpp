@@ -1,25 +1,14 @@
 // Moving the pin changes exactly the value that names the revision, nothing else.
 #include <doctest/doctest.h>
 
+#include "line_diff.hpp"
 #include "preflight/promote/pin.hpp"
 
 using namespace preflight::promote;
+using test::lines_differing;
 
 namespace {
 const char* k_source = "https://github.com/argoproj/argo-cd";
-
-int lines_differing(const std::string& a, const std::string& b) {
-    int n = 0;
-    std::size_t i = 0, j = 0;
-    while (i <= a.size() && j <= b.size()) {
-        auto ei = a.find('\n', i), ej = b.find('\n', j);
-        if (a.substr(i, ei - i) != b.substr(j, ej - j)) ++n;
-        if (ei == std::string::npos || ej == std::string::npos) break;
-        i = ei + 1;
-        j = ej + 1;
-    }
-    return n;
-}
 }  // namespace
 
 TEST_CASE("an Application full of comments: one line changes, every other byte stays") {
@@ -160,17 +149,21 @@ TEST_CASE("revisions that are not git refs are refused, each for its reason") {
 }
 
 TEST_CASE("a revision YAML would read as another type is written quoted and reads back as a string") {
-    for (const char* rev : {"1.10", "yes", "null", "true", "0x1f", "010", "1e3", "No", "1_000", "on", "+1", "7.3.4"}) {
+    for (const char* rev : {"1.10", "yes", "null", "true", "0x1f", "010", "1e3", "No", "1_000", "on", "+1", "7.3"}) {
         CAPTURE(rev);
         auto r = pin("app.yaml", k_plain_app, k_source, rev);
         REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
         CHECK(r->text.find(std::string("targetRevision: \"") + rev + "\"\n") != std::string::npos);
         CHECK(lines_differing(k_plain_app, r->text) == 1);
     }
-    // A plain string stays plain.
-    auto r = pin("app.yaml", k_plain_app, k_source, "v2.11.2");
-    REQUIRE(r.has_value());
-    CHECK(r->text.find("targetRevision: v2.11.2\n") != std::string::npos);
+    // A plain string stays plain; so does a three-part version (no YAML schema reads it as a
+    // number: its float forms have one dot).
+    for (const char* rev : {"v2.11.2", "7.3.4", "7.3.4-rc.1", "7.3.4+build.1"}) {
+        CAPTURE(rev);
+        auto r = pin("app.yaml", k_plain_app, k_source, rev);
+        REQUIRE(r.has_value());
+        CHECK(r->text.find(std::string("targetRevision: ") + rev + "\n") != std::string::npos);
+    }
 }
 
 TEST_CASE("a quoted revision keeps its quotes and needs no more") {

@@ -77,3 +77,30 @@ TEST_CASE("chart spec: --set values under a credential-like key are secrets; oth
              "tls.CERT=pem-data", "server.replicas=2", "a.b="};
     CHECK(source::secret_set_values(s) == std::vector<std::string>{"Adm1n-Pa55", "tok-123", "pem-data"});
 }
+
+TEST_CASE("helm show chart argv: a local chart alone; a repository chart with its version or constraint") {
+    CHECK(source::helm_show_chart_args(local("/charts/argo-cd")) == std::vector<std::string>{"helm", "show", "chart", "/charts/argo-cd"});
+    auto r = local("argo-cd");
+    r.repo = "https://example.test/charts";
+    r.version = "6.*";
+    CHECK(source::helm_show_chart_args(r) ==
+          std::vector<std::string>{"helm", "show", "chart", "argo-cd", "--repo", "https://example.test/charts", "--version", "6.*"});
+    r.version.clear();  // the newest
+    CHECK(source::helm_show_chart_args(r).size() == 6);
+}
+
+TEST_CASE("Chart.yaml: its name and version are the pin; a version a file cannot hold is refused") {
+    auto m = source::parse_chart_meta("Chart.yaml", "apiVersion: v2\nname: argo-cd\nversion: 6.10.2\nappVersion: v2.11.1\n");
+    REQUIRE(m.has_value());
+    CHECK(m->name == "argo-cd");
+    CHECK(m->version == "6.10.2");
+    CHECK(m->app_version == "v2.11.1");
+    CHECK(source::parse_chart_meta("c", "name: x\nversion: 7.0.0-rc.1+build.5\n").has_value());
+    CHECK_FALSE(source::parse_chart_meta("c", "name: argo-cd\n").has_value());                          // no version
+    CHECK_FALSE(source::parse_chart_meta("c", "version: 1.0.0\n").has_value());                         // no name
+    CHECK_FALSE(source::parse_chart_meta("c", "name: argo-cd\nversion: \"6.10.2 # x\"\n").has_value());  // space, '#'
+    CHECK_FALSE(source::parse_chart_meta("c", "name: argo-cd\nversion: \"6.10.2\\nevil: 1\"\n").has_value());
+    CHECK_FALSE(source::parse_chart_meta("c", "name: argo-cd\nversion: -1.0.0\n").has_value());  // option-like
+    CHECK_FALSE(source::parse_chart_meta("c", "name: Argo CD\nversion: 1.0.0\n").has_value());
+    CHECK_FALSE(source::parse_chart_meta("c", "- a\n- b\n").has_value());
+}

@@ -24,8 +24,9 @@ struct AnalyzeOptions {
 };
 
 struct ResolveOptions {
-    std::string ref;
+    std::string ref;  // with --chart: a version or constraint (6.10.2, 6.*, ">=6.10 <7"); empty: the newest
     std::string source;
+    std::string chart, chart_repo;  // --chart NAME|DIR|TGZ [--chart-repo URL]
     int timeout_s = 60;
 };
 

@@ -1,6 +1,8 @@
 // Moving the pin: rewrite the one value that names the Argo CD revision (an Application's
-// targetRevision, or the ?ref= of a kustomization's remote resource), leaving every other byte
-// of the file as it was. Pure: text in, text out.
+// targetRevision, or the ?ref= of a kustomization's remote resource) or the chart version (an
+// Application's chart targetRevision, a Flux HelmRelease, a Chart.yaml dependency, a
+// kustomization's helmCharts entry), leaving every other byte of the file as it was. Pure:
+// text in, text out.
 #pragma once
 #include <string>
 #include <string_view>
@@ -35,6 +37,26 @@ struct Rewrite {
 enum class WhenAbsent { error, unchanged };
 Result<Rewrite> pin(std::string_view file, std::string_view text, std::string_view source, std::string_view revision,
                     WhenAbsent absent = WhenAbsent::error);
+
+// What a passing run proved, as the pin to move.
+struct Target {
+    enum class Kind { git, chart } kind = Kind::git;
+    std::string source;    // git: the repository; chart: the chart repository URL
+    std::string revision;  // git: the tag or commit; chart: the chart's exact version
+    std::string chart;     // chart: the chart's name
+};
+
+// Chart pins of `t.chart` from repository `t.source` (Kind::chart):
+//  - an argoproj.io Application source with `chart: <name>` and that repoURL: targetRevision;
+//  - a helm.toolkit.fluxcd.io HelmRelease with spec.chart.spec.chart <name>: its version (when
+//    the HelmRepository it names is in the same file, only if its url is that repository);
+//  - a Chart.yaml (file named Chart.yaml) dependency <name> from that repository (or from a
+//    repository alias, `@name` / `alias:name`, which only helm's configuration resolves): version;
+//  - a kustomization helmCharts entry <name> from that repository: version.
+// A pin with no version field (it floats) is an error: add the current version first.
+// Kind::git refuses every chart pin from `t.source` (a raw-manifest run proves no chart version),
+// and Kind::chart leaves git pins alone.
+Result<Rewrite> pin(std::string_view file, std::string_view text, const Target& t, WhenAbsent absent);
 
 // Error::input unless `revision` can be pinned: a git ref (git check-ref-format rules), a
 // commit or a chart version made of letters, digits and `._/+@-` only, at most 255 long. No

@@ -36,9 +36,31 @@ std::vector<std::string> secret_set_values(const ChartSpec& spec);
 // helm template's argv for `spec` (validated).
 std::vector<std::string> helm_template_args(const ChartSpec& spec);
 
+// What a chart says it is (its Chart.yaml): what a passing run pins.
+struct ChartMeta {
+    std::string name, version, app_version;
+};
+
+// `helm show chart` argv for `spec` (a repository chart with `spec.version` as helm's version or
+// constraint: "6.10.2", "6.*", ">=6.10 <7"; empty: the newest).
+std::vector<std::string> helm_show_chart_args(const ChartSpec& spec);
+
+// The name and version of a Chart.yaml (`helm show chart` prints it). Error::input when either
+// is missing or the version is not a plain version (letters, digits and . + - only: a version a
+// file can pin).
+Result<ChartMeta> parse_chart_meta(std::string_view label, std::string_view chart_yaml);
+
+// The chart's name and exact version as helm resolves them (a constraint becomes the newest
+// version that meets it). Error::infrastructure when helm is missing, Error::input when helm
+// refuses (no such chart or version).
+Result<ChartMeta> chart_meta(proc::Runner& runner, const ChartSpec& spec, std::chrono::seconds timeout);
+
 // The chart rendered with `helm template ... --include-crds`. The label names the chart, its
 // version when known, and the values files; helm's own error (which names the values file or
-// template) is quoted. Error::infrastructure when helm is missing or fails.
+// template) is quoted. Error::infrastructure when helm is missing or fails. A repository chart
+// is first resolved to its exact version (`meta`), and that version is rendered, so a constraint
+// cannot resolve to two versions between the two calls. `Fetched::pin` is the chart's version and
+// `Fetched::pin_chart` its name.
 Result<Fetched> from_chart(proc::Runner& runner, const ChartSpec& spec, std::chrono::seconds timeout);
 
 }  // namespace preflight::source

@@ -27,6 +27,9 @@ struct Fetched {
     // at the same commit (empty for other flavours and for rendered manifests).
     std::string crds, crds_label;
     std::string pin;  // what a passing run tells the pipeline to pin: the tag, else the commit; empty for paths
+    // A chart candidate: `pin` is the chart's exact version, `pin_chart` its name and
+    // `pin_repo` its repository (empty for a local chart). Empty for git and path candidates.
+    std::string pin_chart, pin_repo;
 };
 
 // The flavour's manifests at `resolved.commit`, fetched into a scratch repository removed after.
