@@ -74,6 +74,11 @@ int run(const std::vector<std::string>& args, Streams streams) {
     auto* connectivity = app.add_subcommand("connectivity", "list every connection the NetworkPolicies allow (netpol-analyzer compatible)");
     connectivity->add_option("inputs", conn_opts.inputs, "manifest FILE, DIR (recursive) or - for stdin")->required();
     connectivity->add_option("--apiserver-endpoint", conn_opts.apiserver_endpoint, "IP:PORT of the API server endpoint");
+    connectivity->add_option("--peers", conn_opts.peers,
+                             "all: also the API server and an assumed kube-dns, rows naming their origin; manifests: only what the input "
+                             "contains, IP ranges and namespaces as netpol-analyzer gives them (objects without one: default, unless -n)")
+        ->check(CLI::IsMember({"all", "manifests"}))
+        ->capture_default_str();
     connectivity->footer(k_exit_codes);
 
     ResolveOptions resolve_opts;
@@ -196,7 +201,11 @@ int run(const std::vector<std::string>& args, Streams streams) {
     // The one place where an error becomes an exit code.
     auto dispatch = [&]() -> Result<int> {
         if (analyze->parsed()) return cmd_analyze(g, analyze_opts, streams);
-        if (connectivity->parsed()) return cmd_connectivity(g, conn_opts, streams);
+        if (connectivity->parsed()) {
+            // netpol-analyzer puts objects without a namespace in `default`.
+            if (conn_opts.peers == "manifests" && app.get_option("--namespace")->count() == 0) g.ns = "default";
+            return cmd_connectivity(g, conn_opts, streams);
+        }
         if (resolve->parsed()) return cmd_resolve(g, resolve_opts, streams);
         if (health->parsed()) return cmd_health(g, health_opts, streams);
         if (runc->parsed()) return cmd_run(g, run_opts, streams);

@@ -69,11 +69,12 @@ Result<int> cmd_connectivity(const GlobalOptions& g, const AnalyzeOptions& o, St
     if (!config) return std::unexpected(config.error());
     Loaded loaded;
     if (auto r = load(o.inputs, *config, g.jobs, s, loaded); !r) return std::unexpected(r.error());
-    auto rows = analysis::connectivity(*loaded.engine);
+    auto rows = analysis::connectivity(*loaded.engine, o.peers == "manifests" ? analysis::Peers::manifests : analysis::Peers::all);
     std::string out = *format == Format::json  ? analysis::connectivity_json(rows)
                       : *format == Format::csv ? analysis::connectivity_csv(rows)
                                                : analysis::connectivity_text(rows);
-    spdlog::info("API server endpoint assumed: {}:{} ({} connections)", config->api_server.address_text, config->api_server.port, rows.size());
+    if (o.peers == "manifests") spdlog::info("{} connections between the input's peers (netpol-analyzer's view)", rows.size());
+    else spdlog::info("API server endpoint assumed: {}:{} ({} connections)", config->api_server.address_text, config->api_server.port, rows.size());
     if (auto r = emit(g, out, s); !r) return std::unexpected(r.error());
     return 0;
 }

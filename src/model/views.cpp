@@ -111,12 +111,17 @@ Inventory build_inventory(const std::vector<Object>& objects, const std::string&
             Workload w{&obj, k, obj.name, ns, {}, 1, {}, {}};
             if (k == "Pod") {
                 w.pod = pod_spec_of(obj.metadata(), spec);
-                for (const auto& owner : obj.metadata()["ownerReferences"].items) {
-                    if (owner["controller"].as_bool().value_or(false) || w.owner_kind.empty()) {
-                        w.owner_kind = owner["kind"].str();
-                        w.owner_name = owner["name"].str();
+                // Named by its controller (as netpol-analyzer names it): only the owner reference
+                // with controller: true counts, and a static pod (its controller is the Node) is
+                // a Pod of its own.
+                for (const auto& owner : obj.metadata()["ownerReferences"].items)
+                    if (owner["controller"].as_bool().value_or(false)) {
+                        if (owner["kind"].str() != "Node" && !owner["kind"].str().empty()) {
+                            w.owner_kind = owner["kind"].str();
+                            w.owner_name = owner["name"].str();
+                        }
+                        break;
                     }
-                }
             } else if (k == "CronJob") {
                 const Value& tmpl = spec.at_path({"jobTemplate", "spec", "template"});
                 w.pod = pod_spec_of(tmpl["metadata"], tmpl["spec"]);

@@ -73,8 +73,12 @@ YAML
     echo "skip junit schema validation (no xmllint or ../shared)"
   fi
   "$bin" connectivity "$tmp/app.yaml" --format json >"$tmp/c.json"; expect_exit connectivity 0 $?
+  python3 -c 'import json,sys; rows=json.load(open(sys.argv[1])); assert all(set(r)-{"origin"}=={"src","dst","conn"} for r in rows) and rows and any("origin" in r for r in rows)' "$tmp/c.json" \
+    && pass "connectivity json rows (peers not in the input name their origin)" || failed "connectivity json"
+  "$bin" connectivity "$tmp/app.yaml" --peers manifests --format json >"$tmp/c.json"; expect_exit "connectivity --peers manifests" 0 $?
   python3 -c 'import json,sys; rows=json.load(open(sys.argv[1])); assert all(set(r)=={"src","dst","conn"} for r in rows) and rows' "$tmp/c.json" \
-    && pass "connectivity json rows" || failed "connectivity json"
+    && pass "connectivity --peers manifests: netpol-analyzer's fields only" || failed "connectivity --peers manifests json"
+  "$bin" connectivity "$tmp/app.yaml" --peers everything >/dev/null 2>&1; expect_exit "connectivity --peers of another kind" 2 $?
   "$bin" connectivity "$tmp/app.yaml" --format junit >/dev/null 2>&1; expect_exit "connectivity refuses junit" 2 $?
 
   # Bad input: exit 2 with file:line:col.

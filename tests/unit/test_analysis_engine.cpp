@@ -277,10 +277,68 @@ TEST_CASE("connectivity output formats match netpol-analyzer's") {
     auto json = analysis::connectivity_json(rows);
     CHECK(json.find("{\n    \"src\": \"argocd/a[Deployment]\",\n    \"dst\": \"argocd/b[Deployment]\",\n    \"conn\": \"TCP 6379\"\n  }") != std::string::npos);
     auto csv = analysis::connectivity_csv(rows);
-    CHECK(csv.starts_with("src,dst,conn\n"));
-    CHECK(csv.find("argocd/a[Deployment],argocd/b[Deployment],TCP 6379\n") != std::string::npos);
+    CHECK(csv.starts_with("src,dst,conn,origin\n"));  // the default rows include peers not in the input
+    CHECK(csv.find("argocd/a[Deployment],argocd/b[Deployment],TCP 6379,\n") != std::string::npos);
     CHECK(analysis::connectivity_text(rows).find("argocd/a[Deployment] => argocd/b[Deployment] : TCP 6379\n") != std::string::npos);
     for (const auto& r : rows) CHECK(r.src != r.dst);
+    // netpol-analyzer's view: its three columns, nothing it would not print.
+    auto npa = analysis::connectivity(*w->engine, analysis::Peers::manifests);
+    CHECK(analysis::connectivity_csv(npa).starts_with("src,dst,conn\n"));
+    CHECK(analysis::connectivity_json(npa).find("origin") == std::string::npos);
+}
+
+TEST_CASE("default rows name the origin of peers the input does not contain; netpol-analyzer's view drops them") {
+    auto w = world(deployment("a", "{app: a}"));
+    auto rows = analysis::connectivity(*w->engine);
+    int api = 0, dns = 0;
+    for (const auto& r : rows) {
+        bool is_api = r.src.starts_with("kube-apiserver[") || r.dst.starts_with("kube-apiserver[");
+        bool is_dns = r.src == "kube-system/kube-dns[Deployment]" || r.dst == "kube-system/kube-dns[Deployment]";
+        api += is_api;
+        dns += is_dns && !is_api;
+        CHECK_MESSAGE(r.origin.empty() == !(is_api || is_dns), r.src << " -> " << r.dst << ": origin '" << r.origin << "'");
+    }
+    CHECK(api > 0);
+    CHECK(dns > 0);
+    CHECK(analysis::connectivity_text(rows).find("=> kube-system/kube-dns[Deployment] : All Connections  (dst: cluster DNS as kind deploys it") !=
+          std::string::npos);
+    for (const auto& r : analysis::connectivity(*w->engine, analysis::Peers::manifests)) {
+        CHECK(r.origin.empty());
+        CHECK(r.src.find("kube-") == std::string::npos);
+        CHECK(r.dst.find("kube-") == std::string::npos);
+    }
+}
+
+TEST_CASE("netpol-analyzer's IP partition: sources by the ingress ipBlocks only, destinations by the egress ipBlocks only") {
+    auto w = world(three() +
+                   policy("in", "  podSelector: {matchLabels: {app: a}}\n  ingress:\n  - from: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16]}}]\n") +
+                   policy("out", "  podSelector: {matchLabels: {app: b}}\n  policyTypes: [Egress]\n  egress:\n  - to: [{ipBlock: {cidr: 192.168.0.0/16}}]\n"));
+    auto rows = analysis::connectivity(*w->engine, analysis::Peers::manifests);
+    auto conn = [&](const std::string& src, const std::string& dst) -> std::string {
+        for (const auto& r : rows)
+            if (r.src == src && r.dst == dst) return r.conn;
+        return "";
+    };
+    // c has no policy: from every source block of the ingress partition, to every destination
+    // block of the egress partition, and none of the other direction's cuts.
+    CHECK(conn("0.0.0.0-9.255.255.255", C) == "All Connections");
+    CHECK(conn("10.0.0.0-10.0.255.255", C) == "All Connections");
+    CHECK(conn("10.1.0.0-10.1.255.255", C) == "All Connections");
+    CHECK(conn("11.0.0.0-255.255.255.255", C) == "All Connections");  // not cut at 192.168.0.0 (an egress boundary)
+    CHECK(conn(C, "0.0.0.0-192.167.255.255") == "All Connections");   // not cut at 10.0.0.0 (an ingress boundary)
+    CHECK(conn(C, "192.168.0.0-192.168.255.255") == "All Connections");
+    CHECK(conn(C, "192.169.0.0-255.255.255.255") == "All Connections");
+    // a admits only 10/8 minus 10.1/16; b sends only to 192.168/16.
+    CHECK(conn("10.0.0.0-10.0.255.255", A) == "All Connections");
+    CHECK(conn("10.1.0.0-10.1.255.255", A) == "");
+    CHECK(conn("0.0.0.0-9.255.255.255", A) == "");
+    CHECK(conn(B, "192.168.0.0-192.168.255.255") == "All Connections");
+    CHECK(conn(B, "0.0.0.0-192.167.255.255") == "");
+    // The default view splits at every boundary of both directions.
+    bool finer = false;
+    for (const auto& r : analysis::connectivity(*w->engine))
+        if (r.src == "11.0.0.0-192.167.255.255" && r.dst == C) finer = true;
+    CHECK(finer);
 }
 
 // --- Shapes the API server refuses are refused, never widened into "allow everything".

@@ -310,3 +310,22 @@ TEST_CASE("the same object defined twice: kubectl apply keeps the last, so does 
     CHECK(r->warnings[0].find("a.yaml:1") != std::string::npos);
     CHECK(r->warnings[0].find("keeps the last definition") != std::string::npos);
 }
+
+TEST_CASE("a Pod is named by its controller only: a non-controller owner or a Node (static pod) leaves it a Pod") {
+    auto pod = [](const std::string& name, const std::string& refs) {
+        return "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: " + name + "\n  namespace: x\n  ownerReferences: " + refs +
+               "\nspec: {containers: [{name: c, image: i}]}\n";
+    };
+    auto out = model::parse_manifests("p.yaml", pod("rs-pod", "[{kind: ConfigMap, name: cm}, {kind: ReplicaSet, name: rs, controller: true}]") +
+                                                    pod("helper", "[{kind: ConfigMap, name: settings}]") +
+                                                    pod("etcd-node-1", "[{kind: Node, name: node-1, controller: true}]") +
+                                                    pod("bare", "[]"));
+    REQUIRE(out);
+    auto inv = model::build_inventory(out->objects, "argocd");
+    REQUIRE(inv.workloads.size() == 4);
+    CHECK(inv.workloads[0].owner_kind == "ReplicaSet");  // the controller, not the first reference
+    CHECK(inv.workloads[0].owner_name == "rs");
+    CHECK(inv.workloads[1].owner_kind.empty());  // no controller: a Pod of its own
+    CHECK(inv.workloads[2].owner_kind.empty());  // a static pod is not grouped under its Node
+    CHECK(inv.workloads[3].owner_kind.empty());
+}

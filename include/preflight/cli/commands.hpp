@@ -21,6 +21,7 @@ struct AnalyzeOptions {
     std::vector<std::string> baseline;
     std::string apiserver_endpoint;  // empty: kind's default
     std::string kube_version;        // "1.33": PF006 checks apiVersions against it
+    std::string peers = "all";       // connectivity: all | manifests (netpol-analyzer's view)
 };
 
 struct ResolveOptions {
