@@ -77,7 +77,8 @@ if (base.artifacts?.reports?.junit !== "preflight/junit.xml") fail(gitlabFile, "
 if (!base.artifacts?.reports?.dotenv) fail(gitlabFile, "the promotion dotenv must be a dotenv report");
 if (base.artifacts?.when !== "always") fail(gitlabFile, "artifacts must be kept when the job fails");
 if (gl["argocd-preflight"]?.extends !== ".argocd-preflight") fail(gitlabFile, "job argocd-preflight must extend .argocd-preflight");
-const defined = new Set([...Object.keys(gl.variables ?? {}), ...Object.keys(base.variables ?? {})]);
+// The template's own variables, and the environment every shell has.
+const defined = new Set([...Object.keys(gl.variables ?? {}), ...Object.keys(base.variables ?? {}), "PATH", "HOME"]);
 for (const m of gitlabText.replace(/^#.*$/gm, "").matchAll(/\$\{?([A-Z][A-Z0-9_]+)/g))
   if (!defined.has(m[1]) && !m[1].startsWith("CI_")) fail(gitlabFile, `uses $${m[1]}, which is not defined`);
 
