@@ -77,10 +77,101 @@ const std::vector<ApiVersionRow>& api_version_table() {
     return k_rows;
 }
 
+const std::vector<CrdFeatureRow>& crd_feature_table() {
+    // Sources: the KEPs' enhancement issues and apiextensions-apiserver's feature gates.
+    static const std::vector<CrdFeatureRow> k_rows = {
+        {"x-kubernetes-validations", "CEL validation rules", 25, 29, "KEP-2876 (CustomResourceValidationExpressions: alpha 1.23, beta 1.25, GA 1.29)"},
+        {"x-kubernetes-validations[].reason", "a validation rule's reason", 28, 29, "KEP-2876 (reason and fieldPath added in 1.28, kubernetes#118041)"},
+        {"x-kubernetes-validations[].fieldPath", "a validation rule's fieldPath", 28, 29, "KEP-2876 (reason and fieldPath added in 1.28, kubernetes#118041)"},
+        {"selectableFields", "field selectors on its custom resources", 31, 32, "KEP-4358 (CustomResourceFieldSelectors: alpha 1.30, beta 1.31, GA 1.32)"},
+    };
+    return k_rows;
+}
+
+namespace {
+
+std::string at_text(const model::Object& obj, const model::Mark& mark) {
+    return obj.where.file + ":" + std::to_string(mark.line ? mark.line : obj.where.line) + ":" + std::to_string(mark.line ? mark.col : obj.where.col);
+}
+
+// Every use of `key` in `v` (recursively; for "x[].sub", the key `sub` of each item of a list `x`),
+// in document order.
+void find_uses(const model::Value& v, std::string_view key, std::vector<const model::Value*>& out) {
+    auto bracket = key.find("[].");
+    for (const auto& [k, child] : v.entries) {
+        if (bracket == std::string_view::npos && k == key) out.push_back(&child);
+        if (bracket != std::string_view::npos && k == key.substr(0, bracket))
+            for (const auto& item : child.items)
+                if (const auto* sub = item.find(key.substr(bracket + 3))) out.push_back(sub);
+        find_uses(child, key, out);
+    }
+    for (const auto& item : v.items) find_uses(item, key, out);
+}
+
+// PF006 for the features a CRD uses that Kubernetes 1.`minor` does not act on.
+void check_crd_features(const model::Object& obj, int minor, std::vector<CheckResult>& out) {
+    for (const auto& row : crd_feature_table()) {
+        std::vector<const model::Value*> uses;
+        for (const auto& version : obj.spec()["versions"].items) {
+            // x-kubernetes-* may sit at any depth of the schema; selectableFields only on a version
+            // (deeper, it would be a property of that name).
+            if (!row.key.starts_with("x-kubernetes-")) {
+                if (const auto* v = version.find(row.key)) uses.push_back(v);
+            } else {
+                find_uses(version["schema"], row.key, uses);
+            }
+        }
+        if (uses.empty()) continue;
+        std::string at = at_text(obj, uses.front()->mark);
+        std::string k = "Kubernetes 1." + std::to_string(minor);
+        std::string what = "CustomResourceDefinition " + obj.name + " uses " + std::string(row.what) + " (" + std::string(row.key) + ", " +
+                           std::to_string(uses.size()) + (uses.size() == 1 ? " use)" : " uses)");
+        CheckResult res{CheckId::api_version_served, obj.ref(), true, at + ": " + what + ": in effect on " + k, std::nullopt};
+        if (minor < row.works_from) {
+            res.passed = false;
+            res.message = at + ": " + what + ", which " + k + " does not act on (from 1." + std::to_string(row.works_from) +
+                          ", on by default; GA 1." + std::to_string(row.ga) + "): the API server drops the field";
+            Finding f;
+            f.id = "PF006";
+            f.severity = Severity::error;
+            f.title = res.message;
+            f.explanation = "an API server before 1." + std::to_string(row.works_from) + " drops " + std::string(row.key) +
+                            " from the CRD: what it promises silently does not happen on this cluster (" + std::string(row.source) + ")";
+            f.remediation = "run Kubernetes 1." + std::to_string(row.works_from) + " or later, or a release of the candidate that does not need it";
+            f.locations.push_back(obj.ref() + " (" + at + ")");
+            f.sites.push_back({obj.where.file, uses.front()->mark.line ? uses.front()->mark.line : obj.where.line,
+                               uses.front()->mark.line ? uses.front()->mark.col : obj.where.col});
+            res.finding = std::move(f);
+        }
+        out.push_back(std::move(res));
+    }
+}
+
+}  // namespace
+
+CheckResult chart_kube_version_result(const std::string& chart, const std::string& constraint, int minor, const std::string& helm_message,
+                                      const model::SourceRef& site) {
+    std::string at = site.file.empty() ? "" : site.file + ":" + std::to_string(site.line) + ":" + std::to_string(site.col) + ": ";
+    CheckResult res{CheckId::api_version_served, "chart " + chart, false,
+                    at + "chart " + chart + " requires kubeVersion " + constraint + ", which excludes Kubernetes 1." + std::to_string(minor),
+                    std::nullopt};
+    Finding f;
+    f.id = "PF006";
+    f.severity = Severity::error;
+    f.title = res.message;
+    f.explanation = "helm refuses to install it there (" + helm_message + "); the other results are from a rendering for helm's default version";
+    f.remediation = "run it on Kubernetes within " + constraint + ", or pick a chart version whose kubeVersion includes 1." + std::to_string(minor);
+    f.locations.push_back("chart " + chart + (site.file.empty() ? "" : " (" + at.substr(0, at.size() - 2) + ")"));
+    if (!site.file.empty()) f.sites.push_back(site);
+    res.finding = std::move(f);
+    return res;
+}
+
 std::vector<CheckResult> check_api_versions(const std::vector<model::Object>& objects, int minor) {
     std::vector<CheckResult> out;
     const auto& rows = api_version_table();
     for (const auto& obj : objects) {
+        if (obj.kind == "CustomResourceDefinition" && obj.api_version == "apiextensions.k8s.io/v1") check_crd_features(obj, minor, out);
         const ApiVersionRow* row = nullptr;
         for (const auto& r : rows)
             if (r.api_version == obj.api_version && r.kind == obj.kind) row = &r;

@@ -36,6 +36,7 @@ Result<int> cmd_analyze(const GlobalOptions& g, const AnalyzeOptions& o, Streams
         run.set_property("chart.name", rendered->pin_chart);
         run.set_property("chart.version", rendered->pin);  // exactly what helm rendered
         if (auto r = pipeline::load_sources(std::move(rendered->sources), *config, g.jobs, candidate); !r) return std::unexpected(r.error());
+        if (auto f = chart_kube_version_finding(*rendered, o.chart, o.kube_version)) candidate.source_results.push_back(std::move(*f));
     } else if (auto r = load(o.inputs, *config, g.jobs, s, candidate); !r) {
         return std::unexpected(r.error());
     }

@@ -215,6 +215,8 @@ private:
             side->text = pipeline::joined_text(side->fetched.sources);
             auto loaded = pipeline::load_sources(std::move(side->fetched.sources), m_config, m_g.jobs, side->loaded);
             if (!loaded) return std::unexpected(side == m_base.get() ? loaded.error().with_context("baseline") : loaded.error());
+            if (side == m_cand.get() && m_o.chart.given())
+                if (auto f = chart_kube_version_finding(side->fetched, m_o.chart, m_kube_version)) side->loaded.source_results.push_back(std::move(*f));
         }
         auto started = now_ms();
         if (auto r = analyse(); !r) return r;

@@ -9,8 +9,11 @@
 #include <cstdlib>
 
 #include <filesystem>
+#include <sstream>
 
+#include "preflight/analysis/api_versions.hpp"
 #include "preflight/model/manifest.hpp"
+#include "preflight/model/refs.hpp"
 #include "preflight/proc/runner.hpp"
 #include "preflight/util/files.hpp"
 #include "preflight/util/redactor.hpp"
@@ -91,6 +94,30 @@ Result<source::Fetched> render_chart(const ChartOptions& c, const GlobalOptions&
         spdlog::info("rendered chart kept in {}", path);
     }
     return rendered;
+}
+
+std::optional<analysis::CheckResult> chart_kube_version_finding(const source::Fetched& rendered, const ChartOptions& c,
+                                                                const std::string& kube_version) {
+    if (rendered.kube_version_refused.empty()) return std::nullopt;
+    auto minor = model::parse_kube_minor(kube_version);
+    if (!minor) return std::nullopt;
+    model::SourceRef site;
+    std::error_code ec;
+    if (std::filesystem::is_directory(c.chart, ec)) {
+        auto path = (std::filesystem::path(c.chart) / "Chart.yaml").string();
+        std::istringstream none;
+        if (auto read = read_sources({path}, none); read && !read->empty()) {
+            auto lines = text::split(read->front().text, '\n');
+            for (std::size_t i = 0; i < lines.size(); ++i)
+                if (lines[i].starts_with("kubeVersion:")) {
+                    auto value = lines[i].find_first_not_of(' ', 12);
+                    site = {path, static_cast<int>(i + 1), static_cast<int>(value == std::string_view::npos ? 1 : value + 1)};
+                    break;
+                }
+        }
+    }
+    return analysis::chart_kube_version_result(rendered.pin_chart + " " + rendered.pin, rendered.chart_kube_version, *minor,
+                                               rendered.kube_version_refused, site);
 }
 
 }  // namespace preflight::cli

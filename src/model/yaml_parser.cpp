@@ -2,6 +2,7 @@
 // alias bombs and pathological nesting, and a fast path that skips CRD schema bodies.
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <unordered_set>
@@ -53,7 +54,8 @@ std::string_view rtrim(std::string_view s) {
 // CustomResourceDefinition schemas are ~95% of an Argo CD install and no check reads them.
 // For a CRD written in the usual 2-space style, the lines under `spec.versions` are blanked
 // (newlines kept, so every position stays exact) and `versions` becomes an empty list.
-// Any other layout is parsed in full. Returns empty when nothing was elided.
+// Any other layout, and a CRD whose versions use x-kubernetes-validations or selectableFields
+// (features PF006 checks against the target version), is parsed in full. Returns empty when nothing was elided.
 std::string elide_crd_versions(std::string_view doc) {
     bool is_crd = false, in_spec = false;
     std::size_t versions_at = std::string_view::npos, versions_end = 0;
@@ -89,6 +91,12 @@ std::string elide_crd_versions(std::string_view doc) {
             bool continues = trimmed.empty() || trimmed.starts_with("   ") ||
                              trimmed.starts_with("  - ") || trimmed == "  -";
             if (!continues) in_block = false;
+            // Features a Kubernetes version must support (PF006 reads them): such a CRD is
+            // parsed in full.
+            if (in_block) {
+                auto key = trimmed.substr(std::min(trimmed.find_first_not_of(" -"), trimmed.size()));
+                if (key.starts_with("x-kubernetes-validations:") || key.starts_with("selectableFields:")) return {};
+            }
         }
         out += '\n';
         if (!in_block) out.append(line);

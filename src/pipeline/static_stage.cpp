@@ -65,6 +65,7 @@ Result<analysis::Analysis> analyze(const Loaded& candidate, const Loaded* baseli
                                    const std::string& kube_version) {
     auto result = analysis::analyze(candidate.inventory, *candidate.engine, config, baseline ? &baseline->inventory : nullptr,
                                     baseline ? baseline->engine.get() : nullptr);
+    result.results.insert(result.results.end(), candidate.source_results.begin(), candidate.source_results.end());
     if (kube_version.empty()) return result;
     auto minor = model::parse_kube_minor(kube_version);
     if (!minor) return fail(ErrorKind::usage, "--kube-version: expected a Kubernetes version such as 1.33, got '" + kube_version + "'");

@@ -69,7 +69,8 @@ Result<ChartMeta> parse_chart_meta(std::string_view label, std::string_view char
     if (!docs) return std::unexpected(docs.error());
     if (docs->empty() || !(*docs)[0].is_mapping()) return fail(ErrorKind::input, std::string(label) + ": not a Chart.yaml (no mapping)");
     const auto& doc = (*docs)[0];
-    ChartMeta m{std::string(doc["name"].str()), std::string(doc["version"].str()), std::string(doc["appVersion"].str())};
+    ChartMeta m{std::string(doc["name"].str()), std::string(doc["version"].str()), std::string(doc["appVersion"].str()),
+                std::string(doc["kubeVersion"].str())};
     if (m.name.empty() || m.version.empty()) return fail(ErrorKind::input, std::string(label) + ": a Chart.yaml names its name and version");
     static const std::regex version("^[0-9A-Za-z][0-9A-Za-z.+-]{0,127}$");
     if (!std::regex_match(m.version, version))
@@ -121,7 +122,22 @@ Result<Fetched> from_chart(proc::Runner& runner, const ChartSpec& given, std::ch
     Fetched out;
     out.label = "chart " + meta->name + " " + meta->version + (spec.repo.empty() ? " (" + spec.chart + ")" : "");
     if (!spec.values.empty()) out.label += " with " + text::join(spec.values, ", ");
-    auto rendered = run_helm(runner, std::move(cmd), "rendering " + out.label);
+    auto rendered = run_helm(runner, cmd, "rendering " + out.label);
+    if (!rendered && !spec.kube_version.empty() && !meta->kube_version.empty() &&
+        rendered.error().message.find("incompatible with Kubernetes") != std::string::npos) {
+        // The chart's kubeVersion excludes the target: a finding for the caller; the rest of the
+        // chart is still worth analysing, rendered for helm's default version.
+        auto msg = rendered.error().message;
+        auto at = msg.find("chart requires kubeVersion");
+        auto end = at == std::string::npos ? std::string::npos : msg.find('\n', at);
+        out.kube_version_refused = at == std::string::npos ? msg : msg.substr(at, end == std::string::npos ? end : end - at);
+        out.chart_kube_version = meta->kube_version;
+        ChartSpec fallback = spec;
+        fallback.kube_version.clear();
+        proc::Command again{helm_template_args(fallback), timeout};
+        again.max_output = cmd.max_output;
+        rendered = run_helm(runner, again, "rendering " + out.label);
+    }
     if (!rendered) return std::unexpected(rendered.error());
     if (text::trim(*rendered).empty()) return fail(ErrorKind::input, out.label + ": helm rendered no objects");
     out.sources.push_back(SourceText{out.label + " (helm template)", std::move(*rendered)});

@@ -65,6 +65,17 @@ contains "the pin is asked for" "$tmp/err" "--chart-repo needs --chart-version"
 PATH=/usr/bin:/bin "$bin" analyze --chart "$c" >"$tmp/out" 2>"$tmp/err"; expect_exit "no helm on PATH" 3 $?
 contains "says helm is needed" "$tmp/err" "helm renders --chart"
 
+# A chart whose kubeVersion excludes the target: PF006 at Chart.yaml's kubeVersion line (helm's
+# own judgement of its constraint), and the rest still analysed (rendered for helm's default).
+c10="$shared/charts/argo-cd-10.1.1"
+if [ -d "$c10" ]; then
+  "$bin" analyze --kube-version 1.24 -n argocd --chart "$c10" >"$tmp/out" 2>"$tmp/err"; expect_exit "chart kubeVersion >=1.25 on 1.24" 1 $?
+  contains "PF006 names the constraint and the line" "$tmp/out" "$c10/Chart.yaml:3:14: chart argo-cd 10.1.1 requires kubeVersion >=1.25.0-0, which excludes Kubernetes 1.24"
+  contains "the rest was analysed" "$tmp/out" "redis-reachable: Deployment/argocd-server"
+  "$bin" analyze --kube-version 1.25 -n argocd --chart "$c10" >"$tmp/out" 2>"$tmp/err"; expect_exit "chart kubeVersion >=1.25 on 1.25" 0 $?
+  lacks "no kubeVersion finding on 1.25" "$tmp/out" "requires kubeVersion"
+fi
+
 # The rendering is kept beside the reports, and a secret given with --set is in neither.
 secret=Adm1n-Pa55-chart-7c3d
 analyze --chart "$c" --set "configs.secret.argocdServerAdminPassword=$secret" --set "configs.secret.extra.token=$secret" --report-dir "$tmp/rep"

@@ -25,6 +25,10 @@ bool colour_wanted(const GlobalOptions& g);
 // and the rendered manifests kept (redacted) as DIR/rendered-chart.yaml when `keep_dir` is set.
 Result<source::Fetched> render_chart(const ChartOptions& c, const GlobalOptions& g, const std::string& kube_version,
                                      const std::string& keep_dir);
+// PF006 when helm refused `kube_version` for the chart's kubeVersion (the rendering is then for
+// helm's default version), located at the kubeVersion line of a chart directory's Chart.yaml.
+std::optional<analysis::CheckResult> chart_kube_version_finding(const source::Fetched& rendered, const ChartOptions& c,
+                                                                const std::string& kube_version);
 // The scenario named NAME (shipped, compiled in) or read from FILE; Error::usage when it is
 // neither, Error::input with every problem of an invalid one.
 Result<scenario::Scenario> load_scenario(const std::string& name_or_file, Streams& s);

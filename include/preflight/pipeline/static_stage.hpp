@@ -19,6 +19,9 @@ struct Loaded {
     std::vector<model::Object> objects;
     model::Inventory inventory;
     std::unique_ptr<analysis::Engine> engine;
+    // Results about where the manifests came from rather than about an object (a chart whose
+    // kubeVersion excludes the target): reported with the analysis.
+    std::vector<analysis::CheckResult> source_results;
 };
 
 // Parses `sources` (with `jobs` threads) into `out`. Error::input with file:line:col and a caret

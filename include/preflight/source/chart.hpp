@@ -39,6 +39,7 @@ std::vector<std::string> helm_template_args(const ChartSpec& spec);
 // What a chart says it is (its Chart.yaml): what a passing run pins.
 struct ChartMeta {
     std::string name, version, app_version;
+    std::string kube_version;  // its kubeVersion constraint (">=1.25.0-0"), empty when none
 };
 
 // `helm show chart` argv for `spec` (a repository chart with `spec.version` as helm's version or
@@ -60,7 +61,9 @@ Result<ChartMeta> chart_meta(proc::Runner& runner, const ChartSpec& spec, std::c
 // template) is quoted. Error::infrastructure when helm is missing or fails. A repository chart
 // is first resolved to its exact version (`meta`), and that version is rendered, so a constraint
 // cannot resolve to two versions between the two calls. `Fetched::pin` is the chart's version and
-// `Fetched::pin_chart` its name.
+// `Fetched::pin_chart` its name. When helm refuses `spec.kube_version` because of the chart's
+// kubeVersion, the chart is rendered for helm's default version instead and the refusal is kept
+// in `Fetched::kube_version_refused` (a finding, not an error: the rest is still analysed).
 Result<Fetched> from_chart(proc::Runner& runner, const ChartSpec& spec, std::chrono::seconds timeout);
 
 }  // namespace preflight::source

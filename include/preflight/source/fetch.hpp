@@ -30,6 +30,9 @@ struct Fetched {
     // A chart candidate: `pin` is the chart's exact version, `pin_chart` its name and
     // `pin_repo` its repository (empty for a local chart). Empty for git and path candidates.
     std::string pin_chart, pin_repo;
+    // A chart whose kubeVersion (`chart_kube_version`) excludes the requested Kubernetes version:
+    // helm's refusal, and the rendering is then for helm's default version (PF006 reports it).
+    std::string chart_kube_version, kube_version_refused;
 };
 
 // The flavour's manifests at `resolved.commit`, fetched into a scratch repository removed after.
