@@ -26,10 +26,9 @@ const Value* condition(const Value& obj, std::string_view type) {
     return nullptr;
 }
 
+// gitops-engine's `Generation <= Status.ObservedGeneration`, both 0 when absent.
 bool generation_observed(const Value& obj) {
-    auto gen = num(obj.at_path({"metadata", "generation"}));
-    auto observed = obj.at_path({"status", "observedGeneration"}).as_int();
-    return observed && gen <= *observed;
+    return num(obj.at_path({"metadata", "generation"})) <= num(obj.at_path({"status", "observedGeneration"}));
 }
 
 Health deployment(const Value& d) {
@@ -40,8 +39,11 @@ Health deployment(const Value& d) {
         return {Status::degraded, "Deployment \"" + std::string(d.at_path({"metadata", "name"}).str()) + "\" exceeded its progress deadline"};
     const auto& st = d["status"];
     auto updated = num(st["updatedReplicas"]), replicas = num(st["replicas"]), available = num(st["availableReplicas"]);
-    auto desired = d.at_path({"spec", "replicas"}).as_int().value_or(1);  // the API server defaults it to 1
-    if (updated < desired)
+    // The API server always sets spec.replicas; without it (a rendered manifest) the check is
+    // skipped, as gitops-engine skips a nil pointer.
+    auto desired_field = d.at_path({"spec", "replicas"}).as_int();
+    auto desired = desired_field.value_or(0);
+    if (desired_field && updated < desired)
         return {Status::progressing, "Waiting for rollout to finish: " + fmt_int(updated) + " out of " + fmt_int(desired) +
                                          " new replicas have been updated..."};
     if (replicas > updated)
@@ -87,8 +89,7 @@ Health stateful_set(const Value& s) {
 
 Health daemon_set(const Value& d) {
     const auto& st = d["status"];
-    auto observed = st["observedGeneration"].as_int();
-    if (!observed || *observed == 0 || num(d.at_path({"metadata", "generation"})) > *observed)
+    if (!generation_observed(d))
         return {Status::progressing, "Waiting for rollout to finish: observed daemon set generation less than desired generation"};
     auto desired = num(st["desiredNumberScheduled"]), updated = num(st["updatedNumberScheduled"]), available = num(st["numberAvailable"]);
     if (d.at_path({"spec", "updateStrategy", "type"}).str() == "OnDelete")
@@ -108,10 +109,10 @@ Health replica_set(const Value& r) {
         return {Status::progressing, "Waiting for rollout to finish: observed replica set generation less than desired generation"};
     if (const auto* c = condition(r, "ReplicaFailure"); c && (*c)["status"].str() == "True")
         return {Status::degraded, std::string((*c)["message"].str())};
-    auto desired = r.at_path({"spec", "replicas"}).as_int().value_or(1);
+    auto desired = r.at_path({"spec", "replicas"}).as_int();  // nil: not checked (gitops-engine)
     auto available = num(r.at_path({"status", "availableReplicas"}));
-    if (available < desired)
-        return {Status::progressing, "Waiting for rollout to finish: " + fmt_int(available) + " out of " + fmt_int(desired) +
+    if (desired && available < *desired)
+        return {Status::progressing, "Waiting for rollout to finish: " + fmt_int(available) + " out of " + fmt_int(*desired) +
                                          " new replicas are available..."};
     return {Status::healthy, ""};
 }
@@ -227,7 +228,7 @@ Health job(const Value& j) {
 Health pvc(const Value& p) {
     auto phase = p.at_path({"status", "phase"}).str();
     if (phase == "Lost") return {Status::degraded, ""};
-    if (phase == "Pending" || phase.empty()) return {Status::progressing, ""};
+    if (phase == "Pending") return {Status::progressing, ""};
     if (phase == "Bound") return {Status::healthy, ""};
     return {Status::unknown, ""};
 }
@@ -285,12 +286,26 @@ Health hpa(const Value& h) {
 
 Health api_service(const Value& a) {
     if (const auto* c = condition(a, "Available")) {
-        if ((*c)["status"].str() == "True") return {Status::healthy, std::string((*c)["message"].str())};
-        return {Status::progressing, std::string((*c)["message"].str())};
+        // "reason: message", as gitops-engine formats it.
+        std::string msg = std::string((*c)["reason"].str()) + ": " + std::string((*c)["message"].str());
+        if ((*c)["status"].str() == "True") return {Status::healthy, msg};
+        return {Status::progressing, msg};
     }
     return {Status::progressing, "Waiting to be processed"};
 }
 
+// gitops-engine pkg/health/health_argo.go: an Argo Workflow by its phase, with its message.
+Health workflow(const Value& w) {
+    auto phase = w.at_path({"status", "phase"}).str();
+    std::string msg(w.at_path({"status", "message"}).str());
+    if (phase.empty() || phase == "Pending" || phase == "Running") return {Status::progressing, msg};
+    if (phase == "Succeeded") return {Status::healthy, msg};
+    if (phase == "Failed" || phase == "Error") return {Status::degraded, msg};
+    return {Status::unknown, msg};
+}
+
+// Not a gitops-engine rule (Argo CD reads a child Application's health only through a resource
+// customization): ours, for the smoke test and app-of-apps, from the status Argo CD wrote.
 std::optional<Health> application(const Value& a) {
     const auto& h = a.at_path({"status", "health"});
     std::string sync(a.at_path({"status", "sync", "status"}).str());
@@ -325,6 +340,7 @@ const std::map<std::string, Rule, std::less<>>& rules() {
         {"HorizontalPodAutoscaler", {"autoscaling", [](const Value& v) { return std::optional(hpa(v)); }}},
         {"APIService", {"apiregistration.k8s.io", [](const Value& v) { return std::optional(api_service(v)); }}},
         {"Application", {"argoproj.io", application}},
+        {"Workflow", {"argoproj.io", [](const Value& v) { return std::optional(workflow(v)); }}},
     };
     return r;
 }
@@ -349,12 +365,16 @@ const char* to_string(Status s) {
 }
 
 std::optional<Health> assess(const model::Value& object) {
+    // As gitops-engine's GetResourceHealth: an object being deleted is Progressing, whatever
+    // its kind, before any rule.
+    if (const auto* ts = object.at_path({"metadata"}).find("deletionTimestamp"); ts && ts->is_scalar() && !ts->scalar.empty())
+        return Health{Status::progressing, "Pending deletion"};
     auto kind = object["kind"].str();
     auto it = rules().find(kind);
     if (it == rules().end()) return std::nullopt;
     auto group = group_of(object["apiVersion"].str());
-    // extensions/v1beta1 Ingress and Deployment predate their current groups.
-    if (group != it->second.group && group != "extensions") return std::nullopt;
+    // extensions/v1beta1 Ingress is the only kind gitops-engine reads in the old group.
+    if (group != it->second.group && !(group == "extensions" && kind == "Ingress")) return std::nullopt;
     return it->second.assess(object);
 }
 

@@ -54,6 +54,9 @@ TEST_CASE("Deployment: paused, generation, progress deadline, replicas") {
     CHECK(health_of(deployment("{replicas: 0}", "{observedGeneration: 2}")).status == Status::healthy);
     // Rendered, never applied: no observedGeneration.
     CHECK(health_of(deployment("{replicas: 1}", "{}")).status == Status::progressing);
+    // gitops-engine compares only what is set: no spec.replicas (never so on a live object) skips
+    // the updated-replicas check instead of assuming 1.
+    CHECK(health_of(deployment("{}", "{observedGeneration: 2}")).status == Status::healthy);
 }
 
 TEST_CASE("StatefulSet: observed generation, readiness, partitions, OnDelete, revisions") {
@@ -113,6 +116,11 @@ TEST_CASE("DaemonSet and ReplicaSet") {
     CHECK(health_of(rs("{observedGeneration: 1, availableReplicas: 1}")).status == Status::progressing);
     CHECK(health_of(rs("{observedGeneration: 1, availableReplicas: 2}")).status == Status::healthy);
     CHECK(health_of(rs("{observedGeneration: 0, availableReplicas: 2}")).status == Status::progressing);
+    // Generation and observedGeneration both absent count as 0 = 0: the status decides.
+    CHECK(health_of("apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: r}\nspec: {replicas: 1}\nstatus: {availableReplicas: 1}\n").status ==
+          Status::healthy);
+    CHECK(health_of("apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: d}\nspec: {}\nstatus: {desiredNumberScheduled: 1, "
+                    "updatedNumberScheduled: 1, numberAvailable: 1}\n").status == Status::healthy);
 }
 
 namespace {
@@ -206,6 +214,8 @@ TEST_CASE("Job, PVC, Service, Ingress, HPA, APIService, Application") {
     CHECK(health_of(pvc("Bound")).status == Status::healthy);
     CHECK(health_of(pvc("Pending")).status == Status::progressing);
     CHECK(health_of(pvc("Lost")).status == Status::degraded);
+    // No phase yet (or one gitops-engine does not list): Unknown, as Argo CD says.
+    CHECK(health_of("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: d}\nspec: {}\n").status == Status::unknown);
 
     CHECK(health_of("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: ClusterIP}\n").status == Status::healthy);
     CHECK(health_of("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: LoadBalancer}\n").status == Status::progressing);
@@ -255,8 +265,16 @@ TEST_CASE("Job, PVC, Service, Ingress, HPA, APIService, Application") {
         return "apiVersion: apiregistration.k8s.io/v1\nkind: APIService\nmetadata: {name: v1.x}\nstatus: " + status + "\n";
     };
     CHECK(health_of(api("{}")).status == Status::progressing);
-    CHECK(health_of(api("{conditions: [{type: Available, status: 'False', message: endpoints missing}]}")).message == "endpoints missing");
-    CHECK(health_of(api("{conditions: [{type: Available, status: 'True'}]}")).status == Status::healthy);
+    // As the aggregator writes it when metrics-server has no ready pod; Argo CD's message is
+    // "reason: message".
+    auto missing = health_of(api("{conditions: [{lastTransitionTime: '2026-12-03T02:00:00Z', type: Available, status: 'False', "
+                                 "reason: MissingEndpoints, message: 'endpoints for service/metrics-server in \"kube-system\" have no "
+                                 "addresses with port name \"https\"'}]}"));
+    CHECK(missing.status == Status::progressing);
+    CHECK(missing.message == "MissingEndpoints: endpoints for service/metrics-server in \"kube-system\" have no addresses with port name \"https\"");
+    auto passed = health_of(api("{conditions: [{type: Available, status: 'True', reason: Passed, message: all checks passed}]}"));
+    CHECK(passed.status == Status::healthy);
+    CHECK(passed.message == "Passed: all checks passed");
 
     auto app = health_of("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: guestbook}\n"
                          "status: {health: {status: Degraded, message: pod failed}, sync: {status: OutOfSync}}\n");
@@ -266,7 +284,40 @@ TEST_CASE("Job, PVC, Service, Ingress, HPA, APIService, Application") {
           Status::healthy);
 }
 
+TEST_CASE("Argo Workflow: by phase, with its message (gitops-engine health_argo.go)") {
+    auto wf = [](const std::string& status) {
+        return "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {name: hello-world-x7k2p, namespace: argo}\nspec: {entrypoint: main}\n"
+               "status: " + status + "\n";
+    };
+    CHECK(health_of(wf("{}")).status == Status::progressing);
+    CHECK(health_of(wf("{phase: Pending}")).status == Status::progressing);
+    CHECK(health_of(wf("{phase: Running, startedAt: '2026-12-03T02:00:00Z', progress: 0/1}")).status == Status::progressing);
+    auto ok = health_of(wf("{phase: Succeeded, progress: 1/1, finishedAt: '2026-12-03T02:01:00Z'}"));
+    CHECK(ok.status == Status::healthy);
+    CHECK(ok.message.empty());
+    auto failed = health_of(wf("{phase: Failed, message: 'child \"hello-world-x7k2p\" failed', progress: 0/1}"));
+    CHECK(failed.status == Status::degraded);
+    CHECK(failed.message == "child \"hello-world-x7k2p\" failed");
+    CHECK(health_of(wf("{phase: Error, message: pod deleted}")).status == Status::degraded);
+    CHECK(health_of(wf("{phase: Omitted}")).status == Status::unknown);
+}
+
+TEST_CASE("an object being deleted is Progressing, whatever its kind (gitops-engine GetResourceHealth)") {
+    auto terminating = [](const std::string& head) {
+        return head + "  deletionTimestamp: '2026-12-03T02:00:00Z'\n  deletionGracePeriodSeconds: 30\n  finalizers: [kubernetes.io/pvc-protection]\n";
+    };
+    auto pvc = health_of(terminating("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\n") + "status: {phase: Bound}\n");
+    CHECK(pvc.status == Status::progressing);
+    CHECK(pvc.message == "Pending deletion");
+    // Even a kind with no rule of its own.
+    auto cm = preflight::health::assess(obj(terminating("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n")));
+    REQUIRE(cm.has_value());
+    CHECK(cm->status == Status::progressing);
+}
+
 TEST_CASE("kinds without a rule have no health, and the group must match") {
+    // gitops-engine reads only Ingress in the old extensions group.
+    CHECK_FALSE(preflight::health::assess(obj("apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: d}\n")).has_value());
     CHECK_FALSE(preflight::health::assess(obj("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")).has_value());
     // A CRD that happens to be called Application in another group is not Argo CD's.
     CHECK_FALSE(preflight::health::assess(obj("apiVersion: app.k8s.io/v1beta1\nkind: Application\nmetadata: {name: c}\n")).has_value());
