@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <random>
 
 
@@ -201,13 +202,26 @@ Result<int> cmd_promote(const GlobalOptions& g, const PromoteOptions& o, Streams
     std::string diff, summary, to_stdout, notes;
     bool any_pin = false;
     WriteSet writes;
+    // Every file read once (stdin included) before any is rewritten: a chart pin in one file may
+    // name a HelmRepository another one defines.
+    std::vector<std::optional<std::string>> texts;
     for (const auto& t : *targets) {
         auto src = read_sources({t.path}, s.in);
         if (!src) {
             problems.push_back(src.error().describe());
+            texts.emplace_back();
             continue;
         }
-        const auto& text = src->front().text;
+        texts.emplace_back(std::move(src->front().text));
+        if (chart) {
+            auto repos = promote::helm_repositories(t.path, *texts.back());
+            target.helm_repositories.insert(target.helm_repositories.end(), repos.begin(), repos.end());
+        }
+    }
+    for (std::size_t i = 0; i < targets->size(); ++i) {
+        const auto& t = (*targets)[i];
+        if (!texts[i]) continue;
+        const auto& text = *texts[i];
         std::string shown = t.path == "-" ? "<stdin>" : t.path;
         // In a directory, files that pin nothing are someone else's; a parse or splice problem
         // in them is still reported.

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <filesystem>
 #include <regex>
 
@@ -144,6 +145,22 @@ bool same_tree(const model::Value& a, const model::Value& b, const std::vector<S
 
 bool same_repository(std::string_view a, std::string_view b) { return normalize(a) == normalize(b); }
 
+namespace {
+std::vector<Target::HelmRepository> repositories_in(const std::vector<model::Value>& docs) {
+    std::vector<Target::HelmRepository> out;
+    for (const auto& d : docs)
+        if (d["kind"].str() == "HelmRepository" && d["apiVersion"].str().starts_with("source.toolkit.fluxcd.io/"))
+            out.push_back({std::string(d.at_path({"metadata", "name"}).str()), std::string(d.at_path({"metadata", "namespace"}).str()),
+                           std::string(d.at_path({"spec", "url"}).str())});
+    return out;
+}
+}  // namespace
+
+std::vector<Target::HelmRepository> helm_repositories(std::string_view file, std::string_view text) {
+    auto docs = model::parse_documents(file, text);
+    return docs ? repositories_in(*docs) : std::vector<Target::HelmRepository>{};
+}
+
 Result<void> check_revision(std::string_view r) {
     auto bad = [&](const std::string& why) {
         std::string shown;
@@ -237,14 +254,24 @@ Result<Rewrite> pin(std::string_view file, std::string_view text, const Target& 
             if (!chart_mode) continue;  // names a HelmRepository, not a URL: never a git pin of the source
             const auto& spec = doc.at_path({"spec", "chart", "spec"});
             if (spec["chart"].str() != t.chart) continue;
-            // The HelmRepository it names, when this file has it, must be the run's repository.
             const auto& ref = spec["sourceRef"];
-            bool other_repository = false;
-            for (const auto& r : *docs)
-                if (r["kind"].str() == "HelmRepository" && r.at_path({"metadata", "name"}).str() == ref["name"].str() &&
-                    (ref["namespace"].str().empty() || r.at_path({"metadata", "namespace"}).str() == ref["namespace"].str()))
-                    other_repository = other_repository || !same_repository(r.at_path({"spec", "url"}).str(), source);
-            if (other_repository || (!ref["kind"].str().empty() && ref["kind"].str() != "HelmRepository")) continue;
+            if (!ref["kind"].str().empty() && ref["kind"].str() != "HelmRepository") continue;  // a GitRepository or Bucket: no chart version
+            // The HelmRepository it names (its namespace defaults to the HelmRelease's), from
+            // this file or another one being promoted: the pin moves only when its url is ours.
+            std::string ref_ns(ref["namespace"].str().empty() ? doc.at_path({"metadata", "namespace"}).str() : ref["namespace"].str());
+            auto repos = repositories_in(*docs);
+            repos.insert(repos.end(), t.helm_repositories.begin(), t.helm_repositories.end());
+            std::optional<bool> ours;
+            for (const auto& r : repos)
+                if (r.name == ref["name"].str() && (r.ns.empty() || ref_ns.empty() || r.ns == ref_ns))
+                    ours = ours.value_or(false) || same_repository(r.url, source);
+            if (!ours) {
+                problems.push_back(where(spec) + ": HelmRelease " + name + " pulls chart " + t.chart + " from HelmRepository " +
+                                   std::string(ref["name"].str()) + ", which none of the given files defines: promote cannot tell whether it is " +
+                                   std::string(source) + " (give the file that defines it too)");
+                continue;
+            }
+            if (!*ours) continue;  // another repository's chart of the same name
             pin_version(spec, "version", "HelmRelease " + name + ": spec.chart.spec");
             continue;
         }

@@ -188,3 +188,34 @@ resources:
     REQUIRE(own.has_value());
     CHECK(own->text.find("crds?ref=v2.11.2") != std::string::npos);
 }
+
+TEST_CASE("HelmRelease whose HelmRepository another file defines: traced there; defined nowhere given: refused") {
+    const std::string hr = R"(apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: argocd, namespace: argocd}
+spec:
+  chart:
+    spec:
+      chart: argo-cd
+      version: 6.10.2
+      sourceRef: {kind: HelmRepository, name: argo}
+)";
+    auto t = chart_target();
+    auto nowhere = pin("hr.yaml", hr, t, WhenAbsent::unchanged);
+    REQUIRE_FALSE(nowhere.has_value());
+    CHECK(nowhere.error().message.find("from HelmRepository argo, which none of the given files defines") != std::string::npos);
+    // Defined in another file of the promotion (its namespace defaults to the HelmRelease's).
+    auto repos = helm_repositories("repos.yaml", "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\n"
+                                                 "metadata: {name: argo, namespace: argocd}\nspec: {url: https://argoproj.github.io/argo-helm}\n");
+    REQUIRE(repos.size() == 1);
+    t.helm_repositories = repos;
+    auto traced = pin("hr.yaml", hr, t, WhenAbsent::error);
+    REQUIRE_MESSAGE(traced.has_value(), (traced ? "" : traced.error().message));
+    CHECK(traced->text.find("      version: 6.11.1\n") != std::string::npos);
+    // The same name in another namespace is another repository: refused again.
+    t.helm_repositories[0].ns = "flux-system";
+    CHECK_FALSE(pin("hr.yaml", hr, t, WhenAbsent::unchanged).has_value());
+    // Defined, but a mirror: not this pin.
+    t.helm_repositories[0] = {"argo", "argocd", "https://charts.example.com/mirror"};
+    CHECK(pin("hr.yaml", hr, t, WhenAbsent::unchanged)->pins_source == false);
+}

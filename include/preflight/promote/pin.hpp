@@ -44,12 +44,24 @@ struct Target {
     std::string source;    // git: the repository; chart: the chart repository URL
     std::string revision;  // git: the tag or commit; chart: the chart's exact version
     std::string chart;     // chart: the chart's name
+    // chart: the Flux HelmRepositories defined in all the files being promoted (name, namespace,
+    // url), so a HelmRelease in one file can be traced to a repository defined in another.
+    struct HelmRepository {
+        std::string name, ns, url;
+    };
+    std::vector<HelmRepository> helm_repositories;
 };
+
+// The Flux HelmRepositories (source.toolkit.fluxcd.io) `text` defines; none when it does not
+// parse (pin reports that).
+std::vector<Target::HelmRepository> helm_repositories(std::string_view file, std::string_view text);
 
 // Chart pins of `t.chart` from repository `t.source` (Kind::chart):
 //  - an argoproj.io Application source with `chart: <name>` and that repoURL: targetRevision;
-//  - a helm.toolkit.fluxcd.io HelmRelease with spec.chart.spec.chart <name>: its version (when
-//    the HelmRepository it names is in the same file, only if its url is that repository);
+//  - a helm.toolkit.fluxcd.io HelmRelease with spec.chart.spec.chart <name> whose sourceRef names a
+//    HelmRepository with that url (defined in this file or in `t.helm_repositories`): its version.
+//    One whose HelmRepository is defined nowhere given is an error (promote cannot tell where it
+//    pulls the chart from), never moved on its name alone;
 //  - a Chart.yaml (file named Chart.yaml) dependency <name> from that repository (or from a
 //    repository alias, `@name` / `alias:name`, which only helm's configuration resolves): version;
 //  - a kustomization helmCharts entry <name> from that repository: version.
