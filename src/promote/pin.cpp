@@ -281,8 +281,14 @@ Result<Rewrite> pin(std::string_view file, std::string_view text, const Target& 
                 auto repo = deps[i]["repository"].str();
                 bool alias = repo.starts_with("@") || repo.starts_with("alias:");
                 if (chart_mode && deps[i]["name"].str() != t.chart) continue;
-                if (!same_repository(repo, source) && !(chart_mode && alias)) continue;
                 std::string what = "Chart.yaml dependencies[" + std::to_string(i) + "] (" + std::string(deps[i]["name"].str()) + ")";
+                if (chart_mode && alias) {  // resolved only by the user's helm configuration: may be a mirror
+                    problems.push_back(where(deps[i]) + ": " + what + " names repository " + std::string(repo) +
+                                       ", an alias only your helm configuration resolves: promote cannot tell whether it is " +
+                                       std::string(source) + " (write the repository URL)");
+                    continue;
+                }
+                if (!same_repository(repo, source)) continue;
                 if (!chart_mode) refuse_chart_pin(deps[i], deps[i]["name"].str(), what);
                 else pin_version(deps[i], "version", what);
             }

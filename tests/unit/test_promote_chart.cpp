@@ -127,7 +127,7 @@ spec:
     CHECK(f.error().message.find("has no version to rewrite (it floats)") != std::string::npos);
 }
 
-TEST_CASE("Chart.yaml: the dependency's version, from the repository or an alias; the chart's own version stays") {
+TEST_CASE("Chart.yaml: the dependency's version, from that repository; the chart's own version stays") {
     const std::string chart = R"(apiVersion: v2
 name: platform-argocd
 version: 1.2.3
@@ -138,7 +138,7 @@ dependencies:
   - name: argo-cd
     alias: second
     version: ~6.10.0
-    repository: "@argo"
+    repository: "https://argoproj.github.io/argo-helm"
   - name: redis
     version: 6.10.2
     repository: https://charts.example.com
@@ -153,6 +153,14 @@ dependencies:
     CHECK(lines_differing(chart, r->text) == 2);
     // Only a file named Chart.yaml is a chart's metadata.
     CHECK(pin("deploy/values.yaml", chart, chart_target(), WhenAbsent::unchanged)->pins_source == false);
+    // A repository alias (@argo) is resolved only by the user's helm configuration: it may be a
+    // mirror without this version, so promote refuses rather than guess.
+    std::string aliased = chart;
+    const std::string quoted_url = "repository: \"https://argoproj.github.io/argo-helm\"";
+    aliased.replace(aliased.find(quoted_url), quoted_url.size(), "repository: \"@argo\"");
+    auto a = pin("deploy/Chart.yaml", aliased, chart_target(), WhenAbsent::error);
+    REQUIRE_FALSE(a.has_value());
+    CHECK(a.error().message.find("names repository @argo, an alias only your helm configuration resolves") != std::string::npos);
     // A git run whose source is the chart repository: a chart pin, refused.
     auto g = pin("deploy/Chart.yaml", chart, git_target(), WhenAbsent::error);
     REQUIRE_FALSE(g.has_value());

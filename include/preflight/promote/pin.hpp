@@ -62,8 +62,9 @@ std::vector<Target::HelmRepository> helm_repositories(std::string_view file, std
 //    HelmRepository with that url (defined in this file or in `t.helm_repositories`): its version.
 //    One whose HelmRepository is defined nowhere given is an error (promote cannot tell where it
 //    pulls the chart from), never moved on its name alone;
-//  - a Chart.yaml (file named Chart.yaml) dependency <name> from that repository (or from a
-//    repository alias, `@name` / `alias:name`, which only helm's configuration resolves): version;
+//  - a Chart.yaml (file named Chart.yaml) dependency <name> from that repository: version (one
+//    from a repository alias, `@name` / `alias:name`, which only helm's configuration resolves,
+//    is an error);
 //  - a kustomization helmCharts entry <name> from that repository: version.
 // A pin with no version field (it floats) is an error: add the current version first.
 // Kind::git refuses every chart pin from `t.source` (a raw-manifest run proves no chart version),
