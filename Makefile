@@ -16,7 +16,13 @@ FLAVOUR ?= install
 FORMAT ?= text
 OUT ?= out
 ARGS ?=                     # anything else for `run`, e.g. --no-smoke --retain on-failure
+CHART ?=                    # a Helm chart instead: DIR or .tgz, or its name in CHART_REPO
+CHART_REPO ?=
+CHART_VERSION ?=            # a version or constraint (~6.10.0) in CHART_REPO
+VALUES ?=                   # values files for CHART, space-separated (later wins)
 STATIC_DEFAULT := ../shared/argocd/v3.5.1/install.yaml
+CHART_ARGS = --chart $(strip $(CHART)) $(if $(strip $(CHART_REPO)),--chart-repo $(strip $(CHART_REPO)) --chart-version '$(strip $(CHART_VERSION))') \
+  $(foreach v,$(VALUES),--values $(v))
 
 .PHONY: setup build test preflight clean bench bench-real
 
@@ -38,11 +44,16 @@ test: build
 preflight: build
 	@mkdir -p $(OUT)
 ifeq ($(strip $(MODE)),static)
-	$(BIN) analyze $(or $(strip $(MANIFESTS)),$(STATIC_DEFAULT)) $(if $(strip $(BASELINE)),--baseline $(BASELINE)) --format $(FORMAT) --report-dir $(OUT)
+ifneq ($(strip $(CHART)),)
+	@tools=$$(ci/tools.sh ensure helm) || exit 3; \
+	PATH="$$tools:$$PATH" $(BIN) analyze $(CHART_ARGS) $(if $(strip $(BASELINE)),--baseline $(BASELINE)) --format $(FORMAT) --report-dir $(OUT)
 else
-	@tools=$$(ci/tools.sh ensure $(if $(findstring --provider existing,$(ARGS)),kubectl,kind kubectl)) || exit 3; \
-	PATH="$$tools:$$PATH" $(BIN) run --scenario $(strip $(SCENARIO)) --flavour $(strip $(FLAVOUR)) --source $(strip $(SOURCE)) \
-	  $(if $(strip $(MANIFESTS)),--manifests $(MANIFESTS),--candidate $(strip $(CANDIDATE))) \
+	$(BIN) analyze $(or $(strip $(MANIFESTS)),$(STATIC_DEFAULT)) $(if $(strip $(BASELINE)),--baseline $(BASELINE)) --format $(FORMAT) --report-dir $(OUT)
+endif
+else
+	@tools=$$(ci/tools.sh ensure $(strip $(if $(findstring --provider existing,$(ARGS)),kubectl,kind kubectl) $(if $(strip $(CHART)),helm))) || exit 3; \
+	PATH="$$tools:$$PATH" $(BIN) run --scenario $(strip $(SCENARIO)) --source $(strip $(SOURCE)) \
+	  $(if $(strip $(CHART)),$(CHART_ARGS),--flavour $(strip $(FLAVOUR)) $(if $(strip $(MANIFESTS)),--manifests $(MANIFESTS),--candidate $(strip $(CANDIDATE)))) \
 	  $(if $(strip $(BASELINE)),--baseline $(strip $(BASELINE))) --format $(FORMAT) --report-dir $(OUT) $(ARGS)
 endif
 

@@ -101,6 +101,17 @@ tools good 2>"$T/err" >/dev/null || fail "planted link: $(cat "$T/err")"
 plan=$(make -s -n -C "$here" preflight 2>/dev/null | tr -d '\\\n')
 grep -q 'tools=$(ci/tools.sh ensure kind kubectl) || exit 3' <<< "$plan" || fail "make preflight does not ensure kind and kubectl: $plan"
 grep -q 'PATH="$tools:$PATH" .*argocd-preflight run' <<< "$plan" || fail "make preflight does not run with the tools first on PATH"
+# A chart candidate: helm too, the chart's flags instead of the git candidate's.
+plan=$(make -s -n -C "$here" preflight CHART=argo-cd CHART_REPO=https://charts.example.test CHART_VERSION='~6.10.0' VALUES="a.yaml b.yaml" 2>/dev/null | tr -d '\
+')
+grep -q 'tools=$(ci/tools.sh ensure kind kubectl helm) || exit 3' <<< "$plan" || fail "make preflight CHART=... does not ensure helm: $plan"
+grep -q -- "--chart argo-cd --chart-repo https://charts.example.test --chart-version '~6.10.0' --values a.yaml --values b.yaml" <<< "$plan" ||
+  fail "make preflight CHART=... does not pass the chart: $plan"
+! grep -q -- '--candidate' <<< "$plan" || fail "make preflight CHART=... still passes --candidate: $plan"
+plan=$(make -s -n -C "$here" preflight MODE=static CHART=charts/argo-cd 2>/dev/null | tr -d '\
+')
+grep -q 'tools=$(ci/tools.sh ensure helm) || exit 3; .*argocd-preflight analyze --chart charts/argo-cd' <<< "$plan" ||
+  fail "make preflight MODE=static CHART=... does not analyze the chart with helm ensured: $plan"
 
 # The shipped lock: every line well formed (name, version, os/arch, 64 hex, https URL).
 awk '!/^#/ && NF { if (NF < 5 || NF > 6 || $3 !~ /^(linux|darwin)\/(amd64|arm64)$/ || length($4) != 64 || $4 !~ /^[0-9a-f]+$/ || $5 !~ /^https:\/\//) { print "bad line " NR ": " $0; bad = 1 } } END { exit bad }' "$here/ci/tools.lock" ||
