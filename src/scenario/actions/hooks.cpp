@@ -1,10 +1,11 @@
 // Helm hooks of a rendered chart, run as helm install/upgrade runs them: by weight (then kind in
 // helm's install order, then name), each weight's objects applied together, its Jobs and Pods
 // waited for until they complete, delete policies honoured.
+#include <algorithm>
 #include <map>
-#include <thread>
 
 #include "preflight/health/health.hpp"
+#include "preflight/kube/watch.hpp"
 #include "preflight/model/manifest.hpp"
 #include "preflight/scenario/actions.hpp"
 #include "preflight/scenario/root_cause.hpp"
@@ -44,14 +45,13 @@ HookState state_of(const Hook& h, const model::Value& obj) {
 // crash-looping Job would otherwise be waited for until its backoffLimit gives up (minutes).
 class HookCrash {
 public:
-    std::string check(ActionContext& ctx, kube::Kubectl& k, const std::string& ns, const Hook& h, double grace_s, std::chrono::milliseconds timeout) {
+    // `pods`: the Job's pods as the watch last saw them.
+    std::string check(ActionContext& ctx, kube::Kubectl& k, const std::string& ns, const Hook& h, const std::vector<const model::Value*>& pods,
+                      double grace_s) {
         if (h.kind != "Job") return {};
-        auto out = k.output(kube::pods_by_selector_args(k.target(), ns, "job-name=" + h.name), timeout);
-        if (!out) return {};
-        auto docs = model::parse_documents("hook pods", *out);
-        if (!docs || docs->empty()) return {};
         auto now = std::chrono::steady_clock::now();
-        for (const auto& pod : (*docs)[0]["items"].items)
+        for (const auto* p : pods) {
+            const auto& pod = *p;
             for (const auto& c : health::stuck_containers(pod, 1)) {
                 std::string pod_name(pod.at_path({"metadata", "name"}).str());
                 auto key = pod_name + "/" + c.container;
@@ -62,6 +62,7 @@ public:
                 container = c.container;
                 return key + ": " + (line.empty() ? "" : line + " — ") + c.reason + (c.message.empty() ? "" : ": " + c.message);
             }
+        }
         return {};
     }
 
@@ -72,6 +73,26 @@ private:
 };
 
 std::string resource_of(const Hook& h) { return h.kind == "Job" ? "job" : h.kind == "Pod" ? "pod" : h.kind; }
+
+bool waited_for(const Hook& h) { return h.kind == "Job" || h.kind == "Pod"; }
+
+// The hook's object in a watch snapshot, or nullptr.
+const model::Value* find_object(const std::vector<model::Value>& objects, const Hook& h) {
+    for (const auto& o : objects)
+        if (o["kind"].str() == h.kind && o.at_path({"metadata", "name"}).str() == h.name) return &o;
+    return nullptr;
+}
+
+// The pods a Job made (the job controller labels them with its name, under both keys since 1.27).
+std::vector<const model::Value*> pods_of_job(const std::vector<model::Value>& objects, const std::string& job) {
+    std::vector<const model::Value*> out;
+    for (const auto& o : objects) {
+        if (o["kind"].str() != "Pod") continue;
+        const auto& labels = o.at_path({"metadata", "labels"});
+        if (labels["job-name"].str() == job || labels["batch.kubernetes.io/job-name"].str() == job) out.push_back(&o);
+    }
+    return out;
+}
 
 }  // namespace
 
@@ -102,24 +123,44 @@ Verdict hooks(ActionContext& ctx, const Release& r, const std::string& event, st
             return v;
         }
         auto until = std::chrono::steady_clock::now() + ctx.left(timeout);
+        // One watch of the namespace's jobs and pods for the whole weight (O(types) processes,
+        // not a kubectl per hook per poll), started after the apply: it lists what exists.
+        kube::LiveView view;
+        bool watching = std::any_of(group.begin(), group.end(), [](const Hook* h) { return waited_for(*h); });
+        if (watching)
+            if (auto started = view.start(k, ctx.ns(), {"jobs", "pods"}, ctx.left(timeout)); !started) {
+                auto c = ctx.start_case(event + " hooks (weight " + std::to_string(weight) + ")");
+                c.outcome = outcome_of(started.error());
+                c.message = "watching the hooks: " + started.error().describe();
+                Verdict v{c.outcome, c.message};
+                ctx.finish(std::move(c));
+                return v;
+            }
         for (const auto* h : group) {
             auto c = ctx.start_case(event + " hook " + h->kind + "/" + h->name + " (weight " + std::to_string(weight) + ")");
             HookState s;
             std::string last_error;
             HookCrash crash;
-            while (true) {
-                auto obj = k.get_json(resource_of(*h) + "/" + h->name, ctx.ns(), ctx.left(30'000ms));
-                if (obj) s = state_of(*h, *obj);
-                else last_error = obj.error().describe();
+            while (waited_for(*h)) {
+                auto objects = view.snapshot();
+                if (const auto* obj = find_object(objects, *h)) s = state_of(*h, *obj);
                 if (!s.done)
-                    if (auto why = crash.check(ctx, k, ctx.ns(), *h, ctx.options().stuck_grace_s, ctx.left(30'000ms)); !why.empty())
+                    if (auto why = crash.check(ctx, k, ctx.ns(), *h, pods_of_job(objects, h->name), ctx.options().stuck_grace_s); !why.empty())
                         s = {true, true, why + " (failing for --stuck-grace " + std::to_string(static_cast<int>(ctx.options().stuck_grace_s)) + " s)"};
                 if (s.done || proc::interrupt_level() > 0 || std::chrono::steady_clock::now() >= until) break;
-                std::this_thread::sleep_for(std::chrono::milliseconds(500));
+                view.revive();
+                if (auto broken = view.broken()) {
+                    last_error = *broken;
+                    break;
+                }
+                // A change, or a second for the crash clock to move.
+                view.wait_change(1000ms);
             }
+            if (!waited_for(*h)) s = {true, false, "applied"};
             if (!s.done) {
                 c.outcome = proc::interrupt_level() > 0 ? report::Outcome::skipped : report::Outcome::failed;
-                c.message = "did not complete within " + std::to_string(timeout.count() / 1000) + " s" + (last_error.empty() ? "" : ": " + last_error);
+                c.message = last_error.empty() ? "did not complete within " + std::to_string(timeout.count() / 1000) + " s"
+                                               : "could not be watched to its end: " + last_error;
             } else {
                 c.outcome = s.failed ? report::Outcome::failed : report::Outcome::passed;
                 c.message = s.why;
