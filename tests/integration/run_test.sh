@@ -185,7 +185,18 @@ p["promote.revision"] = "v2.11.2"
 r["properties"] = p
 json.dump(r, open(sys.argv[2], "w"))
 PY
+  # A forged chart name (a newline and a second output) is refused before anything is written.
+  python3 - "$OUT/report.json" "$T/forged-chart.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["properties"]["promote.chart"] = "argo-cd\nrevision=evil"
+json.dump(r, open(sys.argv[2], "w"))
+PY
   cp "$T/gitops.orig/apps.yaml" "$G/apps.yaml"
+  "$BIN" promote --report "$T/forged-chart.json" --source https://argoproj.github.io/argo-helm --dotenv "$T/forged.env" "$G/apps.yaml" >/dev/null 2>"$T/err"; expect_rc $? 2
+  contains "$T/err" 'promote.chart is not a chart name'
+  cmp -s "$G/apps.yaml" "$T/gitops.orig/apps.yaml" || fail "a forged chart report moved a pin"
+  ! grep -q evil "$T/forged.env" 2>/dev/null || fail "a forged chart name reached the outputs"
   "$BIN" promote --report "$T/git-report.json" --source https://argoproj.github.io/argo-helm "$G/apps.yaml" >/dev/null 2>"$T/err"; expect_rc $? 2
   contains "$T/err" 'pins chart argo-cd from https://argoproj.github.io/argo-helm: the report validated a git revision of raw manifests'
   cmp -s "$G/apps.yaml" "$T/gitops.orig/apps.yaml" || fail "a git report moved a chart pin"
