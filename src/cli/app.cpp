@@ -46,7 +46,7 @@ void add_chart_options(CLI::App& cmd, ChartOptions& c) {
     cmd.add_option("--set", c.set, "KEY=VALUE for the chart, as helm --set (repeatable)")->take_all();
     cmd.add_option("--release", c.release, "release name the chart is rendered with")->capture_default_str();
     cmd.add_option("--chart-repo", c.repo, "chart repository URL (--chart is then the chart's name)");
-    cmd.add_option("--chart-version", c.version, "chart version in --chart-repo (required there: it is the pin)");
+    cmd.add_option("--chart-version", c.version, "chart version or constraint (~6.10.0) in --chart-repo (required there; resolved once by helm to the exact version, the pin)");
 }
 
 }  // namespace
