@@ -16,7 +16,7 @@ mkdir -p "$bin"
 exec 9>"$bin/.lock"
 flock -w 1200 9 || { echo "build_npa.sh: another build holds $bin/.lock" >&2; exit 3; }
 if ! { [ -x "$bin/k8snetpolicy" ] && (cd "$bin" && sha256sum --quiet -c k8snetpolicy.sha256 2>/dev/null); }; then
-  echo "build_npa.sh: building netpol-analyzer $NPA_VERSION (cold: ~3 min)" >&2
+  echo "build_npa.sh: building netpol-analyzer $NPA_VERSION (cold: ~2 min)" >&2
   dir=$(go mod download -json "github.com/np-guard/netpol-analyzer@$NPA_VERSION" |
     python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(d.get("Error")) if d.get("Error") else print(d["Dir"])')
   src=$(mktemp -d)
