@@ -50,7 +50,7 @@ Result<ReportFacts> read_report(const std::string& path, Streams& s) {
     if (f.chart.empty() != f.chart_version.empty()) return fail(ErrorKind::input, path + ": a chart pin needs the chart's name and version");
     // A chart name as helm allows it; anything else is a damaged or forged report.
     bool name_ok = f.chart.size() <= 63 && std::all_of(f.chart.begin(), f.chart.end(), [](unsigned char c) {
-                       return std::islower(c) || std::isdigit(c) || c == '-' || c == '_' || c == '.';
+                       return std::isalnum(c) || c == '-' || c == '_' || c == '.';
                    });
     if (!f.chart.empty() && !name_ok) return fail(ErrorKind::input, path + ": promote.chart is not a chart name: not a report argocd-preflight wrote");
     return f;

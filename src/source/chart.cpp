@@ -75,7 +75,7 @@ Result<ChartMeta> parse_chart_meta(std::string_view label, std::string_view char
     static const std::regex version("^[0-9A-Za-z][0-9A-Za-z.+-]{0,127}$");
     if (!std::regex_match(m.version, version))
         return fail(ErrorKind::input, std::string(label) + ": chart version '" + m.version.substr(0, 80) + "' is not a version a file can pin");
-    static const std::regex name("^[a-z0-9]([-a-z0-9_.]{0,62})$");
+    static const std::regex name("^[A-Za-z0-9]([-A-Za-z0-9_.]{0,62})$");  // helm refuses path separators; case is free
     if (!std::regex_match(m.name, name)) return fail(ErrorKind::input, std::string(label) + ": chart name '" + m.name.substr(0, 80) + "' is not a chart name");
     return m;
 }

@@ -101,6 +101,8 @@ TEST_CASE("Chart.yaml: its name and version are the pin; a version a file cannot
     CHECK_FALSE(source::parse_chart_meta("c", "name: argo-cd\nversion: \"6.10.2 # x\"\n").has_value());  // space, '#'
     CHECK_FALSE(source::parse_chart_meta("c", "name: argo-cd\nversion: \"6.10.2\\nevil: 1\"\n").has_value());
     CHECK_FALSE(source::parse_chart_meta("c", "name: argo-cd\nversion: -1.0.0\n").has_value());  // option-like
-    CHECK_FALSE(source::parse_chart_meta("c", "name: Argo CD\nversion: 1.0.0\n").has_value());
+    CHECK_FALSE(source::parse_chart_meta("c", "name: Argo CD\nversion: 1.0.0\n").has_value());  // a space
+    CHECK_FALSE(source::parse_chart_meta("c", "name: ../argo-cd\nversion: 1.0.0\n").has_value());
+    CHECK(source::parse_chart_meta("c", "name: ArgoCD\nversion: 1.0.0\n").has_value());  // helm lets case be
     CHECK_FALSE(source::parse_chart_meta("c", "- a\n- b\n").has_value());
 }
