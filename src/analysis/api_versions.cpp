@@ -1,6 +1,8 @@
 // The served-API table and PF006. Data first, in one place; a test covers every row.
 #include "preflight/analysis/api_versions.hpp"
 
+#include <optional>
+
 
 namespace preflight::analysis {
 
@@ -90,8 +92,25 @@ const std::vector<CrdFeatureRow>& crd_feature_table() {
 
 namespace {
 
-std::string at_text(const model::Object& obj, const model::Mark& mark) {
-    return obj.where.file + ":" + std::to_string(mark.line ? mark.line : obj.where.line) + ":" + std::to_string(mark.line ? mark.col : obj.where.col);
+// Where `mark` (inside `obj`) is, falling back to the object's own position.
+model::SourceRef site_of(const model::Object& obj, const model::Mark& mark) {
+    return {obj.where.file, mark.line ? mark.line : obj.where.line, mark.line ? mark.col : obj.where.col};
+}
+
+std::string at_text(const model::SourceRef& site) { return site.file + ":" + std::to_string(site.line) + ":" + std::to_string(site.col); }
+
+// A PF006 finding: `title` leads, `location` names the object, `site` (when known) the place.
+Finding pf006(Severity severity, std::string title, std::string explanation, std::string remediation, std::string location,
+              std::optional<model::SourceRef> site) {
+    Finding f;
+    f.id = "PF006";
+    f.severity = severity;
+    f.title = std::move(title);
+    f.explanation = std::move(explanation);
+    f.remediation = std::move(remediation);
+    f.locations.push_back(std::move(location));
+    if (site) f.sites.push_back(std::move(*site));
+    return f;
 }
 
 // Every use of `key` in `v` (recursively; for "x[].sub", the key `sub` of each item of a list `x`),
@@ -122,7 +141,8 @@ void check_crd_features(const model::Object& obj, int minor, std::vector<CheckRe
             }
         }
         if (uses.empty()) continue;
-        std::string at = at_text(obj, uses.front()->mark);
+        auto site = site_of(obj, uses.front()->mark);
+        std::string at = at_text(site);
         std::string k = "Kubernetes 1." + std::to_string(minor);
         std::string what = "CustomResourceDefinition " + obj.name + " uses " + std::string(row.what) + " (" + std::string(row.key) + ", " +
                            std::to_string(uses.size()) + (uses.size() == 1 ? " use)" : " uses)");
@@ -131,17 +151,11 @@ void check_crd_features(const model::Object& obj, int minor, std::vector<CheckRe
             res.passed = false;
             res.message = at + ": " + what + ", which " + k + " does not act on (from 1." + std::to_string(row.works_from) +
                           ", on by default; GA 1." + std::to_string(row.ga) + "): the API server drops the field";
-            Finding f;
-            f.id = "PF006";
-            f.severity = Severity::error;
-            f.title = res.message;
-            f.explanation = "an API server before 1." + std::to_string(row.works_from) + " drops " + std::string(row.key) +
-                            " from the CRD: what it promises silently does not happen on this cluster (" + std::string(row.source) + ")";
-            f.remediation = "run Kubernetes 1." + std::to_string(row.works_from) + " or later, or a release of the candidate that does not need it";
-            f.locations.push_back(obj.ref() + " (" + at + ")");
-            f.sites.push_back({obj.where.file, uses.front()->mark.line ? uses.front()->mark.line : obj.where.line,
-                               uses.front()->mark.line ? uses.front()->mark.col : obj.where.col});
-            res.finding = std::move(f);
+            res.finding = pf006(Severity::error, res.message,
+                                "an API server before 1." + std::to_string(row.works_from) + " drops " + std::string(row.key) +
+                                    " from the CRD: what it promises silently does not happen on this cluster (" + std::string(row.source) + ")",
+                                "run Kubernetes 1." + std::to_string(row.works_from) + " or later, or a release of the candidate that does not need it",
+                                obj.ref() + " (" + at + ")", site);
         }
         out.push_back(std::move(res));
     }
@@ -151,19 +165,16 @@ void check_crd_features(const model::Object& obj, int minor, std::vector<CheckRe
 
 CheckResult chart_kube_version_result(const std::string& chart, const std::string& constraint, int minor, const std::string& helm_message,
                                       const model::SourceRef& site) {
-    std::string at = site.file.empty() ? "" : site.file + ":" + std::to_string(site.line) + ":" + std::to_string(site.col) + ": ";
+    bool located = !site.file.empty();
+    std::string at = located ? at_text(site) : "";
     CheckResult res{CheckId::api_version_served, "chart " + chart, false,
-                    at + "chart " + chart + " requires kubeVersion " + constraint + ", which excludes Kubernetes 1." + std::to_string(minor),
+                    (located ? at + ": " : "") + "chart " + chart + " requires kubeVersion " + constraint + ", which excludes Kubernetes 1." +
+                        std::to_string(minor),
                     std::nullopt};
-    Finding f;
-    f.id = "PF006";
-    f.severity = Severity::error;
-    f.title = res.message;
-    f.explanation = "helm refuses to install it there (" + helm_message + "); the other results are from a rendering for helm's default version";
-    f.remediation = "run it on Kubernetes within " + constraint + ", or pick a chart version whose kubeVersion includes 1." + std::to_string(minor);
-    f.locations.push_back("chart " + chart + (site.file.empty() ? "" : " (" + at.substr(0, at.size() - 2) + ")"));
-    if (!site.file.empty()) f.sites.push_back(site);
-    res.finding = std::move(f);
+    res.finding = pf006(Severity::error, res.message,
+                        "helm refuses to install it there (" + helm_message + "); the other results are from a rendering for helm's default version",
+                        "run it on Kubernetes within " + constraint + ", or pick a chart version whose kubeVersion includes 1." + std::to_string(minor),
+                        "chart " + chart + (located ? " (" + at + ")" : ""), located ? std::optional(site) : std::nullopt);
     return res;
 }
 
@@ -176,23 +187,16 @@ std::vector<CheckResult> check_api_versions(const std::vector<model::Object>& ob
         for (const auto& r : rows)
             if (r.api_version == obj.api_version && r.kind == obj.kind) row = &r;
         if (!row) continue;
-        const auto& mark = obj.body["apiVersion"].mark;
-        std::string at = obj.where.file + ":" + std::to_string(mark.line ? mark.line : obj.where.line) + ":" +
-                         std::to_string(mark.line ? mark.col : obj.where.col);
+        auto site = site_of(obj, obj.body["apiVersion"].mark);
+        std::string at = at_text(site);
         std::string what = obj.api_version + " " + obj.kind + " " + obj.name;
         std::string k = "Kubernetes 1." + std::to_string(minor);
         CheckResult res{CheckId::api_version_served, obj.ref(), true, what + " is served by " + k, std::nullopt};
         auto finding = [&](Severity sev, const std::string& title, const std::string& fix) {
-            Finding f;
-            f.id = "PF006";
-            f.severity = sev;
-            f.title = at + ": " + title;
-            f.explanation = sev == Severity::error ? "the API server would refuse this object: the install fails on this cluster"
-                                                   : "still served, but a later release removes it";
-            f.remediation = fix;
-            f.locations.push_back(obj.ref() + " (" + at + ")");
-            f.sites.push_back({obj.where.file, mark.line ? mark.line : obj.where.line, mark.line ? mark.col : obj.where.col});
-            return f;
+            return pf006(sev, at + ": " + title,
+                         sev == Severity::error ? "the API server would refuse this object: the install fails on this cluster"
+                                                : "still served, but a later release removes it",
+                         fix, obj.ref() + " (" + at + ")", site);
         };
         if (row->removed && minor >= row->removed) {
             res.passed = false;

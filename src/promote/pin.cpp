@@ -226,6 +226,9 @@ Result<Rewrite> pin(std::string_view file, std::string_view text, const Target& 
         add(*v, std::string(revision), what + "." + key);
     };
     const bool chart_yaml = std::filesystem::path(std::string(file)).filename() == "Chart.yaml";
+    // The HelmRepositories a HelmRelease may name: this file's and the other files' given.
+    auto repos = repositories_in(*docs);
+    repos.insert(repos.end(), t.helm_repositories.begin(), t.helm_repositories.end());
     for (const auto& doc : *docs) {
         auto kind = doc["kind"].str();
         auto api = doc["apiVersion"].str();
@@ -259,8 +262,6 @@ Result<Rewrite> pin(std::string_view file, std::string_view text, const Target& 
             // The HelmRepository it names (its namespace defaults to the HelmRelease's), from
             // this file or another one being promoted: the pin moves only when its url is ours.
             std::string ref_ns(ref["namespace"].str().empty() ? doc.at_path({"metadata", "namespace"}).str() : ref["namespace"].str());
-            auto repos = repositories_in(*docs);
-            repos.insert(repos.end(), t.helm_repositories.begin(), t.helm_repositories.end());
             std::optional<bool> ours;
             for (const auto& r : repos)
                 if (r.name == ref["name"].str() && (r.ns.empty() || ref_ns.empty() || r.ns == ref_ns))
