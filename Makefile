@@ -62,6 +62,7 @@ clean:
 
 bench: build
 	bench/run.sh $(BIN) ../shared
+	bench/sweep.py $(BIN) ../shared
 	bench/scale.sh $(abspath $(BIN))
 
 # The early verdict on the real test cluster (root; builds the cluster when cold).

@@ -675,8 +675,12 @@ void check_baseline(Ctx& ctx, const Inventory& base_inv, const Engine& base) {
         auto bd = find_by_id(base.endpoints(), dst.id());
         bool existed = bs != EndpointSet::npos && bd != EndpointSet::npos;
         bool then = existed && base.allowed(base.endpoints().all[bs], base.endpoints().all[bd]).allows(req.protocol, req.port);
+        // The same need: the same endpoints (by identity), protocol and port, known at least as
+        // surely. A guess in the baseline that the candidate confirms (a known client now runs)
+        // is a new confirmed need; a guess against any earlier need is not new.
         bool needed_then = existed && std::any_of(before.requirements.begin(), before.requirements.end(), [&](const Need& r) {
-            return r.src == bs && r.dst == bd && r.protocol == req.protocol && r.port == req.port && r.level == Severity::error;
+            return r.src == bs && r.dst == bd && r.protocol == req.protocol && r.port == req.port &&
+                   (req.level == Severity::warning || r.level == Severity::error);
         });
         CheckResult r{CheckId::baseline_regression, label};
         if (now) {
@@ -684,13 +688,23 @@ void check_baseline(Ctx& ctx, const Inventory& base_inv, const Engine& base) {
             ctx.out.results.push_back(std::move(r));
             continue;
         }
+        if (!then && needed_then) {
+            // Not a regression: the same need met the same block in the baseline. PF001/PF002/PF003
+            // report the block itself, at the need's own severity.
+            r.message = "blocked as in the baseline (" + req.why + "); see " + std::string(to_string(req.check));
+            ctx.out.results.push_back(std::move(r));
+            continue;
+        }
         Finding f;
         f.id = "PF005";
+        // A need PF001 only guesses (a token and RBAC, no known client) stays a guess here: a
+        // regression is an error only for a need the manifests confirm.
+        f.severity = req.level;
         add_location(f, src.workload ? src.workload->object : nullptr);
         if (then) {
             f.title = "the candidate removes " + label + ", which the baseline allowed and " + src.name + " still needs (" + req.why + ")";
             f.explanation = "Baseline policies allowed this connection; the candidate's do not.";
-        } else if (!needed_then) {
+        } else {
             f.title = "the candidate adds a need the policies do not allow: " + label + " (" + req.why + ")";
             bool baseline_clean = std::all_of(before.results.begin(), before.results.end(), [](const CheckResult& c) { return c.passed; });
             std::vector<std::string> blocking;
@@ -701,12 +715,9 @@ void check_baseline(Ctx& ctx, const Inventory& base_inv, const Engine& base) {
                             (blocking.empty() ? std::string("its policies") : "NetworkPolicy " + join(blocking)) +
                             " do not allow it" + (then ? "" : (existed ? " (nor did the baseline's)" : "")) +
                             ": the release added a requirement without widening its policy.";
-        } else {
-            f.title = "still blocked, as in the baseline: " + label + " (" + req.why + ")";
-            f.explanation = "The baseline had the same need and the same block.";
         }
         f.remediation = "See the " + std::string(to_string(req.check)) + " finding for " + src.name + ".";
-        r.passed = false;
+        r.passed = req.level == Severity::warning;
         r.message = f.title;
         r.finding = std::move(f);
         ctx.out.results.push_back(std::move(r));

@@ -63,7 +63,10 @@ int run(const std::vector<std::string>& args, Streams streams) {
     auto* analyze = app.add_subcommand("analyze", "static pre-flight: predict from the manifests what will fail on a cluster");
     analyze->add_option("inputs", analyze_opts.inputs, "manifest FILE, DIR (recursive) or - for stdin (or --chart)");
     add_chart_options(*analyze, analyze_opts.chart);
-    analyze->add_option("--baseline", analyze_opts.baseline, "manifests of the release you run today (FILE|DIR), to report regressions");
+    // One value per occurrence: `--baseline base.yaml cand.yaml` must not swallow the candidate.
+    analyze->add_option("--baseline", analyze_opts.baseline,
+                        "manifests of the release you run today (FILE|DIR), to report regressions; repeat for several")
+        ->allow_extra_args(false);
     analyze->add_option("--kube-version", analyze_opts.kube_version,
                         "Kubernetes version of the target cluster (1.33): objects whose apiVersion it does not serve are errors (PF006)");
     analyze->add_option("--apiserver-endpoint", analyze_opts.apiserver_endpoint,

@@ -256,6 +256,13 @@ PY
   "$bin" analyze "$tmp/pdb.yaml" --kube-version banana >"$tmp/out" 2>&1; expect_exit "a bad --kube-version" 2 $?
   "$bin" analyze "$shared/argocd/v2.11.1/install.yaml" --baseline "$shared/argocd/v2.11.0/install.yaml" >"$tmp/out"; expect_exit "baseline" 1 $?
   contains "baseline reports the API egress" "$tmp/out" "baseline-regression: argocd/argocd-redis[Deployment] -> kube-apiserver"
+  # --baseline takes one value: the candidate after it is the candidate, not a second baseline.
+  "$bin" analyze --baseline "$shared/argocd/v2.11.0/install.yaml" "$shared/argocd/v2.11.1/install.yaml" >"$tmp/out" 2>"$tmp/err"
+  expect_exit "--baseline BASE CANDIDATE analyses the candidate" 1 $?
+  contains "the candidate after --baseline is analysed" "$tmp/out" "baseline-regression: argocd/argocd-redis[Deployment] -> kube-apiserver"
+  "$bin" analyze --baseline "$shared/argocd/v2.11.0/install.yaml" --baseline "$shared/argocd/v2.11.0/ha/install.yaml" \
+    "$shared/argocd/v2.11.2/install.yaml" >"$tmp/out" 2>"$tmp/err"
+  expect_exit "--baseline repeated, a clean candidate" 0 $?
   "$bin" connectivity "$shared/argocd/v3.5.1/install.yaml" --format csv >"$tmp/c.csv"; expect_exit "connectivity v3.5.1" 0 $?
   contains "redis ingress only from its clients" "$tmp/c.csv" "argocd/argocd-server[Deployment],argocd/argocd-redis[Deployment],TCP 6379"
   if grep -q "argocd/argocd-dex-server\[Deployment\],argocd/argocd-redis\[Deployment\]" "$tmp/c.csv"; then failed "dex reaches redis"; else pass "dex does not reach redis"; fi

@@ -342,6 +342,40 @@ TEST_CASE("PF005: a connection the baseline allowed and the candidate removes") 
     CHECK(r->finding->title.find("removes") != std::string::npos);
 }
 
+TEST_CASE("PF005: a release against itself reports no regression, whether its needs are met, guessed or blocked") {
+    // The HA haproxy shape: a token and RBAC but no known client, egress restricted. PF001 guesses
+    // (a warning); the same need in the baseline is not new, so PF005 must not turn it into an error.
+    for (const char* init : {"[/bin/setup-cache]", "[argocd, admin, redis-initial-password]"}) {
+        CAPTURE(init);
+        auto base = world(release(k_dns_only, "[Ingress, Egress]", init));
+        auto cand = world(release(k_dns_only, "[Ingress, Egress]", init));
+        auto a = analysis::analyze(cand->inv, *cand->engine, cand->config, &base->inv, base->engine.get());
+        const auto* r = result(a, "baseline-regression", "argocd/kv[Deployment] -> kube-apiserver[172.18.0.2] TCP 6443");
+        REQUIRE(r);
+        CHECK(r->passed);
+        CHECK_FALSE(r->finding);
+        CHECK(r->message.find("blocked as in the baseline") != std::string::npos);
+    }
+}
+
+TEST_CASE("PF005: a new need that PF001 only guesses is a warning, not a failure") {
+    // Baseline: no token, so no need at all; candidate: token + RBAC, no known client.
+    std::string no_token = release(k_dns_only, "[Ingress, Egress]", "[/bin/setup-cache]");
+    no_token.insert(no_token.find("      serviceAccountName: cache-sa\n"), "      automountServiceAccountToken: false\n");
+    auto base = world(no_token);
+    auto cand = world(release(k_dns_only, "[Ingress, Egress]", "[/bin/setup-cache]"));
+    auto a = analysis::analyze(cand->inv, *cand->engine, cand->config, &base->inv, base->engine.get());
+    const auto* r = result(a, "baseline-regression", "argocd/kv[Deployment] -> kube-apiserver[172.18.0.2] TCP 6443");
+    REQUIRE(r);
+    CHECK(r->passed);
+    REQUIRE(r->finding);
+    CHECK(r->finding->severity == analysis::Severity::warning);
+    for (const auto& x : a.results) {
+        CAPTURE(x.subject);
+        if (x.check == analysis::CheckId::baseline_regression || x.check == analysis::CheckId::api_server_reachable) CHECK(x.passed);
+    }
+}
+
 // --- real data ---------------------------------------------------------------------------
 
 namespace {
