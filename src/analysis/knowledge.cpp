@@ -3,6 +3,8 @@
 
 #include <array>
 
+#include "preflight/analysis/shell.hpp"
+
 namespace preflight::analysis {
 namespace {
 
@@ -10,6 +12,7 @@ struct Entry {
     std::string_view program;     // basename of argv[0]
     std::string_view subcommand;  // required argv[1], or empty for any
     std::string_view reason;
+    bool api_argument = false;    // a client only when an argument names the API server
 };
 
 // Argo CD's own binaries (every one but the repo server and the commit server watches or
@@ -24,6 +27,29 @@ constexpr std::array k_api_clients = {
     Entry{"argocd-dex", "rundex", "argocd-dex reads argocd-cm and argocd-secret to configure Dex"},
     Entry{"argocd-k8s-auth", "", "argocd-k8s-auth requests tokens from the API server"},
     Entry{"kubectl", "", "kubectl talks to the API server"},
+    Entry{"oc", "", "oc (the OpenShift client) talks to the API server"},
+    Entry{"helm", "", "helm reads and writes releases and their objects through the API server"},
+    Entry{"curl", "", "it sends HTTP requests to the API server (an argument names it)", true},
+    Entry{"wget", "", "it sends HTTP requests to the API server (an argument names it)", true},
+};
+
+// Words by which a script or an argument addresses the API server from inside a pod: the
+// in-cluster Service name and the variables the kubelet injects into every container.
+constexpr std::array k_api_server_words = {"kubernetes.default", "KUBERNETES_SERVICE_HOST", "KUBERNETES_PORT"};
+
+// Images whose entrypoint is an API client, for containers that give only `args:` (the
+// entrypoint is not in the manifest). Sources: each image's published Dockerfile.
+struct ImageEntrypoint {
+    std::string_view repository;  // without registry (docker.io, library/) and tag
+    std::string_view program;
+};
+constexpr std::array k_image_entrypoints = {
+    ImageEntrypoint{"bitnami/kubectl", "kubectl"},             // bitnami/containers: ENTRYPOINT [ "kubectl" ]
+    ImageEntrypoint{"kubectl", "kubectl"},                     // registry.k8s.io/kubectl: ENTRYPOINT ["/bin/kubectl"]
+    ImageEntrypoint{"rancher/kubectl", "kubectl"},             // rancher/kubectl: ENTRYPOINT ["kubectl"]
+    ImageEntrypoint{"lachlanevenson/k8s-kubectl", "kubectl"},  // ENTRYPOINT ["kubectl"]
+    ImageEntrypoint{"alpine/helm", "helm"},                    // alpine/helm: ENTRYPOINT ["helm"]
+    ImageEntrypoint{"curlimages/curl", "curl"},                // curl-container: entrypoint.sh runs curl "$@"
 };
 
 std::string_view basename(std::string_view s) {
@@ -31,19 +57,34 @@ std::string_view basename(std::string_view s) {
     return slash == std::string_view::npos ? s : s.substr(slash + 1);
 }
 
+// "registry.k8s.io/kubectl:v1.33@sha256:..." -> "kubectl"; "docker.io/library/x" -> "x".
+std::string repository_of(std::string_view image) {
+    if (auto at = image.find('@'); at != std::string_view::npos) image = image.substr(0, at);
+    if (auto colon = image.rfind(':'); colon != std::string_view::npos && image.find('/', colon) == std::string_view::npos)
+        image = image.substr(0, colon);
+    if (auto slash = image.find('/'); slash != std::string_view::npos) {
+        auto host = image.substr(0, slash);  // a registry host has a dot, a port or is localhost
+        if (host.find('.') != std::string_view::npos || host.find(':') != std::string_view::npos || host == "localhost")
+            image = image.substr(slash + 1);
+    }
+    if (image.starts_with("library/")) image = image.substr(8);
+    return std::string(image);
+}
+
 // The program a simple command runs, past the words that only run another program: `exec`,
-// `command`, `nohup`, `time`, `env [-i] [NAME=value]...`, `timeout [-s SIG] [-k T] DURATION`,
-// `nice [-n N]` and leading NAME=value assignments (`exec kubectl get ...` runs kubectl).
+// `command`, `nohup`, `time`, `sudo`, `env [-i] [NAME=value]...`, `timeout [-s SIG] [-k T]
+// DURATION`, `nice [-n N]`, `tini [-s] [--]`, `dumb-init [--]` and leading NAME=value
+// assignments (`exec kubectl get ...` runs kubectl).
 std::size_t program_index(const std::vector<std::string>& argv) {
     std::size_t i = 0;
     auto assignment = [](const std::string& w) {
         auto eq = w.find('=');
-        return eq != std::string::npos && eq > 0 && w.find('/') > eq;
+        return eq != std::string::npos && eq > 0 && w.find('/') > eq && w[0] != '-';
     };
     while (i < argv.size()) {
         const auto& w = argv[i];
         auto name = basename(w);
-        if (assignment(w) || name == "exec" || name == "command" || name == "nohup" || name == "time") {
+        if (assignment(w) || name == "exec" || name == "command" || name == "nohup" || name == "time" || name == "sudo") {
             ++i;
         } else if (name == "env") {
             ++i;
@@ -55,6 +96,13 @@ std::size_t program_index(const std::vector<std::string>& argv) {
         } else if (name == "nice") {
             ++i;
             while (i < argv.size() && argv[i].starts_with("-")) i += argv[i] == "-n" ? 2 : 1;
+        } else if (name == "tini" || name == "dumb-init") {
+            ++i;
+            while (i < argv.size() && argv[i].starts_with("-")) {
+                bool end = argv[i] == "--";
+                ++i;
+                if (end) break;
+            }
         } else {
             break;
         }
@@ -62,14 +110,19 @@ std::size_t program_index(const std::vector<std::string>& argv) {
     return i;
 }
 
-std::optional<ApiClientMatch> match_argv(const std::vector<std::string>& full, const std::string& invocation) {
-    auto start = program_index(full);
-    if (start >= full.size()) return std::nullopt;
-    std::vector<std::string> argv(full.begin() + static_cast<std::ptrdiff_t>(start), full.end());
+bool names_api_server(const std::vector<std::string>& argv) {
+    for (std::size_t i = 1; i < argv.size(); ++i)
+        for (const char* word : k_api_server_words)
+            if (argv[i].find(word) != std::string::npos) return true;
+    return false;
+}
+
+std::optional<ApiClientMatch> match_table(const std::vector<std::string>& argv, const std::string& invocation) {
     auto program = basename(argv[0]);
     for (const auto& e : k_api_clients) {
         if (program != e.program) continue;
         if (!e.subcommand.empty() && (argv.size() < 2 || argv[1] != e.subcommand)) continue;
+        if (e.api_argument && !names_api_server(argv)) continue;
         std::string name(e.program);
         if (!e.subcommand.empty()) name += " " + std::string(e.subcommand);
         return ApiClientMatch{name, e.reason, invocation};
@@ -77,27 +130,19 @@ std::optional<ApiClientMatch> match_argv(const std::vector<std::string>& full, c
     return std::nullopt;
 }
 
-// Splits a shell script into simple commands at ;, &&, || and |, then into words.
-std::vector<std::vector<std::string>> script_commands(std::string_view script) {
-    std::vector<std::vector<std::string>> out(1);
-    std::string word;
-    auto flush = [&] {
-        if (!word.empty()) out.back().push_back(word);
-        word.clear();
-    };
-    for (std::size_t i = 0; i < script.size(); ++i) {
-        char c = script[i];
-        if (c == ';' || c == '|' || c == '&' || c == '\n') {
-            flush();
-            if (!out.back().empty()) out.emplace_back();
-        } else if (c == ' ' || c == '\t' || c == '"' || c == '\'') {
-            flush();
-        } else {
-            word += c;
-        }
-    }
-    flush();
-    return out;
+// `full` as one simple command: the program it runs (past wrappers) in the table, or a shell
+// running a command string whose commands (read by shell_commands) hold one. `depth` bounds
+// shells within shells.
+std::optional<ApiClientMatch> match_command(const std::vector<std::string>& full, const std::string& invocation, int depth) {
+    auto start = program_index(full);
+    if (start >= full.size()) return std::nullopt;
+    std::vector<std::string> argv(full.begin() + static_cast<std::ptrdiff_t>(start), full.end());
+    if (auto m = match_table(argv, invocation)) return m;
+    if (depth <= 0) return std::nullopt;
+    if (auto script = shell_script(argv))
+        for (const auto& cmd : shell_commands(*script))
+            if (auto m = match_command(cmd, invocation, depth - 1)) return m;
+    return std::nullopt;
 }
 
 }  // namespace
@@ -110,15 +155,24 @@ std::string invocation_of(const model::Container& c) {
 }
 
 std::optional<ApiClientMatch> known_api_client(const model::Container& c) {
+    constexpr int k_shell_depth = 4;
     std::vector<std::string> argv = c.command;
     argv.insert(argv.end(), c.args.begin(), c.args.end());
-    if (argv.empty()) return std::nullopt;  // image entrypoint unknown without pulling it
     auto invocation = invocation_of(c);
-    if (auto m = match_argv(argv, invocation)) return m;
-    auto shell = basename(argv[0]);
-    if ((shell == "sh" || shell == "bash" || shell == "ash") && argv.size() >= 3 && argv[1] == "-c") {
-        for (const auto& cmd : script_commands(argv[2]))
-            if (auto m = match_argv(cmd, invocation)) return m;
+    if (!argv.empty())
+        if (auto m = match_command(argv, invocation, k_shell_depth)) return m;
+    // Without `command:` the image's entrypoint runs `args:`; known for the images in the table
+    // (others would need the image pulled). Args that themselves start with a program were
+    // matched above.
+    if (!c.command.empty()) return std::nullopt;
+    auto repository = repository_of(c.image);
+    for (const auto& e : k_image_entrypoints) {
+        if (repository != e.repository) continue;
+        std::vector<std::string> with_entrypoint{std::string(e.program)};
+        with_entrypoint.insert(with_entrypoint.end(), c.args.begin(), c.args.end());
+        if (invocation.empty()) invocation = std::string(e.program) + " (the image's entrypoint)";
+        else invocation = std::string(e.program) + " (the image's entrypoint) " + invocation;
+        return match_command(with_entrypoint, invocation, k_shell_depth);
     }
     return std::nullopt;
 }

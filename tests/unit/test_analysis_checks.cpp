@@ -209,6 +209,53 @@ TEST_CASE("a client run through exec, env, timeout, nice or an assignment is sti
     }
 }
 
+TEST_CASE("API clients wrapped in shell forms and image entrypoints are errors under DNS-only egress") {
+    for (const char* cmd : {"[sh, -ec, 'kubectl get secret cache-pass || kubectl create secret generic cache-pass']",
+                            "[bash, -euo, pipefail, -c, 'argocd admin redis-initial-password']",
+                            "[sh, -c, 'PASS=$(kubectl get secret x -o jsonpath={.data}); echo $PASS']",
+                            "[sh, -c, 'if kubectl get secret cache-pass; then exit 0; fi']",
+                            "[sh, -c, 'until kubectl get cm x; do sleep 1; done']",
+                            "[sh, -c, '(kubectl get cm x)']",
+                            "[sh, -c, 'test -f /x && kubectl apply -f /x']",
+                            "[sh, -c, 'curl -sk https://kubernetes.default.svc/api -H \"Authorization: Bearer $TOKEN\"']",
+                            "[sh, -c, 'wget -qO- https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT/api']",
+                            "[/usr/bin/tini, --, kubectl, get, cm]",
+                            "[sh, -c, 'timeout 30 bash -c \"kubectl get cm\"']"}) {
+        CAPTURE(cmd);
+        auto w = world(release(k_dns_only, "[Ingress, Egress]", cmd));
+        auto a = analysis::analyze(w->inv, *w->engine, w->config);
+        const auto* r = result(a, "api-server-reachable", "Deployment/kv");
+        REQUIRE(r);
+        CHECK_FALSE(r->passed);
+        REQUIRE(r->finding);
+        CHECK(r->finding->severity == analysis::Severity::error);
+    }
+    // args only: the image's entrypoint is the client.
+    std::string args_only = release(k_dns_only);
+    auto pos = args_only.find("{name: make-pass, image: tool, command: [argocd, admin, redis-initial-password]}");
+    args_only.replace(pos, std::string("{name: make-pass, image: tool, command: [argocd, admin, redis-initial-password]}").size(),
+                      "{name: make-pass, image: 'docker.io/bitnami/kubectl:1.30', args: [get, secret, cache-pass]}");
+    auto w = world(args_only);
+    auto a = analysis::analyze(w->inv, *w->engine, w->config);
+    REQUIRE(result(a, "api-server-reachable", "Deployment/kv"));
+    CHECK_FALSE(result(a, "api-server-reachable", "Deployment/kv")->passed);
+    CHECK(result(a, "api-server-reachable", "Deployment/kv")->finding->explanation.find("the image's entrypoint") != std::string::npos);
+}
+
+TEST_CASE("words that only look like clients are not: quoted text, redirection targets, curl elsewhere, loop variables") {
+    for (const char* cmd : {"[sh, -c, 'echo \"kubectl get cm\"']", "[sh, -c, 'cat /x > kubectl']",
+                            "[sh, -c, 'curl -s http://cache.example/health']", "[sh, -c, 'for kubectl in a; do echo; done']",
+                            "[sh, -c, '# kubectl get cm']"}) {
+        CAPTURE(cmd);
+        auto w = world(release(k_dns_only, "[Ingress, Egress]", cmd));
+        auto a = analysis::analyze(w->inv, *w->engine, w->config);
+        const auto* r = result(a, "api-server-reachable", "Deployment/kv");
+        REQUIRE(r);
+        CHECK(r->passed);  // the token + RBAC guess: a warning only
+        CHECK(r->finding->severity == analysis::Severity::warning);
+    }
+}
+
 TEST_CASE("PF002: a Redis client the cache's ingress does not admit is an error; admitted ones pass") {
     auto w = world(release(k_dns_only + "  - to: [{ipBlock: {cidr: 172.18.0.0/16}}]\n"));
     auto a = analysis::analyze(w->inv, *w->engine, w->config);

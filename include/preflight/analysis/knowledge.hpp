@@ -15,8 +15,10 @@ struct ApiClientMatch {
     std::string invocation;  // the command as written, for messages
 };
 
-// Whether `c` runs a known API client: its command (or, without one, its args) starts
-// with a program in the table, or a `sh -c` script runs one at a command position.
+// Whether `c` runs a known API client: its command (or, without one, its args, or the image's
+// entrypoint for images in the table) runs a program in the table, directly, through wrappers
+// (exec, env, timeout, tini...) or anywhere in a shell command string at a command position
+// (lists, pipelines, if/while/until, subshells, $(...) and `...` substitutions).
 std::optional<ApiClientMatch> known_api_client(const model::Container& c);
 
 // Words in `c`'s command and args, one per argv entry.
