@@ -106,6 +106,48 @@ std::string elide_crd_versions(std::string_view doc) {
     return out;
 }
 
+// Byte offset in `doc` where flow collections ([ and {) nest deeper than `max_depth`, or npos.
+// yaml-cpp builds the whole tree before the Converter can count levels, and a few megabytes of
+// `{a: {a: ...` cost it gigabytes: the limit applies while reading, to the text. A bracket opens
+// a collection only where a node may start (after indentation, `- `, `: `, `? `, `[`, `{`, `,`);
+// quotes inside flow collections are skipped, so brackets in scalars do not count.
+std::size_t flow_too_deep(std::string_view doc, int max_depth) {
+    int depth = 0;
+    bool node_start = true;  // the next non-blank character may start a node
+    for (std::size_t i = 0; i < doc.size(); ++i) {
+        char c = doc[i];
+        if (c == '\n') {
+            if (depth == 0) node_start = true;
+            continue;
+        }
+        if (c == ' ' || c == '\t') continue;
+        if (c == '#' && (i == 0 || doc[i - 1] == ' ' || doc[i - 1] == '\t' || doc[i - 1] == '\n')) {
+            while (i + 1 < doc.size() && doc[i + 1] != '\n') ++i;
+            continue;
+        }
+        if (depth > 0 && node_start && (c == '\'' || c == '"')) {
+            for (++i; i < doc.size() && doc[i] != c; ++i)
+                if (c == '"' && doc[i] == '\\') ++i;
+            node_start = false;
+            continue;
+        }
+        if (node_start && (c == '[' || c == '{')) {
+            if (++depth > max_depth) return i;
+            continue;  // still at a node start
+        }
+        if (depth > 0 && (c == ']' || c == '}')) {
+            --depth;
+            node_start = false;
+            continue;
+        }
+        // In flow collections `:` needs no space after it (JSON: {"a":{"a":...}}).
+        bool indicator = ((c == '-' || c == ':' || c == '?') && (i + 1 == doc.size() || doc[i + 1] == ' ' || doc[i + 1] == '\n')) ||
+                         (depth > 0 && c == ':');
+        node_start = indicator || (depth > 0 && c == ',');
+    }
+    return std::string_view::npos;
+}
+
 class Converter {
 public:
     Converter(std::string_view file, int line_offset, std::size_t budget, int max_depth,
@@ -146,24 +188,12 @@ public:
                 v.type = Value::Type::mapping;
                 v.entries.reserve(node.size());
                 for (const auto& kv : node) {
-                    std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string("<complex key>");
-                    Value child = convert(kv.second, depth + 1);
-                    bool replaced = false;
-                    for (auto& [k, existing] : v.entries) {
-                        if (k == key) {
-                            if (m_warnings) {
-                                auto m = mark_of(kv.first);
-                                m_warnings->push_back(std::string(m_file) + ":" + std::to_string(m.line) + ":" +
-                                                      std::to_string(m.col) + ": duplicate key '" + key +
-                                                      "' (first at line " + std::to_string(existing.mark.line) +
-                                                      "); the last value wins");
-                            }
-                            existing = std::move(child);
-                            replaced = true;
-                            break;
-                        }
+                    if (is_merge_key(kv.first)) {
+                        merge(v, kv.second, depth);
+                        continue;
                     }
-                    if (!replaced) v.entries.emplace_back(std::move(key), std::move(child));
+                    std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string("<complex key>");
+                    set(v, std::move(key), convert(kv.second, depth + 1), &kv.first);
                 }
                 break;
             }
@@ -172,6 +202,46 @@ public:
     }
 
 private:
+    // `<<` as kubectl reads it (sigs.k8s.io/yaml, go-yaml v2): a plain `<<` key, or one tagged
+    // !!merge; a quoted "<<" is an ordinary key.
+    static bool is_merge_key(const YAML::Node& key) {
+        return key.IsScalar() && key.Scalar() == "<<" && (key.Tag() == "?" || key.Tag() == "tag:yaml.org,2002:merge");
+    }
+
+    // Sets `key` in mapping `v`; an existing key is replaced, with a warning when `dup` (the
+    // key's node) says the document repeats it (merges replace silently).
+    void set(Value& v, std::string key, Value child, const YAML::Node* dup) {
+        for (auto& [k, existing] : v.entries) {
+            if (k != key) continue;
+            if (m_warnings && dup) {
+                auto m = mark_of(*dup);
+                m_warnings->push_back(std::string(m_file) + ":" + std::to_string(m.line) + ":" + std::to_string(m.col) +
+                                      ": duplicate key '" + key + "' (first at line " + std::to_string(existing.mark.line) +
+                                      "); the last value wins");
+            }
+            existing = std::move(child);
+            return;
+        }
+        v.entries.emplace_back(std::move(key), std::move(child));
+    }
+
+    // A merge key's value into `v`, with kubectl's precedence (go-yaml v2, checked against
+    // sigs.k8s.io/yaml v1.4.0): merged keys are set where `<<` stands, so keys written before it
+    // are replaced and keys after it win; in a sequence of mappings the earlier mapping wins.
+    // Anything but a mapping or a sequence of mappings is refused, as kubectl refuses it.
+    void merge(Value& v, const YAML::Node& from, int depth) {
+        auto merge_one = [&](const YAML::Node& m) {
+            if (!m.IsMap()) throw Overflow{"map merge requires map or sequence of maps as the value", mark_of(m)};
+            Value merged = convert(m, depth + 1);
+            for (auto& [k, child] : merged.entries) set(v, k, std::move(child), nullptr);
+        };
+        if (from.IsSequence()) {
+            for (std::size_t i = from.size(); i-- > 0;) merge_one(from[i]);
+        } else {
+            merge_one(from);
+        }
+    }
+
     Mark mark_of(const YAML::Node& node) const {
         auto m = node.Mark();
         if (m.line < 0) return {};
@@ -300,6 +370,12 @@ Result<std::vector<Value>> parse_documents(std::string_view file, std::string_vi
         if (only_comments(chunk.text)) continue;
         std::string elided = limits.elide_crd_schemas ? elide_crd_versions(chunk.text) : std::string();
         std::string owned = elided.empty() ? std::string(chunk.text) : std::move(elided);
+        if (auto at = flow_too_deep(owned, limits.max_depth); at != std::string_view::npos) {
+            auto [line, col] = position_of(owned, at);
+            problems.push_back(text::caret_excerpt(file, text, line + chunk.first_line - 1, col,
+                                                   "nesting deeper than " + std::to_string(limits.max_depth) + " levels"));
+            continue;
+        }
         try {
             YAML::Node node = YAML::Load(owned);
             Converter conv(file, chunk.first_line, budget, limits.max_depth, warnings);

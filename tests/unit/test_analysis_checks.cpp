@@ -256,6 +256,14 @@ TEST_CASE("words that only look like clients are not: quoted text, redirection t
     }
 }
 
+TEST_CASE("a DNS-only egress rule written with a YAML merge key is DNS-only, not allow-all") {
+    auto w = world(release("  - <<: {ports: [{port: 53, protocol: UDP}, {port: 53, protocol: TCP}]}\n"));
+    auto a = analysis::analyze(w->inv, *w->engine, w->config);
+    const auto* r = result(a, "api-server-reachable", "Deployment/kv");
+    REQUIRE(r);
+    CHECK_FALSE(r->passed);
+}
+
 TEST_CASE("PF002: a Redis client the cache's ingress does not admit is an error; admitted ones pass") {
     auto w = world(release(k_dns_only + "  - to: [{ipBlock: {cidr: 172.18.0.0/16}}]\n"));
     auto a = analysis::analyze(w->inv, *w->engine, w->config);

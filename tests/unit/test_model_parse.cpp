@@ -107,12 +107,73 @@ TEST_CASE("pathological nesting is refused, not a stack overflow") {
     CHECK(out2.error().message.find("nesting deeper than") != std::string::npos);
 }
 
+TEST_CASE("flow nesting is limited while reading the text, before yaml-cpp builds a tree") {
+    // 3 MB of `{a: ` cost yaml-cpp 1.4 GB before the tree could be counted; 60 MB ended in bad_alloc.
+    for (const std::string open : {"{a: ", "{\"a\":", "[", "- ["}) {
+        CAPTURE(open);
+        std::string deep;
+        for (int i = 0; i < 100000; ++i) deep += open;
+        auto out = model::parse_documents("deep.yaml", "x: 1\n" + deep);
+        REQUIRE_FALSE(out);
+        CHECK(out.error().message.find("deep.yaml:2:") != std::string::npos);
+        CHECK(out.error().message.find("nesting deeper than 200 levels") != std::string::npos);
+    }
+    // Brackets in scalars, comments and quoted strings open nothing.
+    std::string brackets(300, '[');
+    auto ok = model::parse_documents("ok.yaml", "a: x" + brackets + "\nb: '" + brackets + "'\nc: [\"" + brackets + "\", '" + brackets +
+                                                    "']\n# " + brackets + "\nd: |\n  " + "x" + brackets + "\n");
+    REQUIRE_MESSAGE(ok, (ok ? "" : ok.error().message));
+}
+
 TEST_CASE("duplicate keys are accepted with a warning; the last value wins") {
     auto out = model::parse_manifests("d.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n");
     REQUIRE(out);
     CHECK(out->objects[0].name == "b");
     REQUIRE(out->warnings.size() == 1);
     CHECK(out->warnings[0].find("d.yaml:5:3: duplicate key 'name'") == 0);
+}
+
+TEST_CASE("merge keys are honoured with kubectl's precedence (sigs.k8s.io/yaml v1.4.0, go-yaml v2)") {
+    // Each expected JSON below is what sigs.k8s.io/yaml.YAMLToJSON printed for the same text.
+    auto json_of = [](const std::string& yaml) {
+        auto out = model::parse_documents("m.yaml", yaml);
+        REQUIRE_MESSAGE(out, (out ? "" : out.error().message));
+        const auto& b = (*out)[0]["b"];
+        std::string s;
+        for (const auto& [k, v] : b.entries) s += k + "=" + std::string(v.str()) + " ";
+        return s;
+    };
+    // Keys before `<<` are replaced by the merge; keys after it win.
+    CHECK(json_of("a: &x {p: 1, q: 1}\nb:\n  q: 2\n  <<: *x\n  r: 3\n") == "q=1 p=1 r=3 ");
+    CHECK(json_of("b:\n  <<: {q: 1}\n  q: 2\n") == "q=2 ");
+    // In a sequence, the earlier mapping wins.
+    CHECK(json_of("a: &x {p: 1, q: 1}\nc: &y {q: 5, s: 5}\nb:\n  <<: [*x, *y]\n  r: 3\n") == "q=1 s=5 p=1 r=3 ");
+    // A quoted "<<" is an ordinary key.
+    CHECK(json_of("b:\n  '<<': {q: 1}\n") == "<<= ");
+    // Only mappings merge.
+    auto bad = model::parse_documents("m.yaml", "b:\n  <<: [1]\n");
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().message.find("map merge requires map or sequence of maps") != std::string::npos);
+}
+
+TEST_CASE("merge keys in manifests: pod labels and policy rules written with << are read") {
+    auto out = model::parse_manifests("m.yaml", R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: app}
+spec:
+  template:
+    metadata:
+      labels:
+        <<: &common {app: web, tier: cache}
+    spec:
+      containers: [{name: c, image: x}]
+)");
+    REQUIRE(out);
+    const auto& labels = out->objects[0].body.at_path({"spec", "template", "metadata", "labels"});
+    REQUIRE(labels.find("app"));
+    CHECK(labels.find("app")->str() == "web");
+    CHECK(labels.find("tier")->str() == "cache");
+    CHECK_FALSE(labels.find("<<"));
 }
 
 TEST_CASE("CRD schema bodies are skipped but positions after them stay exact") {
