@@ -128,7 +128,14 @@ EndpointSet build_endpoints(const model::Inventory& inv, const std::vector<Polic
         e.workload = &w;
         for (const auto& c : w.pod.containers)
             for (const auto& p : c.ports) e.ports.push_back(p);
-        if (!seen.insert(e.id()).second) continue;
+        if (!seen.insert(e.id()).second) {
+            // The controller's template is what its pods run; a Pod of it in the input (listed
+            // before it, perhaps stale) must not lend the endpoint its labels.
+            if (!owned)
+                for (auto& existing : set.all)
+                    if (existing.id() == e.id() && existing.workload && existing.workload->kind == "Pod") existing = std::move(e);
+            continue;
+        }
         if (dns == EndpointSet::npos && w.ns == "kube-system" && e.labels.count("k8s-app") && e.labels.at("k8s-app") == "kube-dns")
             dns = set.all.size();
         set.all.push_back(std::move(e));

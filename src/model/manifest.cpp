@@ -1,5 +1,6 @@
 // Documents -> Kubernetes objects: identity checks, List expansion, positions.
 #include "preflight/model/manifest.hpp"
+#include "preflight/model/views.hpp"
 
 #include <unordered_map>
 
@@ -109,11 +110,14 @@ namespace {
 
 // `kubectl apply` of a stream that names the same object twice leaves the last definition in
 // the cluster; so does the analysis, with a warning (never a union of both).
-void drop_redefined(ParseOutput& out) {
-    auto key = [](const Object& o) {
+// Identity is the namespace after defaulting: an object once with `namespace: argocd` and once
+// without it, applied with `-n argocd`, is one object (cluster-scoped kinds have no namespace).
+void drop_redefined(ParseOutput& out, const std::string& default_ns) {
+    auto key = [&](const Object& o) {
         auto slash = o.api_version.find('/');
         std::string group = slash == std::string::npos ? "" : o.api_version.substr(0, slash);
-        return group + "|" + o.kind + "|" + o.ns + "|" + o.name;
+        std::string ns = is_cluster_scoped(o.kind) ? "" : o.ns.empty() ? default_ns : o.ns;
+        return group + "|" + o.kind + "|" + ns + "|" + o.name;
     };
     std::unordered_map<std::string, std::size_t> last;
     for (std::size_t i = 0; i < out.objects.size(); ++i) last[key(out.objects[i])] = i;
@@ -135,7 +139,7 @@ void drop_redefined(ParseOutput& out) {
 
 }  // namespace
 
-Result<ParseOutput> load_manifests(const std::vector<SourceText>& sources, const ParseLimits& limits) {
+Result<ParseOutput> load_manifests(const std::vector<SourceText>& sources, const ParseLimits& limits, const std::string& default_ns) {
     std::vector<Result<ParseOutput>> parts(sources.size(), ParseOutput{});
     // Files are independent: parse them on every core (the largest inputs are single files of
     // many documents, so this helps directories of manifests, not one install.yaml).
@@ -162,7 +166,7 @@ Result<ParseOutput> load_manifests(const std::vector<SourceText>& sources, const
         for (auto& o : part->objects) out.objects.push_back(std::move(o));
     }
     if (!problems.empty()) return fail(ErrorKind::input, text::join(problems, "\n"));
-    drop_redefined(out);
+    drop_redefined(out, default_ns);
     if (out.objects.empty()) {
         std::string where = sources.size() == 1 ? sources[0].name + ":1:1: " : std::string();
         return fail(ErrorKind::input, where + "no Kubernetes objects in the input");

@@ -24,7 +24,7 @@ std::vector<analysis::Policy> parse_policies(const Loaded& l, const analysis::Mo
 Result<void> load_sources(std::vector<SourceText> sources, const analysis::ModelConfig& config, unsigned jobs, Loaded& out) {
     model::ParseLimits limits;
     limits.threads = jobs;
-    auto parsed = model::load_manifests(sources, limits);
+    auto parsed = model::load_manifests(sources, limits, config.default_ns);
     if (!parsed) return std::unexpected(parsed.error());
     for (const auto& w : parsed->warnings) spdlog::warn("{}", w);
     out.objects = std::move(parsed->objects);

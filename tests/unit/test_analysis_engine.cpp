@@ -247,6 +247,20 @@ TEST_CASE("a Pod owned by a controller is named by its owner and merged with it"
     CHECK(w->ep("argocd/lone[Pod]").is_pod());
 }
 
+TEST_CASE("a stale Pod listed before its StatefulSet does not lend it its labels") {
+    std::string pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: db-0\n  labels: {app: old}\n"
+                      "  ownerReferences: [{kind: StatefulSet, name: db, controller: true}]\nspec: {containers: [{name: c, image: x}]}\n---\n";
+    std::string sts = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec:\n  template:\n    metadata: {labels: {app: db}}\n"
+                      "    spec: {containers: [{name: c, image: x}]}\n---\n";
+    for (const auto& yaml : {pod + sts, sts + pod}) {
+        auto w = world(yaml);
+        const auto& e = w->ep("argocd/db[StatefulSet]");
+        REQUIRE(e.labels.count("app"));
+        CHECK(e.labels.at("app") == "db");
+        CHECK(e.workload->kind == "StatefulSet");
+    }
+}
+
 TEST_CASE("invalid policies are reported with file:line:col, every problem at once") {
     auto w = world(three() + policy("bad",
                                     "  podSelector:\n    matchExpressions: [{key: app, operator: Maybe}]\n  ingress:\n  - from:\n"

@@ -372,6 +372,23 @@ TEST_CASE("the same object defined twice: kubectl apply keeps the last, so does 
     CHECK(r->warnings[0].find("keeps the last definition") != std::string::npos);
 }
 
+TEST_CASE("identity is the namespace after defaulting: with and without `namespace:` is one object") {
+    std::vector<preflight::SourceText> src{
+        {"a.yaml", "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: argocd}\nspec: {v: first}\n---\n"
+                   "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r, namespace: x}\n"},
+        {"b.yaml", "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec: {v: last}\n---\n"
+                   "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r}\n"}};
+    auto r = preflight::model::load_manifests(src, {}, "argocd");
+    REQUIRE(r.has_value());
+    REQUIRE(r->objects.size() == 2);
+    CHECK(r->objects[0].body.at_path({"spec", "v"}).str() == "last");
+    CHECK(r->warnings.size() == 2);
+    // In another namespace it is another object.
+    auto other = preflight::model::load_manifests(src, {}, "elsewhere");
+    REQUIRE(other.has_value());
+    CHECK(other->objects.size() == 3);
+}
+
 TEST_CASE("a Pod is named by its controller only: a non-controller owner or a Node (static pod) leaves it a Pod") {
     auto pod = [](const std::string& name, const std::string& refs) {
         return "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: " + name + "\n  namespace: x\n  ownerReferences: " + refs +

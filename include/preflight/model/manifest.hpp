@@ -53,9 +53,12 @@ struct ParseOutput {
 Result<ParseOutput> parse_manifests(std::string_view file, std::string_view text,
                                     const ParseLimits& limits = {});
 
-// Parses every source (in parallel) and concatenates the objects in input order.
+// Parses every source (in parallel) and concatenates the objects in input order. An object
+// defined again (same group, kind, name and namespace, `default_ns` for namespaced objects that
+// name none) keeps its last definition, as kubectl apply does, with a warning.
 // Error::input with all problems of all sources, or when no source holds any object.
-Result<ParseOutput> load_manifests(const std::vector<SourceText>& sources, const ParseLimits& limits = {});
+Result<ParseOutput> load_manifests(const std::vector<SourceText>& sources, const ParseLimits& limits = {},
+                                   const std::string& default_ns = {});
 
 // Parses one YAML/JSON document into a Value without Kubernetes checks (scenario files,
 // kind configs). Same error reporting and limits as parse_manifests.
