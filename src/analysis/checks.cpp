@@ -4,6 +4,7 @@
 #include "preflight/analysis/checks.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 
@@ -441,6 +442,8 @@ std::vector<std::size_t> backends_of(const Ctx& ctx, const model::Service& s) {
     return out;
 }
 
+// Redis Services: those whose backends run a Redis image, and those named for Redis (kept even
+// when they select no pods, so a client of one is told instead of silently not checked).
 std::vector<RedisService> redis_services(const Ctx& ctx) {
     std::vector<RedisService> out;
     const auto& eps = ctx.engine.endpoints();
@@ -450,7 +453,6 @@ std::vector<RedisService> redis_services(const Ctx& ctx) {
         for (auto i : rs.backends)
             for (const auto& c : eps.all[i].workload->pod.containers)
                 if (lower(c.image).find("redis") != std::string::npos) redis_image = true;
-        if (rs.backends.empty()) continue;
         if (redis_image || lower(s.name).find("redis") != std::string::npos) out.push_back(std::move(rs));
     }
     return out;
@@ -494,10 +496,184 @@ std::optional<model::SecretKeyRef> redis_auth(const model::Workload& w) {
     return fallback;
 }
 
+// Where a client's Redis settings point: Services of the manifests (with the port named, or 0),
+// and addresses that are no Service here (an external Redis).
+struct RedisTargets {
+    std::vector<std::pair<const model::Service*, std::int64_t>> services;
+    std::vector<std::string> external;
+};
+
+// Whether a Redis setting names an address: REDIS_SERVER, *_HOST, *_ADDR, *_URL, --redis...
+bool address_setting(std::string_view name) {
+    auto n = lower(std::string(name));
+    for (const char* word : {"server", "host", "addr", "url", "endpoint", "sentinel"})
+        if (n.find(word) != std::string::npos) return true;
+    return n == "--redis";
+}
+
+// "host", "host:port", "redis://user@host:port/0": a host name (letters, digits, dots, dashes).
+bool looks_like_address(std::string_view v) {
+    if (auto scheme = v.find("://"); scheme != std::string_view::npos) v = v.substr(scheme + 3);
+    if (auto at = v.rfind('@'); at != std::string_view::npos) v = v.substr(at + 1);
+    if (v.empty()) return false;
+    return std::all_of(v.begin(), v.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '/' || c == ',';
+    });
+}
+
+RedisTargets redis_targets(const Ctx& ctx, const Workload& w) {
+    RedisTargets out;
+    auto consider = [&](std::string_view setting, const std::string& value) {
+        auto found = referenced_services(ctx.inv, value);
+        for (const auto& t : found)
+            if (std::find(out.services.begin(), out.services.end(), t) == out.services.end()) out.services.push_back(t);
+        if (found.empty() && address_setting(setting) && looks_like_address(value)) out.external.push_back(value);
+    };
+    for (const auto& c : w.pod.containers) {
+        for (const auto& e : c.env) {
+            if (lower(e.name).find("redis") == std::string::npos) continue;
+            if (!e.value.empty()) consider(e.name, e.value);
+            if (e.config_map_ref)
+                if (auto v = config_value(ctx.inv, w.ns, e.config_map_ref->name, e.config_map_ref->key); v && !v->empty()) consider(e.name, *v);
+        }
+        for (std::size_t i = 0; i < c.args.size(); ++i) {
+            const auto& a = c.args[i];
+            if (!a.starts_with("--redis")) continue;
+            auto eq = a.find('=');
+            std::string flag = a.substr(0, eq);
+            if (eq != std::string::npos) consider(flag, a.substr(eq + 1));
+            else if (i + 1 < c.args.size() && !c.args[i + 1].starts_with("-")) consider(flag, c.args[i + 1]);
+        }
+    }
+    return out;
+}
+
+// The Service port a client of `svc` dials: the one it names (`wanted`), else the port that is
+// Redis by name or number, else the first one that is not a metrics port. nullptr: none.
+const model::ServicePort* redis_port(const model::Service& svc, std::int64_t wanted) {
+    if (wanted) {
+        for (const auto& p : svc.ports)
+            if (p.port == wanted) return &p;
+        return nullptr;
+    }
+    for (const auto& p : svc.ports)
+        if (lower(p.name).find("redis") != std::string::npos || p.port == 6379) return &p;
+    for (const auto& p : svc.ports) {
+        auto n = lower(p.name);
+        if (n.find("metric") == std::string::npos && n.find("exporter") == std::string::npos && n.find("prom") == std::string::npos) return &p;
+    }
+    return nullptr;
+}
+
+void redis_problem(Ctx& ctx, const Workload& w, const model::Service& svc, std::string title, std::string explanation,
+                   std::string remediation) {
+    CheckResult r{CheckId::redis_reachable, subject_of(w) + " -> Service/" + svc.name};
+    r.workload = id_of(w);
+    r.passed = false;
+    Finding f{"PF002", Severity::error, std::move(title)};
+    f.explanation = std::move(explanation);
+    f.remediation = std::move(remediation);
+    add_location(f, w.object);
+    add_location(f, svc.object);
+    r.message = f.title;
+    r.finding = std::move(f);
+    ctx.out.results.push_back(std::move(r));
+}
+
+// One client -> one backend of a Redis Service on Service port `sp`.
+void check_redis_backend(Ctx& ctx, const Workload& w, std::size_t src_i, const model::Service& svc, const model::ServicePort& sp,
+                         std::size_t b) {
+    const auto& eps = ctx.engine.endpoints();
+    const auto& dst = eps.all[b];
+    auto port = resolve_target_port(sp, dst);
+    CheckResult r{CheckId::redis_reachable, subject_of(w) + " -> Service/" + svc.name};
+    r.workload = id_of(w);
+    Protocol proto = sp.protocol == "UDP" ? Protocol::udp : sp.protocol == "SCTP" ? Protocol::sctp : Protocol::tcp;
+    if (!port) {
+        r.passed = false;
+        Finding f{"PF002", Severity::error, "Service " + svc.name + " targets port '" + sp.target_port + "', which " + dst.name + " does not declare"};
+        f.explanation = "The Service's targetPort names a container port that no container of " + dst.id() + " has.";
+        f.remediation = "Name the container port or use a number.";
+        add_location(f, svc.object);
+        r.message = f.title;
+        r.finding = std::move(f);
+        ctx.out.results.push_back(std::move(r));
+        return;
+    }
+    const auto& src = eps.all[src_i];
+    auto egress = ctx.engine.egress(src, dst);
+    auto ingress = ctx.engine.ingress(src, dst);
+    Need req{src_i, b, proto, *port, "uses Redis", CheckId::redis_reachable};
+    req.allowed = egress.allows(proto, *port) && ingress.allows(proto, *port);
+    req.service_name = svc.name;
+    req.service_ns = svc.ns;
+    req.service_port = sp.port;
+    req.auth = redis_auth(w);
+    ctx.out.requirements.push_back(std::move(req));
+    if (egress.allows(proto, *port) && ingress.allows(proto, *port)) {
+        r.message = "reaches " + dst.id() + " on " + to_string(proto) + " " + std::to_string(*port) + " (Service " + svc.name + ")";
+        ctx.out.results.push_back(std::move(r));
+        return;
+    }
+    Finding f;
+    f.id = "PF002";
+    f.title = w.kind + " " + w.name + " uses Redis but cannot reach " + dst.name + " on " + to_string(proto) + " " + std::to_string(*port) +
+              " (Service " + svc.name + ")";
+    std::string expl;
+    if (!egress.allows(proto, *port))
+        expl += "Egress of the client is blocked:\n  " + policy_list(ctx.engine, ctx.engine.selecting(src, Direction::egress), Direction::egress) + ".\n";
+    if (!ingress.allows(proto, *port))
+        expl += "Ingress of the Redis pods is blocked:\n  " +
+                policy_list(ctx.engine, ctx.engine.selecting(dst, Direction::ingress), Direction::ingress) + ".\n";
+    expl += "A NetworkPolicy sees the backend port after the Service DNAT: " + std::to_string(*port) + ".";
+    f.explanation = expl;
+    f.remediation = "Add " + w.name + "'s pod labels to the ingress rule of the policy that selects " + dst.name + " (or widen its egress) for " +
+                    to_string(proto) + " " + std::to_string(*port) + ".";
+    add_location(f, w.object);
+    for (const auto* p : ctx.engine.selecting(dst, Direction::ingress)) add_location(f, p->object);
+    for (const auto* p : ctx.engine.selecting(src, Direction::egress)) add_location(f, p->object);
+    r.passed = false;
+    r.message = f.title;
+    r.finding = std::move(f);
+    ctx.out.results.push_back(std::move(r));
+}
+
+// One client -> one Redis Service: a port it exposes, pods it selects, then every backend.
+void check_redis_target(Ctx& ctx, const Workload& w, std::size_t src_i, const model::Service& svc, std::int64_t wanted) {
+    const auto* sp = redis_port(svc, wanted);
+    if (!sp) {
+        std::vector<std::string> ports;
+        for (const auto& p : svc.ports) ports.push_back(std::to_string(p.port) + (p.name.empty() ? "" : " (" + p.name + ")"));
+        redis_problem(ctx, w, svc,
+                      w.kind + " " + w.name + " dials Redis at Service " + svc.name +
+                          (wanted ? " port " + std::to_string(wanted) + ", which the Service does not expose" : ", which exposes no Redis port"),
+                      "Service " + svc.name + " exposes " + (ports.empty() ? std::string("no ports") : join(ports)) + ".",
+                      "Point the client at a port the Service exposes, or add that port to the Service.");
+        return;
+    }
+    auto backends = backends_of(ctx, svc);
+    if (backends.empty()) {
+        if (svc.selector.empty()) {
+            CheckResult r{CheckId::redis_reachable, subject_of(w) + " -> Service/" + svc.name};
+            r.workload = id_of(w);
+            r.message = "Service " + svc.name + " has no selector (its endpoints are managed outside these manifests); not checked";
+            ctx.out.results.push_back(std::move(r));
+            return;
+        }
+        std::vector<std::string> sel;
+        for (const auto& [k, v] : svc.selector) sel.push_back(k + "=" + v);
+        redis_problem(ctx, w, svc, w.kind + " " + w.name + " uses Redis through Service " + svc.name + ", which selects no pods",
+                      "The Service selects " + join(sel) + " in namespace " + svc.ns +
+                          "; no workload of these manifests has those pod labels, so the Service has no endpoints and every connection fails.",
+                      "Make the Service's selector match the Redis pods' labels.");
+        return;
+    }
+    for (auto b : backends) check_redis_backend(ctx, w, src_i, svc, *sp, b);
+}
+
 void check_redis(Ctx& ctx) {
     const auto& eps = ctx.engine.endpoints();
     auto services = redis_services(ctx);
-    if (services.empty()) return;
     for (const auto& w : ctx.inv.workloads) {
         if (!uses_redis(w)) continue;
         auto src_i = eps.find(w);
@@ -506,104 +682,29 @@ void check_redis(Ctx& ctx) {
             return std::find(rs.backends.begin(), rs.backends.end(), src_i) != rs.backends.end();
         });
         if (is_backend) continue;
-        // Which Redis does it use? The Service its Redis settings name; otherwise the only one.
-        std::vector<std::pair<RedisService, std::int64_t>> targets;
-        for (const auto& c : w.pod.containers) {
-            std::vector<std::string> settings;
-            for (const auto& e : c.env) {
-                if (lower(e.name).find("redis") == std::string::npos) continue;
-                if (!e.value.empty()) settings.push_back(e.value);
-                if (e.config_map_ref)
-                    if (auto v = config_value(ctx.inv, w.ns, e.config_map_ref->name, e.config_map_ref->key)) settings.push_back(*v);
-            }
-            for (std::size_t i = 0; i < c.args.size(); ++i)
-                if (c.args[i].starts_with("--redis")) {
-                    settings.push_back(c.args[i]);
-                    if (c.args[i].find('=') == std::string::npos && i + 1 < c.args.size()) settings.push_back(c.args[i + 1]);
-                }
-            for (const auto& setting : settings)
-                for (const auto& [svc, port] : referenced_services(ctx.inv, setting))
-                    targets.emplace_back(RedisService{svc, backends_of(ctx, *svc)}, port);
+        // Which Redis does it use? The Service its Redis settings name; an address that is no
+        // Service here is an external Redis; with no setting, the only Redis Service.
+        auto targets = redis_targets(ctx, w);
+        if (targets.services.empty() && targets.external.empty() && services.empty()) continue;  // no Redis here at all
+        if (targets.services.empty() && !targets.external.empty()) {
+            CheckResult r{CheckId::redis_reachable, subject_of(w)};
+            r.workload = id_of(w);
+            r.message = "uses an external Redis (" + join(targets.external) + "), not a Service of these manifests; not checked";
+            ctx.out.results.push_back(std::move(r));
+            continue;
         }
         std::vector<const RedisService*> non_headless;
         for (const auto& rs : services)
             if (!rs.svc->headless && rs.svc->ns == w.ns) non_headless.push_back(&rs);
-        if (targets.empty() && non_headless.size() == 1) targets.emplace_back(*non_headless[0], 0);
-        if (targets.empty()) {
+        if (targets.services.empty() && non_headless.size() == 1) targets.services.emplace_back(non_headless[0]->svc, 0);
+        if (targets.services.empty()) {
             CheckResult r{CheckId::redis_reachable, subject_of(w)};
             r.workload = id_of(w);
             r.message = "uses Redis, but which Service it connects to is not in the manifests; not checked";
             ctx.out.results.push_back(std::move(r));
             continue;
         }
-        for (const auto& [target, wanted_port] : targets) {
-            const RedisService* rs = &target;
-            const model::ServicePort* sp = nullptr;
-            for (const auto& p : rs->svc->ports)
-                if (wanted_port ? p.port == wanted_port : true) {
-                    sp = &p;
-                    break;
-                }
-            if (!sp) continue;
-            for (auto b : rs->backends) {
-                const auto& dst = eps.all[b];
-                auto port = resolve_target_port(*sp, dst);
-                CheckResult r{CheckId::redis_reachable, subject_of(w) + " -> Service/" + rs->svc->name};
-                r.workload = id_of(w);
-                Protocol proto = sp->protocol == "UDP" ? Protocol::udp : sp->protocol == "SCTP" ? Protocol::sctp : Protocol::tcp;
-                if (!port) {
-                    r.passed = false;
-                    Finding f{"PF002", Severity::error,
-                              "Service " + rs->svc->name + " targets port '" + sp->target_port + "', which " + dst.name + " does not declare"};
-                    f.explanation = "The Service's targetPort names a container port that no container of " + dst.id() + " has.";
-                    f.remediation = "Name the container port or use a number.";
-                    f.locations.clear();
-                    f.sites.clear();
-                    add_location(f, rs->svc->object);
-                    r.message = f.title;
-                    r.finding = std::move(f);
-                    ctx.out.results.push_back(std::move(r));
-                    continue;
-                }
-                const auto& src = eps.all[src_i];
-                auto egress = ctx.engine.egress(src, dst);
-                auto ingress = ctx.engine.ingress(src, dst);
-                Need req{src_i, b, proto, *port, "uses Redis", CheckId::redis_reachable};
-                req.allowed = egress.allows(proto, *port) && ingress.allows(proto, *port);
-                req.service_name = rs->svc->name;
-                req.service_ns = rs->svc->ns;
-                req.service_port = sp->port;
-                req.auth = redis_auth(w);
-                ctx.out.requirements.push_back(std::move(req));
-                if (egress.allows(proto, *port) && ingress.allows(proto, *port)) {
-                    r.message = "reaches " + dst.id() + " on " + to_string(proto) + " " + std::to_string(*port) + " (Service " + rs->svc->name + ")";
-                    ctx.out.results.push_back(std::move(r));
-                    continue;
-                }
-                Finding f;
-                f.id = "PF002";
-                f.title = w.kind + " " + w.name + " uses Redis but cannot reach " + dst.name + " on " + to_string(proto) + " " +
-                          std::to_string(*port) + " (Service " + rs->svc->name + ")";
-                std::string expl;
-                if (!egress.allows(proto, *port))
-                    expl += "Egress of the client is blocked:\n  " +
-                            policy_list(ctx.engine, ctx.engine.selecting(src, Direction::egress), Direction::egress) + ".\n";
-                if (!ingress.allows(proto, *port))
-                    expl += "Ingress of the Redis pods is blocked:\n  " +
-                            policy_list(ctx.engine, ctx.engine.selecting(dst, Direction::ingress), Direction::ingress) + ".\n";
-                expl += "A NetworkPolicy sees the backend port after the Service DNAT: " + std::to_string(*port) + ".";
-                f.explanation = expl;
-                f.remediation = "Add " + w.name + "'s pod labels to the ingress rule of the policy that selects " + dst.name +
-                                " (or widen its egress) for " + to_string(proto) + " " + std::to_string(*port) + ".";
-                add_location(f, w.object);
-                for (const auto* p : ctx.engine.selecting(dst, Direction::ingress)) add_location(f, p->object);
-                for (const auto* p : ctx.engine.selecting(src, Direction::egress)) add_location(f, p->object);
-                r.passed = false;
-                r.message = f.title;
-                r.finding = std::move(f);
-                ctx.out.results.push_back(std::move(r));
-            }
-        }
+        for (const auto& [svc, wanted] : targets.services) check_redis_target(ctx, w, src_i, *svc, wanted);
     }
 }
 

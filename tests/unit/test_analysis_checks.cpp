@@ -350,6 +350,59 @@ spec:
     CHECK_FALSE(store->passed);
 }
 
+TEST_CASE("PF002: with no port named, the Redis port is checked, not a metrics port listed first") {
+    std::string yaml = release(k_dns_only + "  - to: [{ipBlock: {cidr: 172.18.0.0/16}}]\n");
+    auto pos = yaml.find("  ports: [{port: 6379, targetPort: tcp-kv}]");
+    yaml.replace(pos, std::string("  ports: [{port: 6379, targetPort: tcp-kv}]").size(),
+                 "  ports: [{name: metrics, port: 9121}, {name: tcp-redis, port: 6379, targetPort: tcp-kv}]");
+    yaml.replace(yaml.find("ports: [{containerPort: 6379, name: tcp-kv}]"), std::string("ports: [{containerPort: 6379, name: tcp-kv}]").size(),
+                 "ports: [{containerPort: 6379, name: tcp-kv}, {containerPort: 9121, name: metrics}]");
+    auto w = world(yaml);
+    auto a = analysis::analyze(w->inv, *w->engine, w->config);
+    const auto* web = result(a, "redis-reachable", "Deployment/web -> Service/kv");
+    REQUIRE(web);
+    CHECK_FALSE(web->passed);
+    CHECK(web->finding->title.find("TCP 6379") != std::string::npos);
+    CHECK(web->finding->remediation.find("6379") != std::string::npos);
+}
+
+TEST_CASE("PF002: a Redis Service that selects no pods, and a port the Service does not expose, are errors") {
+    std::string yaml = release(k_dns_only + "  - to: [{ipBlock: {cidr: 172.18.0.0/16}}]\n");
+    yaml.replace(yaml.find("  selector: {role: kv}"), std::string("  selector: {role: kv}").size(), "  selector: {role: kv-typo}");
+    yaml.replace(yaml.find("        image: worker\n"), std::string("        image: worker\n").size(),
+                 "        image: worker\n        args: [--redis, 'kv:6379']\n");
+    auto w = world(yaml);
+    auto a = analysis::analyze(w->inv, *w->engine, w->config);
+    const auto* worker = result(a, "redis-reachable", "Deployment/worker -> Service/kv");
+    REQUIRE(worker);
+    CHECK_FALSE(worker->passed);
+    CHECK(worker->finding->title.find("selects no pods") != std::string::npos);
+
+    std::string port = release(k_dns_only + "  - to: [{ipBlock: {cidr: 172.18.0.0/16}}]\n");
+    port.replace(port.find("        image: worker\n"), std::string("        image: worker\n").size(),
+                 "        image: worker\n        args: [--redis, 'kv:6380']\n");
+    auto p = world(port);
+    auto b = analysis::analyze(p->inv, *p->engine, p->config);
+    const auto* r = result(b, "redis-reachable", "Deployment/worker -> Service/kv");
+    REQUIRE(r);
+    CHECK_FALSE(r->passed);
+    CHECK(r->finding->title.find("port 6380, which the Service does not expose") != std::string::npos);
+}
+
+TEST_CASE("PF002: a client configured for an external Redis is not judged against the local one") {
+    std::string yaml = release(k_dns_only + "  - to: [{ipBlock: {cidr: 172.18.0.0/16}}]\n");
+    // web is not admitted by kv's ingress; pointed at an external Redis it no longer needs kv.
+    yaml.replace(yaml.find("        image: web\n"), std::string("        image: web\n").size(),
+                 "        image: web\n        args: [--redis, 'redis.cache.example.com:6379']\n");
+    auto w = world(yaml);
+    auto a = analysis::analyze(w->inv, *w->engine, w->config);
+    CHECK(result(a, "redis-reachable", "Deployment/web -> Service/kv") == nullptr);
+    const auto* web = result(a, "redis-reachable", "Deployment/web");
+    REQUIRE(web);
+    CHECK(web->passed);
+    CHECK(web->message.find("external Redis (redis.cache.example.com:6379)") != std::string::npos);
+}
+
 TEST_CASE("PF003: restricted egress without DNS for a workload that names services") {
     std::string yaml = test::deployment("api", "{role: api}") + test::deployment("client", "{role: client}", "", "",
                                                                                    "        args: [--upstream=http://api.argocd.svc:8080]\n") +
