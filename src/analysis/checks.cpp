@@ -174,11 +174,34 @@ std::vector<std::pair<const model::Service*, std::int64_t>> referenced_services(
     return out;
 }
 
-bool looks_like_hostname(const std::string& s) {
+// The host name `s` makes a pod look up, if any: a cluster name ("x.ns.svc...") anywhere, or
+// the host of a URL ("https://github.com/...") or of "host:port" when it is a DNS name (a dot,
+// a letter-only last label; not an IP address). "--flag=value" is read after the '='.
+std::optional<std::string> dialled_hostname(const std::string& s) {
     std::string text = s;
-    if (auto scheme = text.find("://"); scheme != std::string::npos) text = text.substr(scheme + 3);
-    if (text.find(".svc") != std::string::npos) return true;
-    return false;
+    if (auto eq = text.find('='); eq != std::string::npos && text.starts_with("-")) text = text.substr(eq + 1);
+    bool url = false;
+    if (auto scheme = text.find("://"); scheme != std::string::npos) {
+        text = text.substr(scheme + 3);
+        url = true;
+    }
+    if (auto at = text.find('@'); url && at != std::string::npos && at < text.find('/')) text = text.substr(at + 1);
+    auto end = text.find_first_of(":/");
+    std::string host = text.substr(0, end);
+    if (host.find(".svc") != std::string::npos) return host;
+    if (!url) {  // host:port only
+        if (end == std::string::npos || text[end] != ':') return std::nullopt;
+        auto port = text.substr(end + 1);
+        if (port.empty() || !std::all_of(port.begin(), port.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+            return std::nullopt;
+    }
+    auto dot = host.rfind('.');
+    if (dot == std::string::npos || dot + 1 >= host.size()) return std::nullopt;
+    if (!std::all_of(host.begin(), host.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-'; }))
+        return std::nullopt;
+    auto tld = host.substr(dot + 1);
+    if (!std::all_of(tld.begin(), tld.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); })) return std::nullopt;
+    return host;
 }
 
 // --- the report helpers ------------------------------------------------------------------
@@ -716,12 +739,15 @@ void check_dns(Ctx& ctx) {
         if (src_i == EndpointSet::npos || w.pod.host_network) continue;
         const auto& src = eps.all[src_i];
         auto policies = ctx.engine.selecting(src, Direction::egress);
-        if (policies.empty()) continue;  // unrestricted egress reaches DNS
+        // Open egress reaches DNS unless a policy on the DNS pods (an ingress deny-all in
+        // kube-system) turns it away at the server.
+        auto at_server = ctx.engine.selecting(dns, Direction::ingress);
+        if (policies.empty() && at_server.empty()) continue;
         std::vector<std::string> names;
         for (const auto& c : w.pod.containers)
             for (const auto& s : configured_strings(ctx.inv, w, c)) {
                 for (const auto& [svc, _] : referenced_services(ctx.inv, s)) names.push_back(svc->name);
-                if (looks_like_hostname(s)) names.push_back(s);
+                if (auto host = dialled_hostname(s)) names.push_back(*host);
             }
         if (names.empty()) continue;
         std::sort(names.begin(), names.end());
@@ -743,12 +769,22 @@ void check_dns(Ctx& ctx) {
         }
         Finding f;
         f.id = "PF003";
-        f.title = w.kind + " " + w.name + " addresses services by name (" + join(names) + ") but its egress blocks DNS";
-        f.explanation = "Egress is restricted:\n  " + policy_list(ctx.engine, policies, Direction::egress) +
-                        ".\nCluster DNS (" + dns.id() + ", UDP and TCP 53) is not allowed, so every lookup fails.";
-        f.remediation = "Add an egress rule to UDP and TCP 53 (optionally `to` namespace kube-system, pods k8s-app=kube-dns).";
+        bool egress_blocks = !ctx.engine.egress(src, dns).allows(Protocol::udp, 53);
+        f.title = w.kind + " " + w.name + " addresses services by name (" + join(names) + ") but " +
+                  (egress_blocks ? "its egress blocks DNS" : "the DNS pods' ingress policies turn it away");
+        if (egress_blocks) {
+            f.explanation = "Egress is restricted:\n  " + policy_list(ctx.engine, policies, Direction::egress) +
+                            ".\nCluster DNS (" + dns.id() + ", UDP and TCP 53) is not allowed, so every lookup fails.";
+            f.remediation = "Add an egress rule to UDP and TCP 53 (optionally `to` namespace kube-system, pods k8s-app=kube-dns).";
+        } else {
+            f.explanation = "Ingress of cluster DNS (" + dns.id() + ") is restricted:\n  " + policy_list(ctx.engine, at_server, Direction::ingress) +
+                            ".\nQueries from " + w.name + " on UDP 53 are not admitted, so every lookup fails (for every pod those policies do not admit).";
+            f.remediation = "Admit DNS queries (UDP and TCP 53) from every namespace in the policy that selects the DNS pods, or remove it.";
+        }
         add_location(f, w.object);
         for (const auto* p : policies) add_location(f, p->object);
+        if (!egress_blocks)
+            for (const auto* p : at_server) add_location(f, p->object);
         r.passed = false;
         r.message = f.title;
         r.finding = std::move(f);

@@ -419,6 +419,46 @@ TEST_CASE("PF003: restricted egress without DNS for a workload that names servic
     CHECK(result(b, "dns-reachable", "Deployment/client")->passed);
 }
 
+TEST_CASE("PF003: an ingress deny-all on the DNS pods blocks DNS for pods whose own egress is open") {
+    std::string client = test::deployment("client", "{role: client}", "", "", "        args: [--upstream=http://api.argocd.svc:8080]\n");
+    std::string deny = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: dns-lockdown, namespace: kube-system}\n"
+                       "spec:\n  podSelector: {}\n  policyTypes: [Ingress]\n";
+    auto w = world(client + deny);
+    auto a = analysis::analyze(w->inv, *w->engine, w->config);
+    const auto* r = result(a, "dns-reachable", "Deployment/client");
+    REQUIRE(r);
+    CHECK_FALSE(r->passed);
+    CHECK(r->finding->title.find("DNS pods' ingress policies") != std::string::npos);
+    CHECK(r->finding->explanation.find("dns-lockdown") != std::string::npos);
+    // Admitting DNS from everywhere fixes it; with no such policy the open pod is not a case at all.
+    auto fixed = world(client + deny + "  ingress: [{ports: [{port: 53, protocol: UDP}, {port: 53, protocol: TCP}]}]\n");
+    CHECK(result(analysis::analyze(fixed->inv, *fixed->engine, fixed->config), "dns-reachable", "Deployment/client")->passed);
+    auto open = world(client);
+    CHECK(result(analysis::analyze(open->inv, *open->engine, open->config), "dns-reachable", "Deployment/client") == nullptr);
+}
+
+TEST_CASE("PF003: external host names a workload dials need DNS too; IPs and file names do not") {
+    auto lock = [](const std::string& args) {
+        return test::deployment("client", "{role: client}", "", "", "        args: " + args + "\n") +
+               "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: lock}\nspec:\n  podSelector: {matchLabels: {role: client}}\n"
+               "  policyTypes: [Egress]\n  egress:\n  - ports: [{port: 443}]\n";
+    };
+    for (const char* args : {"[--repo=https://github.com/argoproj/argo-cd.git]", "[--redis, 'cache.example.com:6379']",
+                             "['https://user:pw@git.example.org/x']"}) {
+        CAPTURE(args);
+        auto w = world(lock(args));
+        const auto* r = result(analysis::analyze(w->inv, *w->engine, w->config), "dns-reachable", "Deployment/client");
+        REQUIRE(r);
+        CHECK_FALSE(r->passed);
+    }
+    for (const char* args : {"[--addr=10.0.0.1:6379]", "[--config, /etc/app/config.yaml]", "[--label=app.kubernetes.io/name]",
+                             "['https://10.0.0.1/x']"}) {
+        CAPTURE(args);
+        auto w = world(lock(args));
+        CHECK(result(analysis::analyze(w->inv, *w->engine, w->config), "dns-reachable", "Deployment/client") == nullptr);
+    }
+}
+
 TEST_CASE("PF004: a required Secret with no creator is a warning") {
     auto w = world(test::deployment("a", "{x: y}", "", "", "        env: [{name: P, valueFrom: {secretKeyRef: {name: nowhere, key: k}}}]\n") +
                    test::deployment("b", "{x: z}", "", "", "        env: [{name: P, valueFrom: {secretKeyRef: {name: opt, key: k, optional: true}}}]\n"));
