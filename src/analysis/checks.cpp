@@ -897,6 +897,7 @@ Analysis analyze(const model::Inventory& inv, const Engine& engine, const ModelC
     out.assumptions.push_back("API server endpoint " + a.text() + " behind Service " +
                               a.service_ip + ":" + std::to_string(a.service_port) + " (policies see the endpoint port)");
     out.assumptions.push_back("cluster DNS: " + engine.endpoints().all[engine.endpoints().dns].id() + " on UDP/TCP 53");
+    for (const auto* o : inv.unmodelled_policies) out.ignored.push_back(o->api_version + " " + located(o));
     auto missing = missing_secrets(inv);
     auto needs = api_needs(ctx);
     check_api_server(ctx, missing, needs);

@@ -126,8 +126,11 @@ EndpointSet build_endpoints(const model::Inventory& inv, const std::vector<Polic
         e.labels = w.pod.labels;
         e.ns_labels = namespace_labels(inv, w.ns);
         e.workload = &w;
+        // Ports of the containers that serve: an init container's ports are gone once it has run
+        // (a named port only it declares resolves to nothing), a sidecar's stay.
         for (const auto& c : w.pod.containers)
-            for (const auto& p : c.ports) e.ports.push_back(p);
+            if (!c.init || c.sidecar)
+                for (const auto& p : c.ports) e.ports.push_back(p);
         if (!seen.insert(e.id()).second) {
             // The controller's template is what its pods run; a Pod of it in the input (listed
             // before it, perhaps stale) must not lend the endpoint its labels.

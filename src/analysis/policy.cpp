@@ -32,7 +32,7 @@ struct Ctx {
 
 bool valid_port_name(std::string_view s) {
     // IANA_SVC_NAME: 1-15 chars, lowercase alphanumerics and '-', at least one letter.
-    if (s.empty() || s.size() > 15 || s.front() == '-' || s.back() == '-') return false;
+    if (s.empty() || s.size() > 15 || s.front() == '-' || s.back() == '-' || s.find("--") != std::string_view::npos) return false;
     bool letter = false;
     for (char c : s) {
         if (c >= 'a' && c <= 'z') letter = true;

@@ -52,6 +52,10 @@ Result<int> cmd_analyze(const GlobalOptions& g, const AnalyzeOptions& o, Streams
     run.set_property("namespace", config->default_ns);
     run.set_property("apiserver.endpoint", config->api_server.text());
     for (const auto& a : result.assumptions) run.notices.push_back("assumed " + a);
+    for (const auto& i : result.ignored) {
+        run.notices.push_back("warning: the verdict ignores " + i + ": policies of that API are not modelled, so a connection it blocks may still pass");
+        spdlog::warn("the verdict ignores {} (not modelled)", i);
+    }
     auto& suite = run.suite("static analysis");
     suite.start_ms = started;
     pipeline::add_static_cases(result, suite, started);

@@ -226,6 +226,10 @@ private:
         st.duration_ms = now_ms() - started;
         m_run.set_property("apiserver.endpoint", m_config.api_server.text());
         for (const auto& a : m_cand->analysis.assumptions) m_run.notices.push_back("assumed " + a);
+        for (const auto& i : m_cand->analysis.ignored) {
+            m_run.notices.push_back("warning: the verdict ignores " + i + ": policies of that API are not modelled, so a connection it blocks may still pass");
+            spdlog::warn("the verdict ignores {} (not modelled)", i);
+        }
         for (const auto& c : st.cases)
             if (c.outcome == report::Outcome::failed) spdlog::warn("static: {}", c.message);
         for (auto* side : {m_cand.get(), m_base.get()}) {

@@ -21,6 +21,7 @@ Container container_of(const Value& c, bool init) {
     out.name = c["name"].str();
     out.image = c["image"].str();
     out.init = init;
+    out.sidecar = init && c["restartPolicy"].str() == "Always";
     out.mark = c.mark;
     out.command = c["command"].string_list();
     out.args = c["args"].string_list();
@@ -81,7 +82,8 @@ bool is_cluster_scoped(const std::string& kind) {
         "Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "Node",
         "PersistentVolume", "StorageClass", "APIService", "PriorityClass", "IngressClass",
         "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "CSIDriver",
-        "RuntimeClass", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"};
+        "RuntimeClass", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "AdminNetworkPolicy",
+        "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy", "CiliumClusterwideNetworkPolicy", "GlobalNetworkPolicy"};
     for (const char* k : k_kinds)
         if (kind == k) return true;
     return false;
@@ -144,8 +146,11 @@ Inventory build_inventory(const std::vector<Object>& objects, const std::string&
                 s.ports.push_back(std::move(sp));
             }
             inv.services.push_back(std::move(s));
-        } else if (k == "NetworkPolicy") {
+        } else if (k == "NetworkPolicy" && (obj.api_version.starts_with("networking.k8s.io/") || obj.api_version == "extensions/v1beta1")) {
             inv.network_policies.push_back(&obj);
+        } else if (k == "NetworkPolicy" || k == "AdminNetworkPolicy" || k == "BaselineAdminNetworkPolicy" || k == "CiliumNetworkPolicy" ||
+                   k == "CiliumClusterwideNetworkPolicy" || k == "GlobalNetworkPolicy" || k == "ClusterNetworkPolicy") {
+            inv.unmodelled_policies.push_back(&obj);
         } else if (k == "ServiceAccount") {
             inv.service_accounts.push_back({&obj, obj.name, ns, obj.body["automountServiceAccountToken"].as_bool()});
         } else if (k == "Role" || k == "ClusterRole") {

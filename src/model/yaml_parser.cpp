@@ -177,7 +177,9 @@ public:
             case YAML::NodeType::Scalar:
                 v.type = Value::Type::scalar;
                 v.scalar = node.Scalar();
-                v.plain = node.Tag() != "!";
+                // Quoted, or tagged !!str (`port: !!str 6443` is the string "6443" to kubectl,
+                // which the API server refuses as a port name): never a number or a bool.
+                v.plain = node.Tag() != "!" && node.Tag() != "tag:yaml.org,2002:str";
                 break;
             case YAML::NodeType::Sequence:
                 v.type = Value::Type::sequence;

@@ -54,6 +54,10 @@ spec:
   podSelector: {matchLabels: {app: tool}}
   policyTypes: [Egress]
 YAML
+  printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\napiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: cnp}\nspec: {}\n' >"$tmp/cilium.yaml"
+  "$bin" analyze "$tmp/cilium.yaml" --report-dir "$tmp/cilium" >"$tmp/out" 2>"$tmp/err"; expect_exit "an unmodelled policy does not fail by itself" 0 $?
+  contains "an unmodelled policy is a warning on stderr" "$tmp/err" "the verdict ignores cilium.io/v2 CiliumNetworkPolicy/cnp"
+  contains "...and a notice in the report" "$tmp/cilium/report.json" "the verdict ignores cilium.io/v2 CiliumNetworkPolicy/cnp"
   "$bin" analyze "$tmp/app.yaml" >"$tmp/out" 2>"$tmp/err"; expect_exit "blocked API client fails" 1 $?
   contains "finding names the policy" "$tmp/out" "NetworkPolicy lock"
   contains "assumed endpoint is stated" "$tmp/out" "172.18.0.2:6443"

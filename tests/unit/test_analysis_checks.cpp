@@ -459,6 +459,20 @@ TEST_CASE("PF003: external host names a workload dials need DNS too; IPs and fil
     }
 }
 
+TEST_CASE("policies of other APIs are named as ignored, and a Calico NetworkPolicy is not read as a Kubernetes one") {
+    std::string yaml = release(k_dns_only + "  - to: [{ipBlock: {cidr: 172.18.0.0/16}}]\n") + "---\n" +
+                       "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata: {name: anp}\nspec: {priority: 1}\n---\n"
+                       "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: cnp}\nspec: {}\n---\n"
+                       "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: calico}\nspec: {selector: all(), types: [Egress]}\n";
+    auto w = world(yaml);
+    auto a = analysis::analyze(w->inv, *w->engine, w->config);
+    REQUIRE(a.ignored.size() == 3);
+    CHECK(a.ignored[0].find("AdminNetworkPolicy/anp") != std::string::npos);
+    CHECK(a.ignored[1].find("CiliumNetworkPolicy/cnp") != std::string::npos);
+    CHECK(a.ignored[2].find("projectcalico.org/v3 NetworkPolicy/calico") != std::string::npos);
+    CHECK(w->inv.network_policies.size() == 1);  // kv-policy only: Calico's shape would read as deny-all
+}
+
 TEST_CASE("PF004: a required Secret with no creator is a warning") {
     auto w = world(test::deployment("a", "{x: y}", "", "", "        env: [{name: P, valueFrom: {secretKeyRef: {name: nowhere, key: k}}}]\n") +
                    test::deployment("b", "{x: z}", "", "", "        env: [{name: P, valueFrom: {secretKeyRef: {name: opt, key: k, optional: true}}}]\n"));

@@ -144,6 +144,18 @@ TEST_CASE("named ports resolve against the destination's containers; unknown nam
     }
 }
 
+TEST_CASE("a named port only an init container declares resolves to nothing; a sidecar's resolves") {
+    auto with_init = [](const std::string& restart) {
+        return deployment("a", "{app: a}") +
+               deployment("b", "{app: b}", "",
+                          "      initContainers:\n      - name: setup\n        image: x\n" + restart +
+                              "        ports: [{name: admin, containerPort: 9000}]\n") +
+               policy("p", "  podSelector: {matchLabels: {app: b}}\n  ingress:\n  - ports: [{port: admin}]\n");
+    };
+    CHECK(world(with_init(""))->conn(A, B) == "No Connections");
+    CHECK(world(with_init("        restartPolicy: Always\n"))->conn(A, B) == "TCP 9000");
+}
+
 TEST_CASE("policyTypes: defaulted from rules, or explicit") {
     SUBCASE("egress rules present: Egress is implied") {
         auto w = world(three() + policy("p", "  podSelector: {matchLabels: {app: a}}\n  egress:\n  - ports: [{port: 53, protocol: UDP}]\n"));
@@ -377,6 +389,9 @@ TEST_CASE("invalid shapes are problems with a position, each one") {
         {"except outside cidr", "  podSelector: {}\n  egress:\n  - to:\n    - ipBlock: {cidr: 10.0.0.0/8, except: [192.168.0.0/16]}\n", "not inside"},
         {"empty protocol", "  podSelector: {}\n  egress:\n  - ports:\n    - {protocol: \"\", port: 53}\n", "protocol is empty"},
         {"a peer as a scalar", "  podSelector: {}\n  egress:\n  - to: [everyone]\n", "entry must be a mapping"},
+        // kubectl sends `!!str 6443` as the string "6443", which is no port name (it needs a letter).
+        {"a number tagged !!str", "  podSelector: {}\n  egress:\n  - ports:\n    - port: !!str 6443\n", "neither a number nor a valid port name"},
+        {"a port name with a double hyphen", "  podSelector: {}\n  egress:\n  - ports:\n    - port: web--ui\n", "neither a number nor a valid port name"},
     };
     for (const auto& s : shapes) {
         CAPTURE(s.what);

@@ -70,6 +70,9 @@ struct Analysis {
     std::vector<CheckResult> results;
     std::vector<Need> requirements;
     std::vector<std::string> assumptions;  // printed with every report
+    // Policy objects the verdict does not model ("CiliumNetworkPolicy/x (file:line)"): a warning
+    // on every report, since a connection they block would pass this gate.
+    std::vector<std::string> ignored;
 };
 
 // Runs every check. `baseline` (optional) adds the comparison against a previous release.

@@ -35,6 +35,7 @@ struct Container {
     std::string name;
     std::string image;
     bool init = false;
+    bool sidecar = false;  // an init container with restartPolicy: Always: runs beside the others
     std::vector<std::string> command;
     std::vector<std::string> args;
     std::vector<EnvVar> env;
@@ -133,6 +134,9 @@ struct Inventory {
     std::vector<Workload> workloads;
     std::vector<Service> services;
     std::vector<const Object*> network_policies;  // parsed with validation by analysis
+    // Policy objects of other APIs (AdminNetworkPolicy, BaselineAdminNetworkPolicy, Cilium's,
+    // Calico's) that the analysis does not model: reported, never silently dropped.
+    std::vector<const Object*> unmodelled_policies;
     std::vector<ServiceAccount> service_accounts;
     std::vector<Role> roles;
     std::vector<RoleBinding> bindings;
