@@ -87,8 +87,12 @@ public:
         m_phase = "running scenario " + m_scenario->name;
         if (signalled()) return finish();
         auto so = session_options();
-        scenario::run_scenario(m_runner, *provider, *m_scenario, m_cand->release, m_base ? &m_base->release : nullptr, so, m_run,
-                               Redactor::global());
+        auto session = scenario::run_scenario(m_runner, *provider, *m_scenario, m_cand->release, m_base ? &m_base->release : nullptr, so,
+                                              m_run, Redactor::global());
+        m_candidate_proven = session.candidate_proven;
+        if (!m_candidate_proven && m_run.verdict() == report::Outcome::passed && !m_run.interrupted)
+            m_run.notices.push_back("scenario " + m_scenario->name + " never brought the candidate to Healthy (no install or wait of it passed): "
+                                    "nothing is safe to pin from this run");
         remove_created_cluster_scoped();
         m_phase = "writing the report";
         if (m_run.interrupted)
@@ -414,7 +418,8 @@ private:
                 if (m_run.root_cause.empty()) m_run.root_cause = "interrupted by signal " + std::to_string(proc::last_signal()) + " while " + m_phase;
             }
             bool passed = m_run.verdict() == report::Outcome::passed && !m_run.interrupted;
-            if (passed && m_cand && !m_cand->fetched.pin.empty()) {
+            bool pin = passed && m_candidate_proven && m_cand && !m_cand->fetched.pin.empty();
+            if (pin) {
                 if (m_cand->fetched.pin_chart.empty()) {
                     m_run.set_property("promote.revision", m_cand->fetched.pin);
                 } else {  // a chart version: promote moves only chart pins with it
@@ -427,7 +432,7 @@ private:
                 report_lost = true;
             }
             if (!m_run.interrupted && signalled() && attempt == 0) continue;
-            if (passed && m_cand && !m_cand->fetched.pin.empty()) {
+            if (pin) {
                 if (m_cand->fetched.pin_chart.empty()) spdlog::info("✓ safe to pin: targetRevision: {}", m_cand->fetched.pin);
                 else spdlog::info("✓ safe to pin: chart {} version {}", m_cand->fetched.pin_chart, m_cand->fetched.pin);
             }
@@ -460,6 +465,7 @@ private:
     analysis::ModelConfig m_config;
     std::optional<scenario::Scenario> m_scenario;
     bool m_has_baseline = false;
+    bool m_candidate_proven = false;  // the session brought the candidate to Healthy
     std::string m_flavour, m_kube_version, m_phase = "resolving the candidate";
     std::unique_ptr<Side> m_cand, m_base;
     std::unique_ptr<kube::Kubectl> m_user_kubectl;

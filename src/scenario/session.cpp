@@ -177,8 +177,8 @@ private:
 
 }  // namespace
 
-void run_scenario(proc::Runner& runner, cluster::ClusterProvider& provider, const Scenario& scenario, const Release& candidate,
-                  const Release* baseline, const SessionOptions& options, report::Run& run, Redactor& redactor) {
+SessionResult run_scenario(proc::Runner& runner, cluster::ClusterProvider& provider, const Scenario& scenario, const Release& candidate,
+                           const Release* baseline, const SessionOptions& options, report::Run& run, Redactor& redactor) {
     run.set_property("scenario", scenario.name);
     ActionContext ctx(runner, provider, options, run, redactor);
     Session session(ctx);
@@ -193,6 +193,7 @@ void run_scenario(proc::Runner& runner, cluster::ClusterProvider& provider, cons
         ctx.finish(run.suite("scenario " + scenario.name), std::move(c));
     }
     session.finish(run.verdict() != report::Outcome::passed || run.interrupted);
+    return {ctx.state().candidate_proven};
 }
 
 }  // namespace preflight::scenario

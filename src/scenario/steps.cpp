@@ -11,12 +11,18 @@ namespace {
 Verdict run_action(ActionContext& ctx, const Action& a, const Step& step, const Release& candidate, const Release* baseline) {
     const auto* current = ctx.state().current;
     switch (a.kind) {
-        case ActionKind::install:
-            return install(ctx, a.revision == Revision::candidate ? candidate : *baseline, a.timeout.value_or(ctx.options().wait_timeout),
-                           a.forced_rollback);
-        case ActionKind::wait:
+        case ActionKind::install: {
+            const Release& r = a.revision == Revision::candidate ? candidate : *baseline;
+            auto v = install(ctx, r, a.timeout.value_or(ctx.options().wait_timeout), a.forced_rollback);
+            if (&r == &candidate && v.outcome == report::Outcome::passed && !ctx.interrupted()) ctx.state().candidate_proven = true;
+            return v;
+        }
+        case ActionKind::wait: {
             if (!current) return ctx.skip("wait", "nothing installed yet");
-            return wait(ctx, *current, a.timeout.value_or(ctx.options().wait_timeout), a.forced_rollback);
+            auto v = wait(ctx, *current, a.timeout.value_or(ctx.options().wait_timeout), a.forced_rollback);
+            if (current == &candidate && v.outcome == report::Outcome::passed && !ctx.interrupted()) ctx.state().candidate_proven = true;
+            return v;
+        }
         case ActionKind::probes:
             if (!current) return ctx.skip("probes", "nothing installed yet");
             return probes(ctx, *current, a.timeout.value_or(120s));

@@ -803,6 +803,18 @@ candidate)
   contains "$T/err" 'validated v9.9.9'
   run "$FIX/healthy.json" --candidate '--upload-pack=touch /tmp/pwned' --source "$R"
   expect_rc $rc 2
+  # A scenario that never brings the candidate to Healthy (diagnostics only) may pass, but it
+  # proved nothing about the candidate: no pin, no advice, and promote refuses the report.
+  printf 'apiVersion: argocd-preflight.io/v1\nkind: Scenario\nname: look\nsteps:\n- name: only\n  try:\n  - diagnostics: {}\n' > "$T/look.yaml"
+  run "$FIX/healthy.json" --scenario "$T/look.yaml" --candidate stable --source "$R"
+  expect_rc $rc 0
+  lacks "$OUT/report.json" '"promote.revision"'
+  contains "$OUT/report.json" 'never brought the candidate to Healthy'
+  ! grep -q 'safe to pin' "$T/stderr" || fail "pin advice from a run that never installed the candidate"
+  cp "$FIX/argocd-app.yaml" "$T/app2.yaml"
+  "$BIN" promote --report "$OUT/report.json" "$T/app2.yaml" >/dev/null 2>"$T/err"
+  [ $? -ne 0 ] || fail "promote accepted a report that proved nothing"
+  cmp -s "$T/app2.yaml" "$FIX/argocd-app.yaml" || fail "promote changed the file from a report that proved nothing"
   no_clusters_left
   ;;
 promote-refused)

@@ -46,6 +46,8 @@ struct SessionState {
     health::InstallState install;        // as the last wait left it
     std::vector<model::Value> snapshot;  // the objects the last wait saw
     bool smoke_created = false;
+    // An install (or wait) of the candidate ended Healthy: only then may a passing run pin it.
+    bool candidate_proven = false;
     Enforcement enforcement;
     int batches = 0;  // probe and smoke pods are named apart by it
 };

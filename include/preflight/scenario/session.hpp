@@ -60,7 +60,12 @@ struct SessionOptions {
 // the cluster is destroyed unless retained, and what could not be removed is named in notices.
 // Secrets the run learns (the admin password) are registered with `redactor`, the one every
 // writer of this run masks with.
-void run_scenario(proc::Runner& runner, cluster::ClusterProvider& provider, const Scenario& scenario, const Release& candidate,
-                  const Release* baseline, const SessionOptions& options, report::Run& run, Redactor& redactor);
+// Returns whether the candidate was proven: installed (or waited for) until Healthy by some
+// action. A scenario that never does so may pass, but pins nothing.
+struct SessionResult {
+    bool candidate_proven = false;
+};
+SessionResult run_scenario(proc::Runner& runner, cluster::ClusterProvider& provider, const Scenario& scenario, const Release& candidate,
+                           const Release* baseline, const SessionOptions& options, report::Run& run, Redactor& redactor);
 
 }  // namespace preflight::scenario
