@@ -51,6 +51,29 @@ Result<int> cmd_matrix(const GlobalOptions& g, const MatrixOptions& o, Streams& 
     return 0;
 }
 
+// What a job proved: its candidate's commit, chart and version, or manifests digest ("" when the
+// report names none, e.g. an analyze report of local files).
+std::string candidate_of(const report::Run& run) {
+    std::string id;
+    for (const auto* key : {"candidate.commit", "candidate.chart.name", "candidate.chart.version", "candidate.manifests.sha256"})
+        for (const auto& [k, v] : run.properties)
+            if (k == key) id += std::string(key) + "=" + v + " ";
+    return id;
+}
+
+// Matrix jobs must have proved one candidate: a floating ref (`stable`) that moved between two
+// jobs, or jobs given different charts or files, make one merged verdict meaningless.
+Result<void> same_candidate(const std::vector<std::pair<std::string, report::Run>>& jobs) {
+    std::map<std::string, std::vector<std::string>> by_candidate;
+    for (const auto& [label, run] : jobs) by_candidate[candidate_of(run)].push_back(label);
+    if (by_candidate.size() <= 1) return {};
+    std::vector<std::string> lines;
+    for (const auto& [id, labels] : by_candidate)
+        lines.push_back("  " + text::join(labels, ", ") + ": " + (id.empty() ? std::string("no candidate named") : id));
+    return fail(ErrorKind::input, "the reports proved different candidates, so no one verdict covers them (resolve the ref once "
+                                  "and give every job the same commit):\n" + text::join(lines, "\n"));
+}
+
 Result<int> cmd_merge_reports(const GlobalOptions& g, const MergeOptions& o, Streams& s) {
     auto format = parse_format(g.format, false);
     if (!format) return std::unexpected(format.error());
@@ -79,6 +102,7 @@ Result<int> cmd_merge_reports(const GlobalOptions& g, const MergeOptions& o, Str
         jobs.emplace_back(label, std::move(*run));
     }
     if (!problems.empty()) return std::unexpected(Error{ErrorKind::input, text::join(problems, "\n"), {}});
+    if (auto r = same_candidate(jobs); !r) return std::unexpected(r.error());
     auto merged = report::merge(jobs);
     if (auto r = write_report_dir(g, merged); !r) return std::unexpected(r.error());
     if (auto r = emit(g, render(merged, *format, false), s); !r) return std::unexpected(r.error());

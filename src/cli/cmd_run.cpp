@@ -13,6 +13,7 @@
 #include "preflight/pipeline/release.hpp"
 #include "preflight/proc/runner.hpp"
 #include "preflight/scenario/session.hpp"
+#include "preflight/util/sha256.hpp"
 #include "preflight/source/fetch.hpp"
 #include "preflight/util/redactor.hpp"
 #include "preflight/util/text.hpp"
@@ -149,7 +150,13 @@ private:
         auto timeout = std::chrono::seconds(m_o.git_timeout_s);
         if (ref.empty()) {
             m_run.set_property(role + ".manifests", path);
-            return source::from_path(m_runner, path, m_s.in, timeout);
+            auto fetched = source::from_path(m_runner, path, m_s.in, timeout);
+            if (fetched) {  // what was proved, so that reports of other manifests are told apart
+                std::string all;
+                for (const auto& src : fetched->sources) all += src.text + '\0';
+                m_run.set_property(role + ".manifests.sha256", sha256_hex(all));
+            }
+            return fetched;
         }
         auto resolved = source::resolve(m_runner, m_o.source, ref, timeout, Redactor::global(), false);
         if (!resolved) return std::unexpected(resolved.error());

@@ -617,6 +617,25 @@ matrix-merge)
   expect_rc $? 0
   "$BIN" merge-reports "$FIX/app.yaml" >/dev/null 2>"$T/err"
   expect_rc $? 2
+  # Jobs that proved different candidates (here: different manifests; in a matrix, `stable`
+  # moving between jobs) are refused, both passing or not, naming what each proved.
+  { cat "$FIX/app.yaml"; printf -- '---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: one-more}\n'; } > "$T/other.yaml"
+  run "$FIX/healthy.json" --manifests "$T/other.yaml"
+  mkdir -p "$T/job3" && cp "$OUT/report.json" "$T/job3/report.json"
+  contains "$T/job3/report.json" '"candidate.manifests.sha256"'
+  "$BIN" merge-reports "$T/job1/report.json" "$T/job3/report.json" --report-dir "$T/merged3" >/dev/null 2>"$T/err"
+  expect_rc $? 2
+  contains "$T/err" 'the reports proved different candidates'
+  [ ! -e "$T/merged3/report.json" ] || fail "a merged report was written for different candidates"
+  python3 - "$T/job1/report.json" "$T/job4.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["properties"]["candidate.commit"] = "1" * 40
+json.dump(r, open(sys.argv[2], "w"))
+PY
+  "$BIN" merge-reports "$T/job1/report.json" "$T/job4.json" >/dev/null 2>"$T/err"
+  expect_rc $? 2
+  contains "$T/err" "candidate.commit=$(printf '1%.0s' $(seq 40))"
   no_clusters_left
   ;;
 watch-closed)
