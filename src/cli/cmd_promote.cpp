@@ -23,6 +23,7 @@ struct ReportFacts {
     // (empty for a local chart).
     std::string chart, chart_version, chart_repo;
     bool interrupted = false;
+    bool proven = false;  // the report shows a scenario in which an install became Healthy
 };
 
 Result<ReportFacts> read_report(const std::string& path, Streams& s) {
@@ -31,7 +32,15 @@ Result<ReportFacts> read_report(const std::string& path, Streams& s) {
     auto run = report::read_json(sources->front().text, path);
     if (!run) return std::unexpected(run.error());
     if (run->command != "run") return fail(ErrorKind::input, path + ": a report of `" + run->command + "`, not of `run`: only a run proves a revision");
+    // A run report carries its scenario: a suite "scenario <name>" in which some install was
+    // seen Healthy. An analyze report relabelled `run` has none of it.
+    bool healthy_seen = false;
+    for (const auto& suite : run->suites)
+        if (suite.name.starts_with("scenario "))
+            for (const auto& c : suite.cases)
+                healthy_seen = healthy_seen || (c.outcome == report::Outcome::passed && c.name.ends_with(": workloads Healthy"));
     ReportFacts f;
+    f.proven = healthy_seen;
     f.verdict = report::to_string(run->verdict());
     f.interrupted = run->interrupted;
     for (const auto& [k, v] : run->properties) {
@@ -180,6 +189,19 @@ Result<int> cmd_promote(const GlobalOptions& g, const PromoteOptions& o, Streams
                          "the report validated no revision");
     if (auto ok = promote::check_revision(pin); !ok)
         return fail_with(Error{ErrorKind::input, o.report + ": " + ok.error().message, {}}, "the report's revision cannot be pinned");
+    if (!facts->proven)
+        return fail_with(Error{ErrorKind::input, o.report + ": no scenario of it brought an install to Healthy (an analyze report, or "
+                                                 "a damaged one): only a run that installed the candidate proves it",
+                               {}},
+                         "the report shows no healthy install");
+    // The pin a run offers is its candidate's tag, or its commit when it has none: anything else
+    // (HEAD, a branch) is not what was proved.
+    if (!chart && pin != facts->tag && pin != facts->commit)
+        return fail_with(Error{ErrorKind::input, o.report + ": promote.revision " + pin + " is neither the candidate's tag (" +
+                                                     (facts->tag.empty() ? "none" : facts->tag) + ") nor its commit (" +
+                                                     (facts->commit.empty() ? "none" : facts->commit) + "): not a report argocd-preflight wrote",
+                               {}},
+                         "the report's revision is not its candidate");
     if (chart && !o.revision.empty() && o.revision != pin)
         return fail_with(Error{ErrorKind::input, o.report + " validated chart " + facts->chart + " " + pin + ", not " + o.revision +
                                                      ": run the pre-flight for the version you want to pin",

@@ -61,35 +61,53 @@ Result<std::pair<std::size_t, std::size_t>> locate(std::string_view file, std::s
     return std::pair{begin, begin + v.scalar.size()};
 }
 
-// The new form of a kustomization resource URL into the source, or nullopt when it is not one.
-std::optional<std::string> repin_url(std::string_view url, std::string_view source, std::string_view revision) {
+// A kustomization resource URL read against the source: not into it, into it with its revision
+// rewritten, or into it with no revision to rewrite (it floats on the default branch).
+struct RemoteUrl {
+    enum class Into { no, pinned, floating } into = Into::no;
+    std::string rewritten;
+};
+
+// Kustomize's remote target forms (api/internal/git/repospec.go): `host/org/repo//path`,
+// `host/org/repo.git//path`, `host/org/repo.git/path`, or `host/org/repo/path` (GitHub), then
+// `?ref=` or its older spelling `?version=` among the query parameters; and raw file URLs
+// `raw.githubusercontent.com/org/repo/REV/path`.
+RemoteUrl repin_url(std::string_view url, std::string_view source, std::string_view revision) {
     auto repo = normalize(source);  // host/org/repo
     std::string u(url);
-    // https://github.com/org/repo/path?ref=X (kustomize remote target)
-    auto q = u.find("?ref=");
-    if (q == std::string::npos) q = u.find("&ref=");
-    if (q != std::string::npos) {
-        auto base = u.substr(0, u.find('?'));
-        auto n = normalize(base);
-        if (n != repo && !n.starts_with(repo + "/") && !n.starts_with(repo + "//")) return std::nullopt;
-        auto value_begin = q + 5;
-        auto value_end = u.find('&', value_begin);
-        return u.substr(0, value_begin) + std::string(revision) + (value_end == std::string::npos ? "" : u.substr(value_end));
-    }
-    // https://raw.githubusercontent.com/org/repo/REV/path
+    std::string base = u.substr(0, u.find('?'));
+    std::string query = base.size() < u.size() ? u.substr(base.size() + 1) : std::string();
     constexpr std::string_view raw = "raw.githubusercontent.com/";
-    auto r = u.find(raw);
-    if (r != std::string::npos) {
-        auto rest = u.substr(r + raw.size());  // org/repo/REV/path
-        auto parts = text::split(rest, '/');
-        if (parts.size() < 4) return std::nullopt;
-        std::string as_repo = "github.com/" + std::string(parts[0]) + "/" + std::string(parts[1]);
-        if (normalize(as_repo) != repo) return std::nullopt;
+    if (auto r = base.find(raw); r != std::string::npos) {
+        auto parts = text::split(base.substr(r + raw.size()), '/');  // org/repo/REV/path
+        if (parts.size() < 4 || normalize("github.com/" + std::string(parts[0]) + "/" + std::string(parts[1])) != repo) return {};
         std::string out = u.substr(0, r + raw.size()) + std::string(parts[0]) + "/" + std::string(parts[1]) + "/" + std::string(revision);
         for (std::size_t i = 3; i < parts.size(); ++i) out += "/" + std::string(parts[i]);
-        return out;
+        return {RemoteUrl::Into::pinned, out + (query.empty() ? "" : "?" + query)};
     }
-    return std::nullopt;
+    // The repository part: before `//` (past the scheme's), else up to `.git`, else the whole.
+    auto scheme = base.find("://");
+    auto from = scheme == std::string::npos ? 0 : scheme + 3;
+    std::string repo_part = base;
+    if (auto dbl = base.find("//", from); dbl != std::string::npos) repo_part = base.substr(0, dbl);
+    else if (auto git = base.find(".git/", from); git != std::string::npos) repo_part = base.substr(0, git + 4);
+    auto n = normalize(repo_part);
+    bool into = n == repo || (repo_part == base && n.starts_with(repo + "/"));
+    if (!into) return {};
+    // The ref parameter, `ref=` or `version=`; rewritten in place, other parameters kept.
+    std::size_t at = 0;
+    while (at <= query.size()) {
+        auto end = query.find('&', at);
+        if (end == std::string::npos) end = query.size();
+        auto param = query.substr(at, end - at);
+        for (std::string_view key : {"ref=", "version="})
+            if (param.starts_with(key)) {
+                std::size_t value = base.size() + 1 + at + key.size();
+                return {RemoteUrl::Into::pinned, u.substr(0, value) + std::string(revision) + u.substr(base.size() + 1 + end)};
+            }
+        at = end + 1;
+    }
+    return {RemoteUrl::Into::floating, ""};
 }
 
 // A plain scalar that YAML (1.1 as kubectl and Argo CD read it, or 1.2) would not take as a
@@ -233,11 +251,17 @@ Result<Rewrite> pin(std::string_view file, std::string_view text, const Target& 
         auto kind = doc["kind"].str();
         auto api = doc["apiVersion"].str();
         std::string name(doc.at_path({"metadata", "name"}).str());
-        if (kind == "Application" && api.starts_with("argoproj.io/")) {
+        // An Application's source(s), or the Application template of an ApplicationSet (its
+        // spec.template.spec): the same fields, the same rules.
+        bool app = kind == "Application" && api.starts_with("argoproj.io/");
+        bool appset = kind == "ApplicationSet" && api.starts_with("argoproj.io/");
+        if (app || appset) {
+            const auto& spec = app ? doc["spec"] : doc.at_path({"spec", "template", "spec"});
+            std::string prefix = app ? "spec." : "spec.template.spec.";
             auto visit = [&](const model::Value& src, const std::string& path) {
                 if (!same_repository(src["repoURL"].str(), source)) return;
                 auto chart = src["chart"].str();
-                std::string what = "Application " + name + ": " + path;
+                std::string what = std::string(kind) + " " + name + ": " + path;
                 if (!chart.empty() && !chart_mode) return refuse_chart_pin(src, chart, what);
                 if (chart_mode && chart != t.chart) return;  // another chart of the repository, or a git source
                 pins_source = true;
@@ -246,11 +270,25 @@ Result<Rewrite> pin(std::string_view file, std::string_view text, const Target& 
                     problems.push_back(where(src) + ": " + what + " has no targetRevision to rewrite; add `targetRevision: <current>` first");
                     return;
                 }
+                if (rev->str().find("{{") != std::string::npos) {  // filled in per generated Application
+                    problems.push_back(where(*rev) + ": " + what + ".targetRevision is a template (" + std::string(rev->str()) +
+                                       "): promote cannot tell what it becomes; pin it in the generator's parameters yourself");
+                    return;
+                }
                 add(*rev, std::string(revision), what + ".targetRevision");
             };
-            if (const auto* s = doc.at_path({"spec"}).find("source")) visit(*s, "spec.source");
-            const auto& many = doc.at_path({"spec", "sources"});
-            for (std::size_t i = 0; i < many.items.size(); ++i) visit(many.items[i], "spec.sources[" + std::to_string(i) + "]");
+            if (const auto* src = spec.find("source")) visit(*src, prefix + "source");
+            const auto& many = spec["sources"];
+            for (std::size_t i = 0; i < many.items.size(); ++i) visit(many.items[i], prefix + "sources[" + std::to_string(i) + "]");
+            // A git generator reading the source at a revision is a pin too: never left behind silently.
+            const auto& generators = doc.at_path({"spec", "generators"});
+            for (std::size_t i = 0; appset && i < generators.items.size(); ++i) {
+                const auto& git = generators.items[i]["git"];
+                if (!same_repository(git["repoURL"].str(), source)) continue;
+                pins_source = true;
+                problems.push_back(where(git) + ": ApplicationSet " + name + ": spec.generators[" + std::to_string(i) +
+                                   "].git reads " + std::string(source) + ": promote does not move a generator's revision; pin it yourself");
+            }
             continue;
         }
         if (kind == "HelmRelease" && api.starts_with("helm.toolkit.fluxcd.io/")) {
@@ -304,13 +342,18 @@ Result<Rewrite> pin(std::string_view file, std::string_view text, const Target& 
                 else if (charts[i]["name"].str() == t.chart) pin_version(charts[i], "version", what);
             }
             if (chart_mode) continue;
-            for (const char* key : {"resources", "bases"})
+            for (const char* key : {"resources", "bases", "components"})
                 for (const auto& r : doc[key].items) {
                     if (!r.is_scalar()) continue;
                     auto url = repin_url(r.str(), source, revision);
-                    if (!url) continue;
+                    if (url.into == RemoteUrl::Into::no) continue;
                     pins_source = true;
-                    add(r, *url, std::string("kustomization ") + key + " entry");
+                    if (url.into == RemoteUrl::Into::floating) {
+                        problems.push_back(where(r) + ": kustomization " + key + " entry " + std::string(r.str()) +
+                                           " takes the source at its default branch (no ?ref=): it floats, so promote cannot pin it; add ?ref=<current> first");
+                        continue;
+                    }
+                    add(r, url.rewritten, std::string("kustomization ") + key + " entry");
                 }
         }
     }

@@ -194,6 +194,21 @@ Result<void> WriteSet::add(const std::string& path, std::string_view content) {
     for (const auto& s : m_staged)
         if (s.path == path) return fail(ErrorKind::usage, path + ": named twice");
     fs::path target(path);
+    // A symbolic link among the directories of the path (a checkout's `platform -> /etc`) would
+    // carry the write somewhere the user did not name: refused like a symlinked file.
+    fs::path prefix;
+    for (const auto& part : target.parent_path()) {
+        prefix /= part;
+        if (part == "/" || part == "." || part == "..") continue;
+        struct stat dst {};
+        if (::lstat(prefix.c_str(), &dst) == 0 && S_ISLNK(dst.st_mode)) {
+            std::error_code ec;
+            auto real = fs::canonical(prefix, ec);
+            return fail(ErrorKind::input, path + ": directory " + prefix.string() + " is a symbolic link to " +
+                                              (ec ? std::string("somewhere else") : real.string()) +
+                                              "; refusing to write through it (name the real path if that is what you mean)");
+        }
+    }
     struct stat lst {};
     bool exists = ::lstat(path.c_str(), &lst) == 0;
     if (!exists && errno != ENOENT)

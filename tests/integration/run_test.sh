@@ -182,6 +182,7 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 p = {k: v for k, v in r["properties"].items() if not k.startswith("promote.")}
 p["promote.revision"] = "v2.11.2"
+p["candidate.tag"] = "v2.11.2"
 r["properties"] = p
 json.dump(r, open(sys.argv[2], "w"))
 PY
@@ -914,6 +915,27 @@ promote-safety)
   P "$G/link.yaml" >/dev/null 2>"$T/err"; expect_rc $? 2
   contains "$T/err" "symbolic link to $T/real.yaml"
   cmp -s "$T/real.yaml" "$FIX/argocd-app.yaml" || fail "the symlink's target changed"
+  # A symlinked directory in the path is refused too: the write would land outside it.
+  mkdir -p "$T/outside" && cp "$FIX/argocd-app.yaml" "$T/outside/app.yaml" && ln -s "$T/outside" "$G/platform"
+  P "$G/platform/app.yaml" >/dev/null 2>"$T/err"; expect_rc $? 2
+  contains "$T/err" "directory $G/platform is a symbolic link to $T/outside"
+  cmp -s "$T/outside/app.yaml" "$FIX/argocd-app.yaml" || fail "promote wrote through a symlinked directory"
+  # A report whose pin is not its candidate (HEAD, a branch), or an analyze report relabelled
+  # `run`, is refused before any file changes.
+  python3 - "$REP" "$T/head.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["properties"]["promote.revision"] = "HEAD"
+json.dump(r, open(sys.argv[2], "w"))
+PY
+  cp "$FIX/argocd-app.yaml" "$G/app3.yaml"
+  "$BIN" promote --report "$T/head.json" --source https://github.com/argoproj/argo-cd "$G/app3.yaml" >/dev/null 2>"$T/err"; expect_rc $? 2
+  contains "$T/err" "promote.revision HEAD is neither the candidate's tag (v9.9.9)"
+  "$BIN" analyze "$FIX/app.yaml" --report-dir "$T/an" >/dev/null 2>&1
+  sed 's/"command":"analyze"/"command":"run"/; s/"properties":{/"properties":{"promote.revision":"v9.9.9","candidate.tag":"v9.9.9",/' "$T/an/report.json" > "$T/an-run.json"
+  "$BIN" promote --report "$T/an-run.json" --source https://github.com/argoproj/argo-cd "$G/app3.yaml" >/dev/null 2>"$T/err"; expect_rc $? 2
+  contains "$T/err" "no scenario of it brought an install to Healthy"
+  cmp -s "$G/app3.yaml" "$FIX/argocd-app.yaml" || fail "a refused report changed the file"
   rm -f "$G/link.yaml"
   # Several files: all or none. The second is read-only, so the first stays too, and the
   # outputs still tell the pipeline what happened.

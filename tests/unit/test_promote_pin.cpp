@@ -77,6 +77,50 @@ TEST_CASE("kustomization: the ?ref= of remote targets and the revision segment o
     CHECK(lines_differing(k, r->text) == 2);
 }
 
+TEST_CASE("kustomization: every remote form into the source is moved (.git//, ?version=) or refused (no ref)") {
+    const std::string k = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n"
+                          "- https://github.com/argoproj/argo-cd.git//manifests/cluster-install?ref=v2.11.0\n"
+                          "- github.com/argoproj/argo-cd//manifests/crds?timeout=90s&version=v2.11.0\n"
+                          "- https://github.com/argoproj/argo-cd.git/manifests/ha?ref=v2.11.0\n";
+    auto r = pin("kustomization.yaml", k, k_source, "v3.5.1");
+    REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
+    CHECK(r->changes.size() == 3);
+    CHECK(r->text.find("argo-cd.git//manifests/cluster-install?ref=v3.5.1\n") != std::string::npos);
+    CHECK(r->text.find("argo-cd//manifests/crds?timeout=90s&version=v3.5.1\n") != std::string::npos);
+    CHECK(r->text.find("argo-cd.git/manifests/ha?ref=v3.5.1\n") != std::string::npos);
+    auto floating = pin("kustomization.yaml", "resources:\n- https://github.com/argoproj/argo-cd//manifests/cluster-install\n", k_source, "v3.5.1");
+    REQUIRE_FALSE(floating.has_value());
+    CHECK(floating.error().message.find("kustomization.yaml:2: kustomization resources entry") != std::string::npos);
+    CHECK(floating.error().message.find("it floats") != std::string::npos);
+    // Another repository whose name merely starts like ours is not ours.
+    auto other = pin("kustomization.yaml", "resources:\n- https://github.com/argoproj/argo-cd-extras//x?ref=v1\n", k_source, "v3.5.1");
+    REQUIRE_FALSE(other.has_value());
+    CHECK(other.error().message.find("nothing here pins") != std::string::npos);
+}
+
+TEST_CASE("ApplicationSet templates are pins: moved, or refused when templated; a git generator is refused") {
+    const std::string set = "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: argocd}\nspec:\n"
+                            "  generators: [{list: {elements: [{cluster: a}]}}]\n  template:\n    metadata: {name: 'argocd-{{cluster}}'}\n"
+                            "    spec:\n      source:\n        repoURL: https://github.com/argoproj/argo-cd\n        targetRevision: v2.11.0\n"
+                            "        path: manifests/cluster-install\n";
+    auto r = pin("set.yaml", set, k_source, "v3.5.1");
+    REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
+    REQUIRE(r->changes.size() == 1);
+    CHECK(r->changes[0].what == "ApplicationSet argocd: spec.template.spec.source.targetRevision");
+    CHECK(lines_differing(set, r->text) == 1);
+    std::string templated = set;
+    templated.replace(templated.find("targetRevision: v2.11.0"), 23, "targetRevision: '{{rev}}'");
+    auto t = pin("set.yaml", templated, k_source, "v3.5.1");
+    REQUIRE_FALSE(t.has_value());
+    CHECK(t.error().message.find("is a template") != std::string::npos);
+    std::string git = set;
+    git.replace(git.find("[{list: {elements: [{cluster: a}]}}]"), 36,
+                "[{git: {repoURL: 'https://github.com/argoproj/argo-cd', revision: v2.11.0}}]");
+    auto g = pin("set.yaml", git, k_source, "v3.5.1");
+    REQUIRE_FALSE(g.has_value());
+    CHECK(g.error().message.find("generators[0].git reads") != std::string::npos);
+}
+
 TEST_CASE("refusals: nothing pins the source, a value that cannot be rewritten in place, no targetRevision") {
     auto none = pin("x.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n", k_source, "v1");
     REQUIRE_FALSE(none.has_value());

@@ -74,6 +74,21 @@ TEST_CASE("a symlinked target is refused and named, the file it points to untouc
     CHECK(fs::is_symlink(d.file("link.yaml")));
 }
 
+TEST_CASE("a symlinked directory in the path is refused and named; the file beyond it untouched") {
+    TempDir d;
+    fs::create_directories(d.file("elsewhere"));
+    put(d.file("elsewhere/app.yaml"), "real\n");
+    fs::create_directory_symlink(d.file("elsewhere"), d.file("platform"));
+    auto r = write_file_atomic(d.file("platform/app.yaml"), "new\n");
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().message.find("is a symbolic link to") != std::string::npos);
+    CHECK(r.error().message.find("platform") != std::string::npos);
+    CHECK(slurp(d.file("elsewhere/app.yaml")) == "real\n");
+    // The real path is written.
+    REQUIRE(write_file_atomic(d.file("elsewhere/app.yaml"), "new\n").has_value());
+    CHECK(slurp(d.file("elsewhere/app.yaml")) == "new\n");
+}
+
 TEST_CASE("a file with another hard link is refused: replacing it would split them") {
     TempDir d;
     put(d.file("a.yaml"), "a\n");

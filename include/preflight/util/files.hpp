@@ -31,7 +31,8 @@ Result<std::vector<SourceText>> read_sources(const std::vector<std::string>& pat
 // directory (O_EXCL|O_NOFOLLOW), every write and the close checked, fsync'd, with the replaced
 // file's mode and (where allowed) owner. `commit` renames them all into place; if one fails, the
 // ones already replaced are put back. Refused at `add`, before anything changes
-// (Error::input): a symbolic link to a regular file (the message names where it points), a
+// (Error::input): a symbolic link to a regular file (the message names where it points) or a
+// symbolic link among the path's directories, a
 // file with several hard links, a read-only file, a directory. A device, FIFO or socket
 // (`/dev/null`, `/dev/stdout`) is written through, never replaced. Error::infrastructure for
 // a failed write (a full disk), with the target left as it was. Uncommitted temporary files
