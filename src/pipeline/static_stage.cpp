@@ -1,9 +1,12 @@
 // The static stage: loading manifests into the model and engine, the checks, the report cases.
 #include "preflight/pipeline/static_stage.hpp"
+#include "preflight/revision/resolve.hpp"
+#include "preflight/util/redactor.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <regex>
 
 #include "preflight/analysis/api_versions.hpp"
 #include "preflight/model/refs.hpp"
@@ -28,6 +31,8 @@ Result<void> load_sources(std::vector<SourceText> sources, const analysis::Model
     if (!parsed) return std::unexpected(parsed.error());
     for (const auto& w : parsed->warnings) spdlog::warn("{}", w);
     out.objects = std::move(parsed->objects);
+    // What the input marks as secret never reaches a report, a log or an artifact.
+    for (const auto& v : secret_values(out.objects)) Redactor::global().add(v);
     out.inventory = model::build_inventory(out.objects, config.default_ns);
     std::vector<analysis::Problem> problems;
     auto policies = parse_policies(out, config, problems);
@@ -114,8 +119,56 @@ void add_static_cases(const analysis::Analysis& result, report::Suite& suite, st
     }
 }
 
+namespace {
+
+// A literal value worth masking: long enough to be a credential and not an ordinary word
+// (masking "false" or a path everywhere would shred the reports without hiding anything).
+bool worth_masking(std::string_view v) {
+    if (v.size() < 6 || v.front() == '/') return false;
+    auto lower = text::lower(v);
+    if (lower == "false" || lower == "true" || lower == "enabled" || lower == "disabled") return false;
+    return !std::all_of(v.begin(), v.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+}
+
+bool credential_name(std::string_view name) {
+    static const std::regex k_credential("(pass|secret|token|credential|apikey|api_key|private)", std::regex::icase);
+    return std::regex_search(name.begin(), name.end(), k_credential);
+}
+
+// Credentials written into containers: env values under a credential-like name, `--password=x`
+// and `--token x` arguments, and the userinfo of URLs in env values, args and commands.
+void container_secrets(const model::Container& c, std::vector<std::string>& out) {
+    auto urls = [&](const std::string& s) {
+        for (auto at = s.find("://"); at != std::string::npos; at = s.find("://", at + 3)) {
+            auto end = s.find_first_of(" \t\"'", at);
+            for (auto& secret : revision::source_secrets(s.substr(0, end == std::string::npos ? std::string::npos : end)))
+                out.push_back(std::move(secret));
+        }
+    };
+    for (const auto& e : c.env) {
+        if (credential_name(e.name) && worth_masking(e.value)) out.push_back(e.value);
+        urls(e.value);
+    }
+    std::vector<std::string> argv = c.command;
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    for (std::size_t i = 0; i < argv.size(); ++i) {
+        const auto& a = argv[i];
+        urls(a);
+        if (!a.starts_with("-")) continue;
+        auto eq = a.find('=');
+        if (!credential_name(a.substr(0, eq))) continue;
+        std::string value = eq != std::string::npos ? a.substr(eq + 1) : i + 1 < argv.size() ? argv[i + 1] : std::string();
+        if (worth_masking(value) && !value.starts_with("-")) out.push_back(value);
+    }
+}
+
+}  // namespace
+
 std::vector<std::string> secret_values(const std::vector<model::Object>& objects) {
     std::vector<std::string> out;
+    auto inventory = model::build_inventory(objects, "");
+    for (const auto& w : inventory.workloads)
+        for (const auto& c : w.pod.containers) container_secrets(c, out);
     for (const auto& o : objects) {
         if (o.kind != "Secret") continue;
         for (const char* field : {"data", "stringData"}) {

@@ -58,6 +58,14 @@ YAML
   "$bin" analyze "$tmp/cilium.yaml" --report-dir "$tmp/cilium" >"$tmp/out" 2>"$tmp/err"; expect_exit "an unmodelled policy does not fail by itself" 0 $?
   contains "an unmodelled policy is a warning on stderr" "$tmp/err" "the verdict ignores cilium.io/v2 CiliumNetworkPolicy/cnp"
   contains "...and a notice in the report" "$tmp/cilium/report.json" "the verdict ignores cilium.io/v2 CiliumNetworkPolicy/cnp"
+  # What the input marks as secret (Secret data, credential-like env values and flags, URL
+  # userinfo) reaches no report, no stream.
+  fixtures=$(cd "$(dirname "$0")/../fixtures" && pwd)
+  "$bin" analyze "$fixtures/secrets-in-input.yaml" --report-dir "$tmp/sec" --format text >"$tmp/out" 2>"$tmp/err"
+  expect_exit "a blocked client with credentials in its input" 1 $?
+  leaked=$(grep -l -r -e hunter2-secret -e abcdef123456 -e pw-s3cr3t-99 -e tok-zzz-999999 "$tmp/sec" "$tmp/out" "$tmp/err")
+  [ -z "$leaked" ] && pass "no credential of the input in any report or stream" || failed "credentials leaked into: $leaked"
+  contains "the finding still shows the masked command" "$tmp/sec/report.json" "--token=***REDACTED***"
   "$bin" analyze "$tmp/app.yaml" >"$tmp/out" 2>"$tmp/err"; expect_exit "blocked API client fails" 1 $?
   contains "finding names the policy" "$tmp/out" "NetworkPolicy lock"
   contains "assumed endpoint is stated" "$tmp/out" "172.18.0.2:6443"

@@ -245,6 +245,14 @@ init-blocked)
   # No policy in the manifests predicted it: said so, not invented.
   contains "$OUT/junit.xml" 'no static finding predicted this'
   contains "$OUT/junit.xml" 'then Deployment/consumer: secret &quot;shared-token&quot; not found'
+  # The manifests kept with the diagnostics carry the input's Secret values masked.
+  { cat "$FIX/app.yaml"; printf -- '---\napiVersion: v1\nkind: Secret\nmetadata: {name: extra}\nstringData: {password: Pa55-w0rd-xyz}\n'; } > "$T/with-secret.yaml"
+  run "$FIX/init-blocked.json" --manifests "$T/with-secret.yaml" --stuck-grace 3
+  expect_rc $rc 1
+  m=$(ls "$OUT"/diagnostics/*/manifests.yaml | head -n 1)
+  [ -n "$m" ] || fail "no manifests kept with the diagnostics"
+  contains "$m" 'password: ***REDACTED***'
+  ! grep -rq 'Pa55-w0rd-xyz' "$OUT" || fail "a Secret value of the input reached the artifacts: $(grep -rl 'Pa55-w0rd-xyz' "$OUT")"
   no_clusters_left
   ;;
 crashloop)

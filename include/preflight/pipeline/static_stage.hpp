@@ -27,8 +27,10 @@ struct Loaded {
 // Parses `sources` (with `jobs` threads) into `out`. Error::input with file:line:col and a caret
 // for bad input, NetworkPolicies the API server would refuse included.
 Result<void> load_sources(std::vector<SourceText> sources, const analysis::ModelConfig& config, unsigned jobs, Loaded& out);
-// Every value of a Secret's data (decoded too) and stringData among `objects`: what a run must
-// mask wherever it writes or logs (the manifests a chart renders may carry passwords from --set).
+// What `objects` mark as secret, for the Redactor: every value of a Secret's data (decoded too)
+// and stringData, env values under a credential-like name (pass, secret, token, credential,
+// apikey, private), `--password=x` / `--token x` arguments, and the userinfo of URLs in
+// containers. load_sources registers them; a chart's rendering is read with it too.
 std::vector<std::string> secret_values(const std::vector<model::Object>& objects);
 // The engine of `l` again under `config` (another API server endpoint), from the same objects.
 void rebuild_engine(Loaded& l, const analysis::ModelConfig& config);

@@ -28,7 +28,8 @@ public:
     Collector(ActionContext& ctx, fs::path dir) : m_ctx(ctx), m_dir(std::move(dir)), m_k(ctx.kubectl()) {}
     kube::Kubectl& k() { return m_k; }
     void write(const fs::path& file, const std::string& text) {
-        if (auto w = write_file_atomic(file.string(), text); !w) {
+        // Every artifact masked like the reports: the manifests carry the input's Secret values.
+        if (auto w = write_file_atomic(file.string(), m_ctx.redactor().redact(text)); !w) {
             m_index.push_back(fs::relative(file, m_dir).string() + ": not written: " + w.error().message);
             ++m_unwritten;
             return;
