@@ -14,6 +14,7 @@
 #include "preflight/proc/runner.hpp"
 #include "preflight/util/files.hpp"
 #include "preflight/util/redactor.hpp"
+#include "preflight/util/text.hpp"
 
 namespace preflight::cli {
 
@@ -41,7 +42,10 @@ protected:
     void sink_it_(const spdlog::details::log_msg& msg) override {
         spdlog::memory_buf_t formatted;
         formatter_->format(msg, formatted);
-        m_out << Redactor::global().redact(std::string_view(formatted.data(), formatted.size()));
+        // Log lines quote the input (names, keys, commands): nothing in them may start a
+        // workflow command or move a terminal's cursor.
+        std::string line = Redactor::global().redact(std::string_view(formatted.data(), formatted.size()));
+        m_out << text::safe_for_runner(line);
         m_out.flush();
     }
     void flush_() override { m_out.flush(); }
@@ -141,7 +145,7 @@ std::string render(const report::Run& run, Format format, bool colour) {
 }
 
 void print_error(const Error& e, Streams& s) {
-    s.err << "argocd-preflight: " << to_string(e.kind) << ": " << Redactor::global().redact(e.describe()) << "\n";
+    s.err << "argocd-preflight: " << to_string(e.kind) << ": " << text::safe_for_runner(Redactor::global().redact(e.describe())) << "\n";
 }
 
 int report_error(const Error& e, Streams& s) {

@@ -7,11 +7,16 @@
 namespace preflight::report {
 namespace {
 
+// A table cell (or a <summary>): pipes escaped, line breaks as <br>, and HTML from the input
+// shown as text (`<!--` in a name would hide the rest of the step summary).
 std::string cell(std::string_view s) {
     std::string out;
     for (char c : s) {
         if (c == '|') out += "\\|";
         else if (c == '\n') out += "<br>";
+        else if (c == '<') out += "&lt;";
+        else if (c == '>') out += "&gt;";
+        else if (c == '&') out += "&amp;";
         else out += c;
     }
     return out;

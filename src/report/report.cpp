@@ -120,7 +120,9 @@ Run redacted(const Run& run, const Redactor& r) {
     Run out = run;
     // Secrets masked, and every string valid UTF-8 (container logs and cluster messages are
     // arbitrary bytes; report.json and junit.xml must stay valid whatever they quote).
-    auto fix = [&](std::string& s) { s = valid_utf8(r.empty() ? s : r.redact(s)); };
+    // Then safe where a terminal or a CI runner reads it: no control character, no code point
+    // XML forbids, no line that starts a workflow command (text::safe_for_runner).
+    auto fix = [&](std::string& s) { s = text::safe_for_runner(valid_utf8(r.empty() ? s : r.redact(s))); };
     fix(out.command);
     for (auto& [k, v] : out.properties) fix(v);
     for (auto& n : out.notices) fix(n);

@@ -150,4 +150,41 @@ std::size_t utf8_sequence_length(std::string_view s) {
     return len;
 }
 
+std::string safe_for_runner(std::string_view s) {
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    out.reserve(s.size());
+    bool line_start = true;
+    for (std::size_t i = 0; i < s.size();) {
+        if (line_start) {
+            auto first = s.find_first_not_of(" \t", i);
+            if (first != std::string_view::npos && s.substr(first, 2) == "::") out += "| ";
+            line_start = false;
+        }
+        auto c = static_cast<unsigned char>(s[i]);
+        if (c == '\n') {
+            out += '\n';
+            line_start = true;
+            ++i;
+        } else if (c == '\r' && i + 1 < s.size() && s[i + 1] == '\n') {
+            ++i;  // CRLF is a line break; only a bare CR (which rewrites a terminal line) is shown
+        } else if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            out += std::string("\\x") + hex[c >> 4] + hex[c & 15];
+            ++i;
+        } else if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+                   static_cast<unsigned char>(s[i + 1]) <= 0x9f) {  // C1 controls U+0080..U+009F
+            auto c1 = static_cast<unsigned char>(s[i + 1]);
+            out += std::string("\\u00") + hex[c1 >> 4] + hex[c1 & 15];
+            i += 2;
+        } else if (c == 0xef && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0xbf &&
+                   (static_cast<unsigned char>(s[i + 2]) == 0xbe || static_cast<unsigned char>(s[i + 2]) == 0xbf)) {
+            out += "\xEF\xBF\xBD";  // U+FFFE / U+FFFF -> U+FFFD
+            i += 3;
+        } else {
+            out += s[i++];
+        }
+    }
+    return out;
+}
+
 }  // namespace preflight::text

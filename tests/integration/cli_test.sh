@@ -66,6 +66,12 @@ YAML
   leaked=$(grep -l -r -e hunter2-secret -e abcdef123456 -e pw-s3cr3t-99 -e tok-zzz-999999 "$tmp/sec" "$tmp/out" "$tmp/err")
   [ -z "$leaked" ] && pass "no credential of the input in any report or stream" || failed "credentials leaked into: $leaked"
   contains "the finding still shows the masked command" "$tmp/sec/report.json" "--token=***REDACTED***"
+  # Text from the input (a key with line breaks, terminal escapes, HTML) cannot start a workflow
+  # command in any stream, move a terminal's cursor, or hide the step summary.
+  printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  "k\\n::error file=x::pwned\\u001b[2J": 1\n  "k\\n::error file=x::pwned\\u001b[2J": 2\n' >"$tmp/inject.yaml"
+  "$bin" analyze "$tmp/inject.yaml" --report-dir "$tmp/inj" >"$tmp/out" 2>"$tmp/err"
+  grep -q 'duplicate key' "$tmp/err" && pass "the duplicate key is warned about" || failed "no warning for the duplicate key"
+  if grep -q '^ *::' "$tmp/err" "$tmp/out" || grep -q "$(printf '\033')" "$tmp/err" "$tmp/out"; then failed "a workflow command or an escape reached a stream"; else pass "no workflow command or escape from the input in any stream"; fi
   "$bin" analyze "$tmp/app.yaml" >"$tmp/out" 2>"$tmp/err"; expect_exit "blocked API client fails" 1 $?
   contains "finding names the policy" "$tmp/out" "NetworkPolicy lock"
   contains "assumed endpoint is stated" "$tmp/out" "172.18.0.2:6443"

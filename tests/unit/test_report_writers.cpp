@@ -135,7 +135,7 @@ TEST_CASE("markdown: a timeline of the phases, a probe matrix, the root cause fi
     CHECK(cause < gantt);
     // Task names lose the characters Mermaid reads as syntax; failed phases are marked crit.
     CHECK(md.find("  static analysis :crit, t0, 1780000000000, 1780000001200\n") != std::string::npos);
-    CHECK(md.find("| ❌ | redis: Deployment/argocd-server -> argocd-redis:6379 | reachable | blocked (timeout) | allowed |") != std::string::npos);
+    CHECK(md.find("| ❌ | redis: Deployment/argocd-server -&gt; argocd-redis:6379 | reachable | blocked (timeout) | allowed |") != std::string::npos);
 }
 
 TEST_CASE("markdown stays under GitHub's 1 MiB step summary limit") {

@@ -232,3 +232,18 @@ TEST_CASE("sha256 matches the FIPS 180-4 and NIST test vectors, across block bou
     CHECK(sha256_hex(std::string(119, 'a')) == "31eba51c313a5c08226adf18d4a359cfdfd8d2e816b13f4af952f7ea6584dcfb");
     CHECK(sha256_hex(std::string(120, 'a')) == "2f3d335432c70b580af0e8e1b3674a7c020d683aa5f73aaaedfdc55af904c21c");
 }
+
+#include "preflight/util/text.hpp"
+
+TEST_CASE("safe_for_runner: no control character, no XML-forbidden code point, no workflow command at a line start") {
+    using preflight::text::safe_for_runner;
+    CHECK(safe_for_runner("plain\ttext\nnext") == "plain\ttext\nnext");
+    CHECK(safe_for_runner("a\x1b[31mred\x07") == "a\\x1b[31mred\\x07");
+    CHECK(safe_for_runner("crlf\r\nbare\rcr") == "crlf\nbare\\x0dcr");
+    CHECK(safe_for_runner("x\n::error file=a::pwned") == "x\n| ::error file=a::pwned");
+    CHECK(safe_for_runner("  ::warning::w") == "|   ::warning::w");
+    CHECK(safe_for_runner("a::b") == "a::b");  // not at a line start
+    CHECK(safe_for_runner("\xEF\xBF\xBE and \xEF\xBF\xBF") == "\xEF\xBF\xBD and \xEF\xBF\xBD");
+    CHECK(safe_for_runner("csi \xC2\x9B" "31m") == "csi \\u009b31m");
+    CHECK(safe_for_runner("caf\xC3\xA9 \xE2\x9C\x93") == "caf\xC3\xA9 \xE2\x9C\x93");  // ordinary UTF-8 untouched
+}

@@ -29,4 +29,11 @@ std::size_t utf8_sequence_length(std::string_view s);
 // Standard base64 (RFC 4648, padding optional, whitespace ignored); nullopt for invalid input.
 std::optional<std::string> base64_decode(std::string_view text);
 
+// `s` safe to show where a terminal or a CI runner reads it: C0 and C1 control characters
+// (ESC, CSI, BEL, a bare CR...) but tab and newline become visible `\xNN`; code points XML 1.0
+// forbids (U+FFFE, U+FFFF) become U+FFFD; a line whose first non-blank characters are `::` (a
+// GitHub Actions workflow command) is prefixed with "| ", so text from the input can never
+// start one. Expects valid UTF-8 (report::valid_utf8 first).
+std::string safe_for_runner(std::string_view s);
+
 }  // namespace preflight::text
