@@ -7,6 +7,8 @@
 #include <cctype>
 #include <map>
 #include <set>
+#include <unordered_set>
+#include <unordered_map>
 
 #include "preflight/analysis/knowledge.hpp"
 #include "preflight/util/text.hpp"
@@ -48,20 +50,44 @@ struct BoundRole {
     const model::Role* role = nullptr;  // nullptr when the role is not in the manifests
 };
 
-std::vector<BoundRole> bound_roles(const Inventory& inv, const Workload& w) {
-    std::vector<BoundRole> out;
-    for (const auto& b : inv.bindings) {
-        bool subject = std::any_of(b.subjects.begin(), b.subjects.end(), [&](const model::Subject& s) {
-            return s.kind == "ServiceAccount" && s.name == w.pod.service_account && s.ns == w.ns;
-        });
-        if (!subject || (!b.cluster && b.ns != w.ns)) continue;
-        const model::Role* role = nullptr;
-        for (const auto& r : inv.roles)
-            if (r.name == b.role_name && r.cluster == (b.role_kind == "ClusterRole") && (r.cluster || r.ns == b.ns)) role = &r;
-        out.push_back({&b, role});
+// RBAC of every workload, computed once per analysis: bindings indexed by the service accounts
+// they name and roles by (kind, namespace, name), so the checks stay linear in the objects
+// (scanning every binding and role per workload and per Secret was O(n^3) and worse).
+class Rbac {
+public:
+    explicit Rbac(const Inventory& inv) : m_inv(inv), m_of(inv.workloads.size()), m_done(inv.workloads.size(), false) {
+        for (const auto& r : inv.roles) m_roles[key(r.cluster, r.cluster ? "" : r.ns, r.name)] = &r;  // the last definition wins
+        for (std::size_t b = 0; b < inv.bindings.size(); ++b)
+            for (const auto& sub : inv.bindings[b].subjects)
+                if (sub.kind == "ServiceAccount") m_by_subject[sub.ns + "/" + sub.name].push_back(b);
     }
-    return out;
-}
+    // The roles bound to `w`'s service account (a binding in its namespace, or a cluster one).
+    const std::vector<BoundRole>& of(const Workload& w) const {
+        auto i = static_cast<std::size_t>(&w - m_inv.workloads.data());
+        if (m_done[i]) return m_of[i];
+        m_done[i] = true;
+        auto it = m_by_subject.find(w.ns + "/" + w.pod.service_account);
+        if (it == m_by_subject.end()) return m_of[i];
+        std::vector<std::size_t> bindings = it->second;
+        bindings.erase(std::unique(bindings.begin(), bindings.end()), bindings.end());
+        for (auto b_i : bindings) {
+            const auto& b = m_inv.bindings[b_i];
+            if (!b.cluster && b.ns != w.ns) continue;
+            bool cluster_role = b.role_kind == "ClusterRole";
+            auto role = m_roles.find(key(cluster_role, cluster_role ? "" : b.ns, b.role_name));
+            m_of[i].push_back({&b, role == m_roles.end() ? nullptr : role->second});
+        }
+        return m_of[i];
+    }
+
+private:
+    static std::string key(bool cluster, const std::string& ns, const std::string& name) { return (cluster ? "C/" : "R/") + ns + "/" + name; }
+    const Inventory& m_inv;
+    std::unordered_map<std::string, const model::Role*> m_roles;
+    std::unordered_map<std::string, std::vector<std::size_t>> m_by_subject;
+    mutable std::vector<std::vector<BoundRole>> m_of;
+    mutable std::vector<bool> m_done;
+};
 
 std::string describe_rbac(const std::vector<BoundRole>& roles) {
     std::vector<std::string> parts;
@@ -89,19 +115,23 @@ bool grants(const model::PolicyRule& r, std::string_view resource, std::string_v
     return core && has(r.resources, resource) && has(r.verbs, verb);
 }
 
-// 0: cannot create Secrets; otherwise a score of how specifically it is tied to `secret`.
-int creator_score(const Inventory& inv, const Workload& w, const std::string& secret) {
-    bool can_create = false, named = false;
-    for (const auto& br : bound_roles(inv, w)) {
+// What a workload's RBAC says about Secrets: whether it may create them, and the ones it may
+// get by name (a creator is most likely the workload tied to the Secret by name).
+struct SecretRights {
+    bool can_create = false;
+    std::unordered_set<std::string> named;
+};
+
+SecretRights secret_rights(const std::vector<BoundRole>& roles) {
+    SecretRights out;
+    for (const auto& br : roles) {
         if (!br.role) continue;
         for (const auto& r : br.role->rules) {
-            if (grants(r, "secrets", "create")) can_create = true;
-            if (grants(r, "secrets", "get") && std::find(r.resource_names.begin(), r.resource_names.end(), secret) != r.resource_names.end())
-                named = true;
+            if (grants(r, "secrets", "create")) out.can_create = true;
+            if (grants(r, "secrets", "get")) out.named.insert(r.resource_names.begin(), r.resource_names.end());
         }
     }
-    if (!can_create) return 0;
-    return 1 + (named ? 2 : 0);
+    return out;
 }
 
 // --- secret and config references -------------------------------------------------------
@@ -211,6 +241,7 @@ struct Ctx {
     const Engine& engine;
     const ModelConfig& config;
     Analysis& out;
+    const Rbac& rbac;
 };
 
 // "name allows egress only 53/UDP, ..." per policy, on one line.
@@ -248,7 +279,7 @@ std::vector<ApiNeed> api_needs(const Ctx& ctx) {
         // A known client needs the API server whatever its token: the network block is a
         // fact on its own. Without a known client only a token plus RBAC hints at calls.
         bool token = token_mounted(ctx.inv, w);
-        auto roles = bound_roles(ctx.inv, w);
+        const auto& roles = ctx.rbac.of(w);
         ApiNeed need{i};
         bool known_any = false;
         for (const auto& c : w.pod.containers) {
@@ -273,24 +304,33 @@ std::vector<ApiNeed> api_needs(const Ctx& ctx) {
     return needs;
 }
 
-// Best creators of a Secret `secret` that `dependents` need and the manifests don't ship.
-std::vector<std::size_t> creators_of(const Inventory& inv, const std::string& ns, const std::string& secret) {
+struct MissingSecret {
+    std::string ns, name;
+    std::vector<std::size_t> dependents;  // workloads that cannot start without it
+    std::vector<std::size_t> creators;
+};
+
+// Each workload's facts for choosing creators, computed once: its Secret rights, the Secrets its
+// main containers need, and whether an init container calls the API.
+struct CreatorFacts {
+    SecretRights rights;
+    std::unordered_set<std::string> needs;  // required by a main (non-init) container
+    bool init_client = false;
+};
+
+// Best creators of `secret` in `ns` among `facts` (indices in `in_ns`): a workload that may create
+// Secrets, +2 when it may get this one by name, +1 when it needs it itself and creates it first
+// from an init container (one that needs it without such an init container would wait for itself).
+std::vector<std::size_t> creators_of(const std::vector<CreatorFacts>& facts, const std::vector<std::size_t>& in_ns, const std::string& secret) {
     int best = 0;
     std::vector<std::size_t> out;
-    for (std::size_t i = 0; i < inv.workloads.size(); ++i) {
-        const auto& w = inv.workloads[i];
-        if (w.ns != ns) continue;
-        int score = creator_score(inv, w, secret);
-        if (!score) continue;
-        // A workload whose main containers need the Secret can only create it from an init
-        // container that calls the API; otherwise it would wait for itself.
-        bool needs_it = false, init_client = false;
-        for (const auto& u : required_secrets(w))
-            if (u.secret == secret && !u.init) needs_it = true;
-        for (const auto& c : w.pod.containers)
-            if (c.init && known_api_client(c)) init_client = true;
-        if (needs_it && !init_client) continue;
-        if (needs_it && init_client) score += 1;  // creates it for itself first
+    for (auto i : in_ns) {
+        const auto& f = facts[i];
+        if (!f.rights.can_create) continue;
+        int score = 1 + (f.rights.named.count(secret) ? 2 : 0);
+        bool needs_it = f.needs.count(secret) > 0;
+        if (needs_it && !f.init_client) continue;
+        if (needs_it) score += 1;
         if (score > best) {
             best = score;
             out.clear();
@@ -300,27 +340,30 @@ std::vector<std::size_t> creators_of(const Inventory& inv, const std::string& ns
     return out;
 }
 
-struct MissingSecret {
-    std::string ns, name;
-    std::vector<std::size_t> dependents;  // workloads that cannot start without it
-    std::vector<std::size_t> creators;
-};
-
-std::vector<MissingSecret> missing_secrets(const Inventory& inv) {
+std::vector<MissingSecret> missing_secrets(const Inventory& inv, const Rbac& rbac) {
+    std::unordered_set<std::string> shipped;
+    for (const auto& s : inv.secrets) shipped.insert(s.ns + "/" + s.name);
+    std::vector<CreatorFacts> facts(inv.workloads.size());
+    std::map<std::string, std::vector<std::size_t>> by_ns;
     std::map<std::pair<std::string, std::string>, MissingSecret> by_name;
     for (std::size_t i = 0; i < inv.workloads.size(); ++i) {
         const auto& w = inv.workloads[i];
+        by_ns[w.ns].push_back(i);
+        facts[i].rights = secret_rights(rbac.of(w));
+        for (const auto& c : w.pod.containers)
+            if (c.init && known_api_client(c)) facts[i].init_client = true;
         for (const auto& u : required_secrets(w)) {
-            if (inv.secret(w.ns, u.secret)) continue;
+            if (!u.init) facts[i].needs.insert(u.secret);
+            if (shipped.count(w.ns + "/" + u.secret)) continue;
             auto& m = by_name[{w.ns, u.secret}];
             m.ns = w.ns;
             m.name = u.secret;
-            if (std::find(m.dependents.begin(), m.dependents.end(), i) == m.dependents.end()) m.dependents.push_back(i);
+            if (m.dependents.empty() || m.dependents.back() != i) m.dependents.push_back(i);
         }
     }
     std::vector<MissingSecret> out;
     for (auto& [_, m] : by_name) {
-        m.creators = creators_of(inv, m.ns, m.name);
+        m.creators = creators_of(facts, by_ns[m.ns], m.name);
         out.push_back(std::move(m));
     }
     return out;
@@ -359,7 +402,7 @@ void check_api_server(Ctx& ctx, const std::vector<MissingSecret>& missing, std::
         f.title = w.kind + " " + w.name + ": " + who + " cannot reach the Kubernetes API server (" + a.text() + ")";
         std::string expl;
         expl += "Why it needs the API server:\n  " + join(need.containers, ";\n  ") + ".\n";
-        auto roles = bound_roles(ctx.inv, w);
+        const auto& roles = ctx.rbac.of(w);
         expl += "  Service account " + w.pod.service_account +
                 (token_mounted(ctx.inv, w) ? " has a token mounted" : " has no token mounted (automountServiceAccountToken: false), which it will need too") +
                 (roles.empty() ? "" : "; bound to " + describe_rbac(roles)) + ".\n";
@@ -892,13 +935,14 @@ const std::vector<CheckInfo>& check_catalog() {
 Analysis analyze(const model::Inventory& inv, const Engine& engine, const ModelConfig& config,
                  const model::Inventory* baseline_inv, const Engine* baseline) {
     Analysis out;
-    Ctx ctx{inv, engine, config, out};
+    Rbac rbac(inv);
+    Ctx ctx{inv, engine, config, out, rbac};
     const auto& a = config.api_server;
     out.assumptions.push_back("API server endpoint " + a.text() + " behind Service " +
                               a.service_ip + ":" + std::to_string(a.service_port) + " (policies see the endpoint port)");
     out.assumptions.push_back("cluster DNS: " + engine.endpoints().all[engine.endpoints().dns].id() + " on UDP/TCP 53");
     for (const auto* o : inv.unmodelled_policies) out.ignored.push_back(o->api_version + " " + located(o));
-    auto missing = missing_secrets(inv);
+    auto missing = missing_secrets(inv, rbac);
     auto needs = api_needs(ctx);
     check_api_server(ctx, missing, needs);
     check_missing_secrets(ctx, missing, needs);
