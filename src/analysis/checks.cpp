@@ -28,12 +28,33 @@ std::string located(const model::Object* o) {
     return o ? o->kind + "/" + o->name + " (" + o->where.str() + ")" : std::string();
 }
 
-// `o` as a location of `f`: the readable "Kind/name (file:line)" and its structured position.
+// Lists in findings are capped: one finding per workload that each named every one of N
+// policies (or dependents) made reports grow as N^2 (a 310 KB input gave 280 MB of reports).
+constexpr std::size_t k_list_cap = 12;
+
+// `o` as a location of `f`: the readable "Kind/name (file:line)" and its structured position;
+// past k_list_cap locations, one line says how many more there are.
 void add_location(Finding& f, const model::Object* o) {
-    f.locations.push_back(located(o));
-    if (o) f.sites.push_back(o->where);
+    if (f.locations.size() < k_list_cap) {
+        f.locations.push_back(located(o));
+        if (o) f.sites.push_back(o->where);
+        return;
+    }
+    static const std::string k_more = "… and ";
+    std::size_t more = 1;
+    if (f.locations.size() > k_list_cap) {
+        more = std::stoul(f.locations.back().substr(k_more.size())) + 1;
+        f.locations.pop_back();
+    }
+    f.locations.push_back(k_more + std::to_string(more) + " more");
 }
-std::string join(const std::vector<std::string>& v, std::string_view sep = ", ") { return text::join(v, sep); }
+// `v` joined; past k_list_cap items, the first ones and how many more (with the total).
+std::string join(const std::vector<std::string>& v, std::string_view sep = ", ") {
+    if (v.size() <= k_list_cap) return text::join(v, sep);
+    std::vector<std::string> head(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k_list_cap - 2));
+    head.push_back("… and " + std::to_string(v.size() - head.size()) + " more (" + std::to_string(v.size()) + " in all)");
+    return text::join(head, sep);
+}
 
 // --- service accounts, tokens, RBAC -----------------------------------------------------
 

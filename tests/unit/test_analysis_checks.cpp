@@ -473,6 +473,23 @@ TEST_CASE("policies of other APIs are named as ignored, and a Calico NetworkPoli
     CHECK(w->inv.network_policies.size() == 1);  // kv-policy only: Calico's shape would read as deny-all
 }
 
+TEST_CASE("lists in findings are capped, with how many more and the total: reports stay linear in the input") {
+    std::string yaml = test::deployment("w", "{group: all}", "", "", "        command: [kubectl, get, pods]\n");
+    for (int i = 0; i < 30; ++i)
+        yaml += "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p" + std::to_string(i) +
+                "}\nspec:\n  podSelector: {matchLabels: {group: all}}\n  policyTypes: [Egress]\n  egress: [{ports: [{port: " +
+                std::to_string(1000 + i) + "}]}]\n---\n";
+    auto w = world(yaml);
+    auto a = analysis::analyze(w->inv, *w->engine, w->config);
+    const auto* r = result(a, "api-server-reachable", "Deployment/w");
+    REQUIRE(r);
+    REQUIRE(r->finding);
+    CHECK(r->finding->locations.size() == 13);
+    CHECK(r->finding->locations.back() == "… and 19 more");  // the workload and 11 policies shown, 19 policies not
+    CHECK(r->finding->explanation.find("more (30 in all)") != std::string::npos);
+    CHECK(r->finding->explanation.find("NetworkPolicy p29") == std::string::npos);
+}
+
 TEST_CASE("PF004: a required Secret with no creator is a warning") {
     auto w = world(test::deployment("a", "{x: y}", "", "", "        env: [{name: P, valueFrom: {secretKeyRef: {name: nowhere, key: k}}}]\n") +
                    test::deployment("b", "{x: z}", "", "", "        env: [{name: P, valueFrom: {secretKeyRef: {name: opt, key: k, optional: true}}}]\n"));
