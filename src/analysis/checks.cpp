@@ -290,6 +290,7 @@ struct ApiNeed {
     std::vector<std::string> who;         // "init container x", "container y"
     bool init = false;                    // an init container needs it: pods stay in Init
     bool blocked = false;
+    bool unauthenticated = false;  // a known client with no token mounted: every call is refused
 };
 
 std::vector<ApiNeed> api_needs(const Ctx& ctx) {
@@ -466,6 +467,55 @@ void check_api_server(Ctx& ctx, const std::vector<MissingSecret>& missing, std::
     }
 }
 
+// Why `w` mounts no token: the pod's own setting wins over its ServiceAccount's.
+std::string no_token_reason(const Inventory& inv, const Workload& w) {
+    if (w.pod.automount_token && !*w.pod.automount_token) return "the pod sets automountServiceAccountToken: false";
+    return "ServiceAccount " + w.pod.service_account + " sets automountServiceAccountToken: false (the pod does not override it)";
+}
+
+// PF007: a known API client whose pods mount no service-account token (and no projected one)
+// cannot authenticate (in-cluster config finds no token file): as fatal as a blocked API server,
+// with the same cascade into the Secrets it would have created.
+void check_tokens(Ctx& ctx, const std::vector<MissingSecret>& missing, std::vector<ApiNeed>& needs) {
+    for (auto& need : needs) {
+        if (need.level != Severity::error) continue;  // only a known client is sure to call
+        const auto& w = ctx.inv.workloads[need.workload];
+        CheckResult r{CheckId::api_token_mounted, subject_of(w)};
+        r.workload = id_of(w);
+        if (token_mounted(ctx.inv, w)) {
+            r.message = "mounts the token of service account " + w.pod.service_account;
+            ctx.out.results.push_back(std::move(r));
+            continue;
+        }
+        need.unauthenticated = true;
+        Finding f;
+        f.id = "PF007";
+        f.title = w.kind + " " + w.name + ": " + join(need.who) + " calls the API server but no service-account token is mounted";
+        std::string expl = "Why it needs the API server:\n  " + join(need.containers, ";\n  ") + ".\n";
+        expl += "Why it cannot authenticate: " + no_token_reason(ctx.inv, w) +
+                " and no projected serviceAccountToken volume is mounted, so /var/run/secrets/kubernetes.io/serviceaccount/token does not exist: "
+                "in-cluster configuration fails (kubectl falls back to localhost:8080 and is refused)";
+        expl += need.init ? " and the pods stay in Init." : ".";
+        for (const auto& m : missing) {
+            if (std::find(m.creators.begin(), m.creators.end(), need.workload) == m.creators.end()) continue;
+            std::vector<std::string> down;
+            for (auto d : m.dependents)
+                if (d != need.workload) down.push_back(ctx.inv.workloads[d].name);
+            expl += "\nThen: Secret " + m.name + " is never created (" + w.name + " creates it at runtime), so " +
+                    (down.empty() ? std::string("nothing else") : join(down)) + " cannot start: secret \"" + m.name + "\" not found.";
+        }
+        f.explanation = std::move(expl);
+        f.remediation = "Mount the token: remove automountServiceAccountToken: false (on the pod, or set it true there to override the "
+                        "ServiceAccount), or mount a projected serviceAccountToken volume where the client looks for it.";
+        add_location(f, w.object);
+        if (const auto* sa = ctx.inv.service_account(w.ns, w.pod.service_account); sa && !(w.pod.automount_token)) add_location(f, sa->object);
+        r.passed = false;
+        r.message = f.title;
+        r.finding = std::move(f);
+        ctx.out.results.push_back(std::move(r));
+    }
+}
+
 void check_missing_secrets(Ctx& ctx, const std::vector<MissingSecret>& missing, const std::vector<ApiNeed>& needs) {
     for (const auto& m : missing) {
         CheckResult r{CheckId::runtime_secret_created, "Secret/" + m.name};
@@ -474,7 +524,7 @@ void check_missing_secrets(Ctx& ctx, const std::vector<MissingSecret>& missing, 
         for (auto c : m.creators) {
             creators.push_back(subject_of(ctx.inv.workloads[c]));
             bool is_blocked = std::any_of(needs.begin(), needs.end(), [&](const ApiNeed& n) {
-                return n.workload == c && n.blocked && n.level == Severity::error;
+                return n.workload == c && (n.blocked || n.unauthenticated) && n.level == Severity::error;
             });
             if (is_blocked) blocked.push_back(subject_of(ctx.inv.workloads[c]));
         }
@@ -491,11 +541,17 @@ void check_missing_secrets(Ctx& ctx, const std::vector<MissingSecret>& missing, 
             r.finding = std::move(f);
         } else if (blocked.size() == creators.size()) {
             f.severity = Severity::error;
+            bool unauthenticated = std::any_of(needs.begin(), needs.end(), [&](const ApiNeed& n) {
+                return n.unauthenticated && std::find(m.creators.begin(), m.creators.end(), n.workload) != m.creators.end();
+            });
             f.title = "Secret " + m.name + " will never exist: its creator " + join(creators) +
-                      " cannot reach the API server, so " + join(dependents) + " cannot start";
+                      (unauthenticated ? " cannot call the API server" : " cannot reach the API server") + ", so " + join(dependents) +
+                      " cannot start";
             f.explanation = "The manifests don't ship Secret " + m.name + "; " + join(creators) +
-                            " creates it at runtime (its service account may create Secrets). See api-server-reachable for " + join(creators) + ".";
-            f.remediation = "Fix the creator's API server egress (PF001).";
+                            " creates it at runtime (its service account may create Secrets). See " +
+                            (unauthenticated ? "api-token-mounted and " : "") + "api-server-reachable for " + join(creators) + ".";
+            f.remediation = unauthenticated ? "Mount the creator's service-account token (PF007) and allow its API server egress (PF001)."
+                                            : "Fix the creator's API server egress (PF001).";
             r.passed = false;
             r.message = f.title;
             r.finding = std::move(f);
@@ -935,6 +991,7 @@ const char* to_string(CheckId c) {
         case CheckId::dns_reachable: return "dns-reachable";
         case CheckId::baseline_regression: return "baseline-regression";
         case CheckId::api_version_served: return "api-version-served";
+        case CheckId::api_token_mounted: return "api-token-mounted";
         case CheckId::redis_isolation: return "redis-isolation";
         case CheckId::enforcement_canary: return "enforcement-canary";
     }
@@ -948,6 +1005,7 @@ const std::vector<CheckInfo>& check_catalog() {
         {"PF003", "dns-reachable", "pods with restricted egress that use service names can reach cluster DNS"},
         {"PF004", "runtime-secret-created", "Secrets the workloads need but the manifests don't ship have a working creator"},
         {"PF005", "baseline-regression", "connections the candidate needs are not lost against the baseline"},
+        {"PF007", "api-token-mounted", "workloads that run a known API client mount a service-account token to authenticate with"},
         {"PF006", "api-version-served", "every object's apiVersion is served by the target Kubernetes version (--kube-version)"},
     };
     return k_catalog;
@@ -966,6 +1024,7 @@ Analysis analyze(const model::Inventory& inv, const Engine& engine, const ModelC
     auto missing = missing_secrets(inv, rbac);
     auto needs = api_needs(ctx);
     check_api_server(ctx, missing, needs);
+    check_tokens(ctx, missing, needs);
     check_missing_secrets(ctx, missing, needs);
     check_redis(ctx);
     check_dns(ctx);

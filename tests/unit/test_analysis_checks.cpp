@@ -179,6 +179,40 @@ TEST_CASE("PF001: without a token, a known client is still blocked; an unknown o
     CHECK(result(b, "api-server-reachable", "Deployment/kv") == nullptr);
 }
 
+TEST_CASE("PF007: a known client with no token mounted cannot authenticate: an error with the cascade, even with open egress") {
+    // Open egress (no Egress in policyTypes): only the missing token stops the creator.
+    std::string yaml = release(k_dns_only, "[Ingress]");
+    yaml.insert(yaml.find("      serviceAccountName: cache-sa\n"), "      automountServiceAccountToken: false\n");
+    auto w = world(yaml);
+    auto a = analysis::analyze(w->inv, *w->engine, w->config);
+    const auto* r = result(a, "api-token-mounted", "Deployment/kv");
+    REQUIRE(r);
+    CHECK_FALSE(r->passed);
+    CHECK(r->finding->id == "PF007");
+    CHECK(r->finding->title.find("init container make-pass calls the API server but no service-account token is mounted") != std::string::npos);
+    CHECK(r->finding->explanation.find("the pod sets automountServiceAccountToken: false") != std::string::npos);
+    CHECK(r->finding->explanation.find("Secret cache-pass is never created") != std::string::npos);
+    const auto* s = result(a, "runtime-secret-created", "Secret/cache-pass");
+    REQUIRE(s);
+    CHECK_FALSE(s->passed);
+    CHECK(s->finding->title.find("cannot call the API server") != std::string::npos);
+    // The ServiceAccount's setting counts when the pod says nothing; the pod's true overrides it.
+    std::string sa = release(k_dns_only, "[Ingress]");
+    sa.replace(sa.find("metadata: {name: cache-sa}\n"), std::string("metadata: {name: cache-sa}\n").size(),
+               "metadata: {name: cache-sa}\nautomountServiceAccountToken: false\n");
+    auto ws = world(sa);
+    const auto* rs = result(analysis::analyze(ws->inv, *ws->engine, ws->config), "api-token-mounted", "Deployment/kv");
+    REQUIRE(rs);
+    CHECK_FALSE(rs->passed);
+    CHECK(rs->finding->explanation.find("ServiceAccount cache-sa sets automountServiceAccountToken: false") != std::string::npos);
+    std::string overridden = sa;
+    overridden.insert(overridden.find("      serviceAccountName: cache-sa\n"), "      automountServiceAccountToken: true\n");
+    auto wo = world(overridden);
+    const auto* ro = result(analysis::analyze(wo->inv, *wo->engine, wo->config), "api-token-mounted", "Deployment/kv");
+    REQUIRE(ro);
+    CHECK(ro->passed);
+}
+
 TEST_CASE("known clients are found in sh -c scripts at command positions only") {
     auto w = world(release(k_dns_only, "[Ingress, Egress]", "[sh, -c, 'cp /usr/local/bin/argocd /tmp/argocd && argocd admin export > /x']"));
     auto a = analysis::analyze(w->inv, *w->engine, w->config);

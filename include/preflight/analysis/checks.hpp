@@ -21,6 +21,7 @@ enum class CheckId {
     dns_reachable,
     baseline_regression,
     api_version_served,
+    api_token_mounted,   // PF007: an API client has a service-account token to authenticate with
     redis_isolation,     // live only: an identity no policy admits must not reach Redis
     enforcement_canary,  // live only: does the cluster enforce NetworkPolicy at all
 };
