@@ -391,6 +391,22 @@ std::vector<MissingSecret> missing_secrets(const Inventory& inv, const Rbac& rba
     return out;
 }
 
+// The cascade when workload `creator` never calls the API server: the Secrets it creates at
+// runtime are never created, and every other workload that needs one cannot start.
+std::string cascade(const Ctx& ctx, const std::vector<MissingSecret>& missing, std::size_t creator) {
+    std::string out;
+    for (const auto& m : missing) {
+        if (std::find(m.creators.begin(), m.creators.end(), creator) == m.creators.end()) continue;
+        std::vector<std::string> down;
+        for (auto d : m.dependents)
+            if (d != creator) down.push_back(ctx.inv.workloads[d].name);
+        out += "\nThen: Secret " + m.name + " is never created (the manifests don't ship it; " + ctx.inv.workloads[creator].name +
+               " creates it at runtime), so " + (down.empty() ? std::string("nothing else") : join(down)) + " cannot start: secret \"" + m.name +
+               "\" not found.";
+    }
+    return out;
+}
+
 void check_api_server(Ctx& ctx, const std::vector<MissingSecret>& missing, std::vector<ApiNeed>& needs) {
     const auto& eps = ctx.engine.endpoints();
     const auto& api = eps.all[eps.api_server];
@@ -439,16 +455,7 @@ void check_api_server(Ctx& ctx, const std::vector<MissingSecret>& missing, std::
         expl += "On a cluster: the call times out where the enforcer drops (dial tcp " + a.service_ip + ":" + std::to_string(a.service_port) +
                 ": i/o timeout) or fails at once where it rejects (connect: connection refused)";
         expl += need.init ? " and the pods stay in Init." : ".";
-        // The cascade: Secrets this workload creates at runtime that others need.
-        for (const auto& m : missing) {
-            if (std::find(m.creators.begin(), m.creators.end(), need.workload) == m.creators.end()) continue;
-            std::vector<std::string> down;
-            for (auto d : m.dependents)
-                if (d != need.workload) down.push_back(ctx.inv.workloads[d].name);
-            expl += "\nThen: Secret " + m.name + " is never created (the manifests don't ship it; " + w.name +
-                    " creates it at runtime), so " + (down.empty() ? std::string("nothing else") : join(down)) +
-                    " cannot start: secret \"" + m.name + "\" not found.";
-        }
+        expl += cascade(ctx, missing, need.workload);
         f.explanation = std::move(expl);
         f.remediation = "Allow egress from these pods to the API server: add an egress rule with `to: [{ipBlock: {cidr: " +
                         a.address_text + "/32}}]` (or the control-plane node range) and `ports: [{port: " + std::to_string(a.port) +
@@ -496,14 +503,7 @@ void check_tokens(Ctx& ctx, const std::vector<MissingSecret>& missing, std::vect
                 " and no projected serviceAccountToken volume is mounted, so /var/run/secrets/kubernetes.io/serviceaccount/token does not exist: "
                 "in-cluster configuration fails (kubectl falls back to localhost:8080 and is refused)";
         expl += need.init ? " and the pods stay in Init." : ".";
-        for (const auto& m : missing) {
-            if (std::find(m.creators.begin(), m.creators.end(), need.workload) == m.creators.end()) continue;
-            std::vector<std::string> down;
-            for (auto d : m.dependents)
-                if (d != need.workload) down.push_back(ctx.inv.workloads[d].name);
-            expl += "\nThen: Secret " + m.name + " is never created (" + w.name + " creates it at runtime), so " +
-                    (down.empty() ? std::string("nothing else") : join(down)) + " cannot start: secret \"" + m.name + "\" not found.";
-        }
+        expl += cascade(ctx, missing, need.workload);
         f.explanation = std::move(expl);
         f.remediation = "Mount the token: remove automountServiceAccountToken: false (on the pod, or set it true there to override the "
                         "ServiceAccount), or mount a projected serviceAccountToken volume where the client looks for it.";
