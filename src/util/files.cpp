@@ -196,10 +196,12 @@ Result<void> WriteSet::add(const std::string& path, std::string_view content) {
     fs::path target(path);
     // A symbolic link among the directories of the path (a checkout's `platform -> /etc`) would
     // carry the write somewhere the user did not name: refused like a symlinked file.
+    // Directories directly under `/` are the system's layout, not content (macOS links /tmp and
+    // /var into /private): they are not checked.
     fs::path prefix;
     for (const auto& part : target.parent_path()) {
         prefix /= part;
-        if (part == "/" || part == "." || part == "..") continue;
+        if (part == "/" || part == "." || part == ".." || prefix.parent_path() == prefix.root_path()) continue;
         struct stat dst {};
         if (::lstat(prefix.c_str(), &dst) == 0 && S_ISLNK(dst.st_mode)) {
             std::error_code ec;
