@@ -516,6 +516,42 @@ void check_tokens(Ctx& ctx, const std::vector<MissingSecret>& missing, std::vect
     }
 }
 
+// PF008: what the API server refuses in a pod template (k8s.io/kubernetes pkg/apis/core/
+// validation: validateContainers, validateVolumes, validateVolumeMounts, validateContainerPorts):
+// a volumeMount naming no volume of the pod ("Not found"), two containers (init containers
+// included) or two volumes of one name, two ports of one container with one name ("Duplicate
+// value"). The apply fails, so nothing of the release is installed.
+void check_pod_specs(Ctx& ctx) {
+    for (const auto& w : ctx.inv.workloads) {
+        std::vector<std::string> problems;
+        auto at = [&](const model::Mark& m) { return w.object ? " (" + w.object->where.file + ":" + std::to_string(m.line) + ")" : std::string(); };
+        std::set<std::string> volumes, containers;
+        for (const auto& [name, mark] : w.pod.volumes)
+            if (!volumes.insert(name).second) problems.push_back("volume '" + name + "' is defined twice: Duplicate value" + at(mark));
+        for (const auto& c : w.pod.containers) {
+            std::string who = std::string(c.init ? "init container " : "container ") + c.name;
+            if (!containers.insert(c.name).second) problems.push_back(who + ": a container of that name exists already: Duplicate value" + at(c.mark));
+            for (const auto& [name, mark] : c.volume_mounts)
+                if (!volumes.count(name)) problems.push_back(who + " mounts volume '" + name + "', which the pod does not define: Not found" + at(mark));
+            std::set<std::string> ports;
+            for (const auto& [name, mark] : c.port_names)
+                if (!ports.insert(name).second) problems.push_back(who + ": port name '" + name + "' used twice: Duplicate value" + at(mark));
+        }
+        if (problems.empty()) continue;
+        CheckResult r{CheckId::pod_spec_valid, subject_of(w)};
+        r.workload = id_of(w);
+        r.passed = false;
+        Finding f{"PF008", Severity::error, w.kind + " " + w.name + ": the API server refuses its pod template (" + problems.front() + ")"};
+        f.explanation = "The API server validates every pod template and refuses the object, so the apply fails and nothing of the release "
+                        "is installed:\n  " + join(problems, "\n  ") + ".";
+        f.remediation = "Define the volume the mount names (or fix the name), and give containers, volumes and a container's ports unique names.";
+        add_location(f, w.object);
+        r.message = f.title;
+        r.finding = std::move(f);
+        ctx.out.results.push_back(std::move(r));
+    }
+}
+
 void check_missing_secrets(Ctx& ctx, const std::vector<MissingSecret>& missing, const std::vector<ApiNeed>& needs) {
     for (const auto& m : missing) {
         CheckResult r{CheckId::runtime_secret_created, "Secret/" + m.name};
@@ -992,6 +1028,7 @@ const char* to_string(CheckId c) {
         case CheckId::baseline_regression: return "baseline-regression";
         case CheckId::api_version_served: return "api-version-served";
         case CheckId::api_token_mounted: return "api-token-mounted";
+        case CheckId::pod_spec_valid: return "pod-spec-valid";
         case CheckId::redis_isolation: return "redis-isolation";
         case CheckId::enforcement_canary: return "enforcement-canary";
     }
@@ -1006,6 +1043,7 @@ const std::vector<CheckInfo>& check_catalog() {
         {"PF004", "runtime-secret-created", "Secrets the workloads need but the manifests don't ship have a working creator"},
         {"PF005", "baseline-regression", "connections the candidate needs are not lost against the baseline"},
         {"PF007", "api-token-mounted", "workloads that run a known API client mount a service-account token to authenticate with"},
+        {"PF008", "pod-spec-valid", "pod templates pass the API server's validation (volume mounts, unique names)"},
         {"PF006", "api-version-served", "every object's apiVersion is served by the target Kubernetes version (--kube-version)"},
     };
     return k_catalog;
@@ -1028,6 +1066,7 @@ Analysis analyze(const model::Inventory& inv, const Engine& engine, const ModelC
     check_missing_secrets(ctx, missing, needs);
     check_redis(ctx);
     check_dns(ctx);
+    check_pod_specs(ctx);
     if (baseline_inv && baseline) check_baseline(ctx, *baseline_inv, *baseline);
     return out;
 }

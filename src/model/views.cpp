@@ -37,7 +37,9 @@ Container container_of(const Value& c, bool init) {
         if (auto n = e.at_path({"secretRef", "name"}).str(); !n.empty()) out.env_from_secrets.emplace_back(n);
         if (auto n = e.at_path({"configMapRef", "name"}).str(); !n.empty()) out.env_from_config_maps.emplace_back(n);
     }
+    for (const auto& m : c["volumeMounts"].items) out.volume_mounts.emplace_back(std::string(m["name"].str()), m["name"].mark);
     for (const auto& p : c["ports"].items) {
+        if (!p["name"].str().empty()) out.port_names.emplace_back(std::string(p["name"].str()), p["name"].mark);
         ContainerPort cp;
         cp.name = p["name"].str();
         cp.port = p["containerPort"].as_int().value_or(0);
@@ -58,6 +60,7 @@ PodSpecView pod_spec_of(const Value& template_meta, const Value& spec) {
     out.host_network = spec["hostNetwork"].as_bool().value_or(false);
     out.dns_policy = spec["dnsPolicy"].str();
     for (const auto& vol : spec["volumes"].items) {
+        out.volumes.emplace_back(std::string(vol["name"].str()), vol["name"].mark);
         if (auto n = vol.at_path({"secret", "secretName"}).str(); !n.empty()) out.secret_volumes.emplace_back(n);
         for (const auto& src : vol.at_path({"projected", "sources"}).items) {
             if (auto n = src.at_path({"secret", "name"}).str(); !n.empty()) out.secret_volumes.emplace_back(n);

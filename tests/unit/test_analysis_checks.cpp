@@ -524,6 +524,34 @@ TEST_CASE("lists in findings are capped, with how many more and the total: repor
     CHECK(r->finding->explanation.find("NetworkPolicy p29") == std::string::npos);
 }
 
+TEST_CASE("PF008: pod templates the API server refuses: a mount of no volume, duplicate container, volume or port names") {
+    auto pf008 = [](const std::string& pod_extra, const std::string& container_extra) {
+        auto w = world(test::deployment("app", "{app: a}", "", pod_extra, container_extra));
+        auto a = analysis::analyze(w->inv, *w->engine, w->config);
+        return result(a, "pod-spec-valid", "Deployment/app") ? *result(a, "pod-spec-valid", "Deployment/app") : analysis::CheckResult{};
+    };
+    // The argo-cd v3.3.13 shape (argoproj/argo-cd#29051): a volumeMount naming a volume the pod lacks.
+    auto r = pf008("      volumes: [{name: tmp, emptyDir: {}}]\n", "        volumeMounts: [{name: tmp, mountPath: /tmp}, {name: params, mountPath: /p}]\n");
+    CHECK_FALSE(r.passed);
+    REQUIRE(r.finding);
+    CHECK(r.finding->id == "PF008");
+    CHECK(r.finding->title.find("container main mounts volume 'params', which the pod does not define: Not found (test.yaml:") !=
+          std::string::npos);
+    CHECK(pf008("      volumes: [{name: tmp, emptyDir: {}}, {name: params, configMap: {name: p}}]\n",
+                "        volumeMounts: [{name: tmp, mountPath: /tmp}, {name: params, mountPath: /p}]\n")
+              .finding == std::nullopt);
+    CHECK(pf008("      volumes: [{name: v, emptyDir: {}}, {name: v, emptyDir: {}}]\n", "").finding->title.find("volume 'v' is defined twice") !=
+          std::string::npos);
+    CHECK(pf008("      initContainers: [{name: main, image: x}]\n", "").finding->title.find("a container of that name exists already") !=
+          std::string::npos);
+    CHECK(pf008("", "        ports: [{name: http, containerPort: 80}, {name: http, containerPort: 81}]\n")
+              .finding->title.find("port name 'http' used twice") != std::string::npos);
+    // The same port name in two containers is fine: names are per container.
+    CHECK(pf008("      initContainers: [{name: side, image: x, ports: [{name: http, containerPort: 81}]}]\n",
+                "        ports: [{name: http, containerPort: 80}]\n")
+              .finding == std::nullopt);
+}
+
 TEST_CASE("PF004: a required Secret with no creator is a warning") {
     auto w = world(test::deployment("a", "{x: y}", "", "", "        env: [{name: P, valueFrom: {secretKeyRef: {name: nowhere, key: k}}}]\n") +
                    test::deployment("b", "{x: z}", "", "", "        env: [{name: P, valueFrom: {secretKeyRef: {name: opt, key: k, optional: true}}}]\n"));

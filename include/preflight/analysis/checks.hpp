@@ -22,6 +22,7 @@ enum class CheckId {
     baseline_regression,
     api_version_served,
     api_token_mounted,   // PF007: an API client has a service-account token to authenticate with
+    pod_spec_valid,      // PF008: the pod template passes the API server's validation
     redis_isolation,     // live only: an identity no policy admits must not reach Redis
     enforcement_canary,  // live only: does the cluster enforce NetworkPolicy at all
 };

@@ -42,6 +42,8 @@ struct Container {
     std::vector<std::string> env_from_secrets;
     std::vector<std::string> env_from_config_maps;
     std::vector<ContainerPort> ports;
+    std::vector<std::pair<std::string, Mark>> volume_mounts;  // volumeMounts[].name, where written
+    std::vector<std::pair<std::string, Mark>> port_names;     // ports[].name (non-empty), where written
     Mark mark;
 };
 
@@ -54,6 +56,7 @@ struct PodSpecView {
     std::vector<std::string> secret_volumes;  // secret volumes and projected secrets
     bool projected_token_volume = false;  // a projected serviceAccountToken volume
     std::string dns_policy;
+    std::vector<std::pair<std::string, Mark>> volumes;  // volumes[].name, where written
 };
 
 // A workload: anything that creates pods from a template, or a Pod itself.
