@@ -535,7 +535,7 @@ upgrade-incident)
   if [ -f "$SHARED/schemas/junit-10.xsd" ] && command -v xmllint >/dev/null; then
     xmllint --noout --schema "$SHARED/schemas/junit-10.xsd" "$OUT/junit.xml" 2>"$T/xsd" || fail "junit.xml does not validate: $(tail -3 "$T/xsd")"
   fi
-  contains "$OUT/summary.md" '| ❌ | upgrade to candidate: api-server: Deployment/argocd-redis -> kubernetes.default.svc:443 | reachable |'
+  contains "$OUT/summary.md" '| ❌ | upgrade to candidate: api-server: Deployment/argocd-redis -&gt; kubernetes.default.svc:443 | reachable |'
   no_clusters_left
   ;;
 rollback)
