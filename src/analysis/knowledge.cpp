@@ -4,6 +4,7 @@
 #include <array>
 
 #include "preflight/analysis/shell.hpp"
+#include "preflight/model/refs.hpp"
 
 namespace preflight::analysis {
 namespace {
@@ -57,18 +58,16 @@ std::string_view basename(std::string_view s) {
     return slash == std::string_view::npos ? s : s.substr(slash + 1);
 }
 
-// "registry.k8s.io/kubectl:v1.33@sha256:..." -> "kubectl"; "docker.io/library/x" -> "x".
+// "registry.k8s.io/kubectl:v1.33@sha256:..." -> "kubectl"; "docker.io/library/x" -> "x": the
+// repository as model::parse_image_ref reads it, without its registry host.
 std::string repository_of(std::string_view image) {
-    if (auto at = image.find('@'); at != std::string_view::npos) image = image.substr(0, at);
-    if (auto colon = image.rfind(':'); colon != std::string_view::npos && image.find('/', colon) == std::string_view::npos)
-        image = image.substr(0, colon);
-    if (auto slash = image.find('/'); slash != std::string_view::npos) {
-        auto host = image.substr(0, slash);  // a registry host has a dot, a port or is localhost
-        if (host.find('.') != std::string_view::npos || host.find(':') != std::string_view::npos || host == "localhost")
-            image = image.substr(slash + 1);
+    std::string repo = model::parse_image_ref(image).repository;
+    if (auto slash = repo.find('/'); slash != std::string::npos) {
+        auto host = repo.substr(0, slash);  // a registry host has a dot, a port or is localhost
+        if (host.find('.') != std::string::npos || host.find(':') != std::string::npos || host == "localhost") repo.erase(0, slash + 1);
     }
-    if (image.starts_with("library/")) image = image.substr(8);
-    return std::string(image);
+    if (repo.starts_with("library/")) repo.erase(0, 8);
+    return repo;
 }
 
 // The program a simple command runs, past the words that only run another program: `exec`,

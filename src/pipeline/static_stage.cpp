@@ -31,9 +31,9 @@ Result<void> load_sources(std::vector<SourceText> sources, const analysis::Model
     if (!parsed) return std::unexpected(parsed.error());
     for (const auto& w : parsed->warnings) spdlog::warn("{}", w);
     out.objects = std::move(parsed->objects);
-    // What the input marks as secret never reaches a report, a log or an artifact.
-    for (const auto& v : secret_values(out.objects)) Redactor::global().add(v);
     out.inventory = model::build_inventory(out.objects, config.default_ns);
+    // What the input marks as secret never reaches a report, a log or an artifact.
+    for (const auto& v : secret_values(out.objects, out.inventory)) Redactor::global().add(v);
     std::vector<analysis::Problem> problems;
     auto policies = parse_policies(out, config, problems);
     if (!problems.empty()) {
@@ -164,9 +164,8 @@ void container_secrets(const model::Container& c, std::vector<std::string>& out)
 
 }  // namespace
 
-std::vector<std::string> secret_values(const std::vector<model::Object>& objects) {
+std::vector<std::string> secret_values(const std::vector<model::Object>& objects, const model::Inventory& inventory) {
     std::vector<std::string> out;
-    auto inventory = model::build_inventory(objects, "");
     for (const auto& w : inventory.workloads)
         for (const auto& c : w.pod.containers) container_secrets(c, out);
     for (const auto& o : objects) {
@@ -185,6 +184,10 @@ std::vector<std::string> secret_values(const std::vector<model::Object>& objects
         }
     }
     return out;
+}
+
+std::vector<std::string> secret_values(const std::vector<model::Object>& objects) {
+    return secret_values(objects, model::build_inventory(objects, ""));
 }
 
 }  // namespace preflight::pipeline

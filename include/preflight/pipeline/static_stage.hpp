@@ -32,6 +32,8 @@ Result<void> load_sources(std::vector<SourceText> sources, const analysis::Model
 // apikey, private), `--password=x` / `--token x` arguments, and the userinfo of URLs in
 // containers. load_sources registers them; a chart's rendering is read with it too.
 std::vector<std::string> secret_values(const std::vector<model::Object>& objects);
+// The same with `objects`' inventory already built (load_sources has it: not built twice).
+std::vector<std::string> secret_values(const std::vector<model::Object>& objects, const model::Inventory& inventory);
 // The engine of `l` again under `config` (another API server endpoint), from the same objects.
 void rebuild_engine(Loaded& l, const analysis::ModelConfig& config);
 
